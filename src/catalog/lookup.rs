@@ -1,0 +1,143 @@
+//! Lookups over the catalog table: by id, by any spelling, by bit location, per
+//! register, and the dependency closure. Indexes are built once, on first use.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::def::{BitLoc, FeatureDef};
+use super::featureset::{FeatureId, FeatureSet};
+use super::table::TABLE;
+use crate::cpuid::{LeafKey, Reg};
+
+/// Every catalog entry, in table order (a `FeatureId` indexes this slice).
+pub fn all() -> &'static [FeatureDef] {
+    TABLE
+}
+
+/// The entry for an id.
+pub fn by_id(id: FeatureId) -> &'static FeatureDef {
+    &TABLE[id.index()]
+}
+
+/// The feature bits of one register, for decoding and masking.
+#[derive(Debug, Clone)]
+pub struct RegisterBits {
+    /// The leaf and subleaf.
+    pub key: LeafKey,
+    /// The register.
+    pub reg: Reg,
+    /// For each bit 0..=31, the feature defined there, if any.
+    pub bits: [Option<FeatureId>; 32],
+}
+
+struct Index {
+    by_name: HashMap<String, FeatureId>,
+    by_loc: HashMap<BitLoc, FeatureId>,
+    registers: Vec<RegisterBits>,
+    dependents: Vec<Vec<FeatureId>>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(build_index)
+}
+
+fn build_index() -> Index {
+    let mut by_name = HashMap::new();
+    let mut by_loc = HashMap::new();
+    let mut registers: Vec<RegisterBits> = Vec::new();
+    for (i, def) in TABLE.iter().enumerate() {
+        let id = FeatureId(i as u16);
+        // Canonical names win over aliases: insert aliases first, then overwrite.
+        let aliases = [
+            def.qemu_name(),
+            def.libvirt_name(),
+            def.vmware_name(),
+            def.libcpuid_name(),
+            Some(def.manual).filter(|m| !m.is_empty()),
+        ];
+        for alias in aliases.into_iter().flatten() {
+            by_name.entry(normalize(alias)).or_insert(id);
+        }
+        by_loc.insert(def.loc, id);
+        let key = LeafKey::new(def.loc.leaf, def.loc.subleaf);
+        let pos = registers
+            .iter()
+            .position(|r| r.key == key && r.reg == def.loc.reg);
+        let group = match pos {
+            Some(p) => &mut registers[p],
+            None => {
+                registers.push(RegisterBits {
+                    key,
+                    reg: def.loc.reg,
+                    bits: [None; 32],
+                });
+                let last = registers.len() - 1;
+                &mut registers[last]
+            }
+        };
+        group.bits[def.loc.bit as usize] = Some(id);
+    }
+    for (i, def) in TABLE.iter().enumerate() {
+        by_name.insert(normalize(def.name), FeatureId(i as u16));
+    }
+    registers.sort_by_key(|r| (r.key, r.reg));
+    let mut dependents = vec![Vec::new(); TABLE.len()];
+    for (i, def) in TABLE.iter().enumerate() {
+        for req in def.requires {
+            if let Some(&r) = by_name.get(&normalize(req)) {
+                dependents[r.index()].push(FeatureId(i as u16));
+            }
+        }
+    }
+    Index {
+        by_name,
+        by_loc,
+        registers,
+        dependents,
+    }
+}
+
+/// Case-insensitive, and `_`, `-`, `.` are treated alike (`sse4_1` = `sse4.1` = `SSE4-1`).
+fn normalize(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| match c {
+            '-' | '.' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Finds a feature by its canonical name or any alias (QEMU, libvirt, VMware,
+/// libcpuid, manual), ignoring case and `_`/`-`/`.` differences.
+pub fn lookup(name: &str) -> Option<FeatureId> {
+    index().by_name.get(&normalize(name)).copied()
+}
+
+/// The feature defined at a bit location, if any.
+pub fn by_location(loc: BitLoc) -> Option<FeatureId> {
+    index().by_loc.get(&loc).copied()
+}
+
+/// Every register that holds at least one catalog bit, ordered by leaf, subleaf, register.
+pub fn registers() -> &'static [RegisterBits] {
+    &index().registers
+}
+
+/// `set` plus every feature that requires, directly or transitively, a feature of
+/// `set`: what must be hidden along with `set`.
+pub fn closure_of_dependents(set: &FeatureSet) -> FeatureSet {
+    let idx = index();
+    let mut out = *set;
+    let mut stack: Vec<FeatureId> = set.iter().collect();
+    while let Some(id) = stack.pop() {
+        for &dep in &idx.dependents[id.index()] {
+            if !out.contains(dep) {
+                out.insert(dep);
+                stack.push(dep);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! The feature catalog: the single source of truth for every CPUID feature bit.
+//!
+//! Each entry names one bit (canonical name = the Linux `/proc/cpuinfo` spelling
+//! where the kernel has one), its aliases in other tools, its location, its
+//! migration class, and the features it requires. The data lives in
+//! [`table`]; this module gives typed lookup, feature sets and dependency closure.
+//! Nothing else in the crate spells out a feature name or bit location.
+
+mod def;
+mod featureset;
+mod lookup;
+mod numeric;
+mod table;
+
+pub use def::{BitLoc, Class, FeatureDef};
+pub use featureset::{FeatureId, FeatureSet};
+pub use lookup::{all, by_id, by_location, closure_of_dependents, lookup, registers, RegisterBits};
+pub use numeric::{NumericField, NUMERIC_FIELDS};

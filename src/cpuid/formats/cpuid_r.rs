@@ -1,0 +1,1 @@
+//! cpuid_r format.

@@ -1,0 +1,11 @@
+//! Reading CPUID: the `RawDump` interchange type, leaf enumeration, the local
+//! reader and the file formats.
+
+pub mod enumerate;
+pub mod formats;
+pub mod local;
+mod raw;
+
+pub use raw::{
+    limits, Completeness, CpuLeaves, LeafKey, Provenance, RawDump, Reg, Regs, SourceKind,
+};

@@ -1,0 +1,111 @@
+//! The crate's error type. Every error says what was being read (file and line,
+//! or host and command) and what was expected, so a user can act on it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in vmcompat. All of them map to exit code 2.
+#[derive(Debug)]
+pub enum Error {
+    /// Malformed input: a file (or other named text) that does not say what it should.
+    Input {
+        /// File path or other name of the input.
+        origin: String,
+        /// 1-based line number, where one applies.
+        line: Option<usize>,
+        /// What was wrong, and what was expected.
+        message: String,
+    },
+    /// A file could not be read or written.
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// What was being done ("reading", "writing").
+        action: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// CPUID could not be collected from a host.
+    Collect {
+        /// The host (or "local").
+        host: String,
+        /// What failed, and what to do about it.
+        message: String,
+    },
+    /// The command line asked for something that cannot be done.
+    Usage(String),
+}
+
+impl Error {
+    /// A malformed-input error at a given line.
+    pub fn at_line(origin: impl Into<String>, line: usize, message: impl Into<String>) -> Error {
+        Error::Input {
+            origin: origin.into(),
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+
+    /// A malformed-input error about a whole input.
+    pub fn input(origin: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Input {
+            origin: origin.into(),
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error while reading `path`.
+    pub fn reading(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            action: "reading",
+            source,
+        }
+    }
+
+    /// An I/O error while writing `path`.
+    pub fn writing(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            action: "writing",
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input {
+                origin,
+                line: Some(line),
+                message,
+            } => write!(f, "{origin}:{line}: {message}"),
+            Error::Input {
+                origin,
+                line: None,
+                message,
+            } => write!(f, "{origin}: {message}"),
+            Error::Io {
+                path,
+                action,
+                source,
+            } => write!(f, "{}: error {action} file: {source}", path.display()),
+            Error::Collect { host, message } => write!(f, "{host}: {message}"),
+            Error::Usage(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,14 @@
+//! vmcompat: can a running VM move from this x86 host to that one, and if not,
+//! what exactly must change?
+//!
+//! Data flows one way: a source produces a [`cpuid::RawDump`]; [`decode`] turns it,
+//! through the feature [`catalog`], into a [`decode::Cpu`]; analysis compares CPUs;
+//! [`render`] formats results. Analysis never does I/O; sources never format output.
+
+pub mod catalog;
+pub mod cpuid;
+pub mod decode;
+pub mod error;
+pub mod render;
+
+pub use error::{Error, Result};

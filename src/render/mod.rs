@@ -1,0 +1,1 @@
+//! Output formats. Every renderer formats an analysis result; none does analysis.
