@@ -2,10 +2,14 @@
 //! what exactly must change?
 //!
 //! Data flows one way: a source produces a [`cpuid::RawDump`]; [`decode`] turns it,
-//! through the feature [`catalog`], into a [`decode::Cpu`]; analysis compares CPUs;
-//! [`render`] formats results. Analysis never does I/O; sources never format output.
+//! through the feature [`catalog`], into a [`decode::Cpu`]; [`analysis`] compares
+//! CPUs; [`render`] formats results; [`commands`] wire these together for the CLI.
+//! Analysis never does I/O; sources never format output.
 
+pub mod analysis;
 pub mod catalog;
+pub mod cli;
+pub mod commands;
 pub mod cpuid;
 pub mod decode;
 pub mod error;

@@ -1,9 +1,24 @@
-fn main() {
-    match vmcompat::cpuid::local::probe() {
-        Ok(d) => {
-            let cpu = vmcompat::decode::decode_dump(&d);
-            println!("{:#?}", cpu);
+//! The `vmcompat` binary: parse the command line, run the command, map the
+//! outcome to an exit code (0 good, 1 findings, 2 bad input or failure to collect).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use vmcompat::cli::{Cli, Command};
+use vmcompat::commands::{self, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Report(args) => commands::report::run(args),
+        Command::Probe(args) => commands::probe::run(args),
+    };
+    match result {
+        Ok(Outcome::Good) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("vmcompat: error: {e}");
+            ExitCode::from(2)
         }
-        Err(e) => eprintln!("{e}"),
     }
 }

@@ -79,7 +79,7 @@ impl Consistency {
 /// Masks the parts of a register that legitimately differ between logical CPUs:
 /// the initial APIC ID (leaf 1 EBX[31:24]), x2APIC IDs (0xB/0x1F EDX, 0x8000_0026 EDX)
 /// and AMD's extended APIC/core/node IDs (all of 0x8000_001E).
-fn masked(key: LeafKey, reg: Reg, value: u32) -> u32 {
+pub fn without_apic_ids(key: LeafKey, reg: Reg, value: u32) -> u32 {
     match (key.leaf, reg) {
         (0x1, Reg::Ebx) => value & 0x00ff_ffff,
         (0xb | 0x1f | 0x8000_0026, Reg::Edx) => 0,
@@ -118,7 +118,9 @@ pub fn compare_cpus(dump: &RawDump) -> Consistency {
                 let a = first.leaves.get(key).copied().unwrap_or(Regs::default());
                 let b = other.leaves.get(key).copied().unwrap_or(Regs::default());
                 for reg in Reg::ALL {
-                    if masked(*key, reg, a.get(reg)) != masked(*key, reg, b.get(reg)) {
+                    if without_apic_ids(*key, reg, a.get(reg))
+                        != without_apic_ids(*key, reg, b.get(reg))
+                    {
                         record(&mut differences, *key, reg, other.index);
                     }
                 }

@@ -68,6 +68,21 @@ impl Cpu {
         out
     }
 
+    /// Who made the part, as people say it: CentaurHauls parts are VIA's or, from
+    /// family 7 on or when the brand says so, Zhaoxin's (the vendor string alone
+    /// cannot tell a VIA Eden X4 from a Zhaoxin ZX-C+, which share a signature).
+    pub fn maker(&self) -> &'static str {
+        let zhaoxin_brand = self
+            .brand
+            .as_deref()
+            .is_some_and(|b| b.to_ascii_uppercase().starts_with("ZHAOXIN"));
+        match self.vendor {
+            Vendor::Centaur if zhaoxin_brand || self.signature.family >= 7 => "Zhaoxin",
+            Vendor::Centaur => "VIA",
+            v => v.display_name(),
+        }
+    }
+
     /// The highest SSE/AVX level, in words ("AVX-512", "AVX2", "SSE4.2", ...).
     pub fn simd_level(&self) -> &'static str {
         const LADDER: &[(&str, &str)] = &[
@@ -146,6 +161,7 @@ pub fn decode_cpu(cpu: &CpuLeaves, completeness: Completeness) -> Cpu {
     }
 
     let mut normalizations = Vec::new();
+    distrust_leaf1_ecx_without_sse2(&mut features, &mut normalizations);
     normalize_syscall(vendor, &mut features, &mut normalizations);
 
     let brand = if max_extended_leaf.is_some_and(|m| m >= 0x8000_0004) {
@@ -221,6 +237,33 @@ fn normalize_syscall(vendor: Vendor, features: &mut FeatureSet, notes: &mut Vec<
                 .into(),
         );
     }
+}
+
+/// Every leaf 1 ECX feature (SSE3 and later) arrived on parts that already had
+/// SSE2; a CPU without SSE2 that sets ECX bits is returning garbage there (the VIA
+/// C3 "Samuel" does), so those bits are not believed.
+fn distrust_leaf1_ecx_without_sse2(features: &mut FeatureSet, notes: &mut Vec<String>) {
+    if has_id(features, "sse2") {
+        return;
+    }
+    let dropped: Vec<FeatureId> = features
+        .iter()
+        .filter(|id| {
+            let loc = catalog::by_id(*id).loc;
+            loc.leaf == 1 && loc.reg == crate::cpuid::Reg::Ecx
+        })
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = dropped.iter().map(|id| catalog::by_id(*id).name).collect();
+    for id in dropped {
+        features.remove(id);
+    }
+    notes.push(format!(
+        "leaf 1 ECX ignored ({}): a CPU without SSE2 cannot have these; the register holds garbage",
+        names.join(" ")
+    ));
 }
 
 /// The highest psABI level whose every feature is present (levels are cumulative).

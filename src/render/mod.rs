@@ -1,1 +1,19 @@
 //! Output formats. Every renderer formats an analysis result; none does analysis.
+
+pub mod report;
+
+/// How findings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+/// Serializes any result as pretty JSON (serialization of our own types cannot fail
+/// in practice; if it ever does, the error text is returned as a JSON string).
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize: {e}\"}}"))
+}

@@ -1,0 +1,272 @@
+//! The one-host report (the boot-free successor of VMware's cupid.iso): what a
+//! host is, what it can run, and whether every logical CPU agrees.
+
+use serde::Serialize;
+
+use crate::cpuid::{Completeness, RawDump};
+use crate::decode::{self, consistency::CpuGroup, Consistency, Cpu};
+
+/// Whether hardware virtualization (VT-x / AMD-V) is usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VirtState {
+    /// CPUID reports it and the kernel's flags show it: firmware enabled it.
+    Enabled,
+    /// CPUID reports it but the kernel's flags lack it: firmware disabled it.
+    DisabledByFirmware,
+    /// CPUID reports it; whether firmware enabled it cannot be known from here.
+    PresentFirmwareUnknown,
+    /// CPUID does not report it (absent, or hidden by a hypervisor).
+    NotReported,
+}
+
+impl VirtState {
+    /// Words for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            VirtState::Enabled => "yes, enabled by firmware",
+            VirtState::DisabledByFirmware => {
+                "present, but DISABLED by firmware (enable it in the BIOS/UEFI setup)"
+            }
+            VirtState::PresentFirmwareUnknown => {
+                "yes (whether firmware enabled it is not visible from CPUID)"
+            }
+            VirtState::NotReported => "no",
+        }
+    }
+}
+
+/// Everything `vmcompat report` says about one host.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostReport {
+    /// Where the dump came from.
+    pub source: String,
+    /// How complete the dump is, and what that means.
+    pub completeness: Completeness,
+    /// Whether every logical CPU is identical (APIC IDs aside), per core type.
+    pub consistency: Consistency,
+    /// The decoded first logical CPU of each core type (one entry on non-hybrid parts).
+    #[serde(skip)]
+    pub cpus: Vec<Cpu>,
+    /// Summary facts, for the first core type (the P-cores on hybrid parts when present).
+    pub summary: Summary,
+    /// Canonical names of every catalog feature the summarized CPU reports.
+    pub features: Vec<&'static str>,
+}
+
+/// The headline facts of a host.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Vendor name.
+    pub vendor: String,
+    /// Leaf-0 vendor string.
+    pub vendor_string: String,
+    /// Display family.
+    pub family: u32,
+    /// Display model.
+    pub model: u32,
+    /// Stepping.
+    pub stepping: u32,
+    /// Raw leaf 1 EAX.
+    pub signature: String,
+    /// Base and extended fields, as the SDM names them.
+    pub raw_fields: RawFields,
+    /// Processor type (EAX[13:12]) in words.
+    pub processor_type: &'static str,
+    /// Brand string.
+    pub brand: Option<String>,
+    /// Microarchitecture, where known.
+    pub microarchitecture: Option<&'static str>,
+    /// Cores per package.
+    pub cores_per_package: Option<u32>,
+    /// Threads per package.
+    pub threads_per_package: Option<u32>,
+    /// Hybrid (P/E cores).
+    pub hybrid: bool,
+    /// Highest SSE/AVX level.
+    pub simd: &'static str,
+    /// NX/XD (execute disable).
+    pub nx: bool,
+    /// Long mode (64-bit).
+    pub long_mode: bool,
+    /// "VT-x" or "AMD-V".
+    pub virtualization: &'static str,
+    /// Its state.
+    pub virtualization_state: VirtState,
+    /// Whether the host can run 64-bit VMs, with the reason.
+    pub supports_64bit_vms: bool,
+    /// Why (or why not).
+    pub supports_64bit_vms_reason: String,
+    /// Hypervisor under which the dump was taken, if any.
+    pub hypervisor: Option<String>,
+    /// x86-64 psABI level, "x86-64-vN" (or "none").
+    pub x86_64_level: String,
+    /// Highest basic leaf.
+    pub max_basic_leaf: String,
+    /// Highest extended leaf.
+    pub max_extended_leaf: Option<String>,
+    /// Warnings a reader must see (hypervisor view, partial dump, corrections).
+    pub warnings: Vec<String>,
+}
+
+/// The raw signature fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawFields {
+    /// EAX[11:8]
+    pub base_family: u32,
+    /// EAX[27:20]
+    pub ext_family: u32,
+    /// EAX[7:4]
+    pub base_model: u32,
+    /// EAX[19:16]
+    pub ext_model: u32,
+}
+
+/// Builds the report for a dump. `None` for a dump with no CPUs (readers refuse those).
+pub fn host_report(dump: &RawDump) -> Option<HostReport> {
+    let consistency = decode::compare_cpus(dump);
+    let cpus: Vec<Cpu> = consistency
+        .groups
+        .iter()
+        .filter_map(|g: &CpuGroup| {
+            let first = g.cpus.first()?;
+            let leaves = dump.cpus.iter().find(|c| c.index == *first)?;
+            Some(decode::decode_cpu(leaves, dump.completeness))
+        })
+        .collect();
+    let primary = cpus
+        .iter()
+        .find(|c| c.core_type == Some(decode::CoreType::Performance))
+        .or_else(|| cpus.first())?;
+    let summary = summarize(primary, dump, &consistency);
+    let features = primary.features.names();
+    Some(HostReport {
+        source: format!("{} ({:?})", dump.provenance.origin, dump.provenance.kind),
+        completeness: dump.completeness,
+        consistency,
+        summary,
+        features,
+        cpus,
+    })
+}
+
+fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
+    if !cpu.has_virtualization() {
+        return VirtState::NotReported;
+    }
+    let flag = if cpu.vendor.is_amd_like() {
+        "svm"
+    } else {
+        "vmx"
+    };
+    match os_flags {
+        Some(flags) if !flags.iter().any(|f| f == flag) => VirtState::DisabledByFirmware,
+        // Linux clears `vmx` when firmware locked VT-x off, so its presence means
+        // enabled; it shows `svm` whatever firmware did, so that tells nothing.
+        Some(_) if flag == "vmx" => VirtState::Enabled,
+        _ => VirtState::PresentFirmwareUnknown,
+    }
+}
+
+/// 64-bit guests need long mode, and on Intel VT-x (VMware's binary translation
+/// never ran 64-bit guests on Intel without it); on AMD, long mode of revision E
+/// or later (family 0xF model >= 0x20, or any later family) or AMD-V.
+fn supports_64bit(cpu: &Cpu, virt: VirtState) -> (bool, String) {
+    let lm = cpu.has("lm");
+    if !lm {
+        return (false, "no long mode: the CPU is 32-bit only".into());
+    }
+    let virt_ok = matches!(virt, VirtState::Enabled | VirtState::PresentFirmwareUnknown);
+    if cpu.vendor.is_amd_like() {
+        let sig = cpu.signature;
+        let rev_e = sig.family > 0xf || (sig.family == 0xf && sig.model >= 0x20);
+        if rev_e || virt_ok {
+            (true, "long mode (AMD revision E or later, or AMD-V)".into())
+        } else {
+            (
+                false,
+                "AMD64 before revision E lacks long-mode segment limits and has no AMD-V".into(),
+            )
+        }
+    } else if virt_ok {
+        (true, format!("long mode and {}", cpu.virtualization_name()))
+    } else if virt == VirtState::DisabledByFirmware {
+        (
+            false,
+            "VT-x is disabled by firmware: enable it in the BIOS/UEFI setup".into(),
+        )
+    } else {
+        (
+            false,
+            "long mode but no VT-x: 64-bit guests need VT-x on Intel".into(),
+        )
+    }
+}
+
+fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
+    let virt = virt_state(cpu, dump.os_flags.as_deref());
+    let (supports, reason) = supports_64bit(cpu, virt);
+    let mut warnings = Vec::new();
+    if let Some(hv) = &cpu.hypervisor {
+        warnings.push(format!(
+            "taken inside a virtual machine ({}): this is the hypervisor's view of the CPU, not the silicon's",
+            hv.name.unwrap_or("unrecognized hypervisor")
+        ));
+    }
+    if dump.completeness.is_partial() {
+        warnings.push(format!(
+            "{}: features outside it are unknown",
+            dump.completeness.describe()
+        ));
+    }
+    if !consistency.identical() {
+        warnings.push(format!(
+            "logical CPUs differ: {} register(s) disagree beyond APIC IDs",
+            consistency.differences.len()
+        ));
+    }
+    warnings.extend(cpu.normalizations.iter().cloned());
+    let sig = cpu.signature;
+    Summary {
+        vendor: cpu.maker().into(),
+        vendor_string: cpu.vendor_string.clone(),
+        family: sig.family,
+        model: sig.model,
+        stepping: sig.stepping,
+        signature: format!("0x{:08x}", sig.raw),
+        raw_fields: RawFields {
+            base_family: sig.base_family,
+            ext_family: sig.ext_family,
+            base_model: sig.base_model,
+            ext_model: sig.ext_model,
+        },
+        processor_type: sig.processor_type_name(),
+        brand: cpu.brand.clone(),
+        microarchitecture: cpu.microarchitecture,
+        cores_per_package: cpu.topology.cores_per_package,
+        threads_per_package: cpu.topology.threads_per_package,
+        hybrid: cpu.hybrid,
+        simd: cpu.simd_level(),
+        nx: cpu.has("nx"),
+        long_mode: cpu.has("lm"),
+        virtualization: cpu.virtualization_name(),
+        virtualization_state: virt,
+        supports_64bit_vms: supports,
+        supports_64bit_vms_reason: reason,
+        hypervisor: cpu.hypervisor.as_ref().map(|h| {
+            let sigs = h.signatures.join(", ");
+            match h.name {
+                Some(n) => format!("{n} (signature {sigs})"),
+                None if sigs.is_empty() => "present (no signature leaf)".into(),
+                None => format!("unrecognized (signature {sigs})"),
+            }
+        }),
+        x86_64_level: match cpu.x86_64_level {
+            0 => "none (not x86-64)".into(),
+            n => format!("x86-64-v{n}"),
+        },
+        max_basic_leaf: format!("0x{:x}", cpu.max_basic_leaf),
+        max_extended_leaf: cpu.max_extended_leaf.map(|m| format!("0x{m:08x}")),
+        warnings,
+    }
+}

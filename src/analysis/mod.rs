@@ -1,0 +1,3 @@
+//! Analysis: pure functions from decoded CPUs to findings. No I/O here.
+
+pub mod host;

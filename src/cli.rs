@@ -1,0 +1,57 @@
+//! Command-line definitions (clap). Every flag is defined once, with its help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::render::OutputFormat;
+
+/// Can a running VM move from this x86 host to that one, and if not, what exactly must change?
+#[derive(Debug, Parser)]
+#[command(name = "vmcompat", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Describe one host, cupid-style, with no reboot: vendor, signature, SSE level,
+    /// NX/XD, long mode, VT-x/AMD-V, hypervisor, x86-64 level.
+    Report(ReportArgs),
+    /// Capture every CPUID leaf and subleaf of every logical CPU to a portable dump file.
+    Probe(ProbeArgs),
+}
+
+/// Where a single host's CPUID comes from.
+#[derive(Debug, Args)]
+pub struct HostSource {
+    /// Read a saved dump instead of the local CPU: vmcompat's own TOML/JSON dump,
+    /// `cpuid -r` output, a corpus file, or /proc/cpuinfo text (format detected).
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+}
+
+/// `vmcompat report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which host to describe (default: this machine).
+    #[command(flatten)]
+    pub source: HostSource,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `vmcompat probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Write the dump here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write JSON instead of TOML.
+    #[arg(long)]
+    pub json: bool,
+}

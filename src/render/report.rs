@@ -1,0 +1,109 @@
+//! The one-host report as a table for people.
+
+use comfy_table::{presets::UTF8_BORDERS_ONLY, Cell, ContentArrangement, Table};
+
+use crate::analysis::host::HostReport;
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "unknown".into(), |v| v.to_string())
+}
+
+/// Renders the report: a key/value table, then CPU consistency, then warnings.
+pub fn table(r: &HostReport) -> String {
+    let s = &r.summary;
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    let identical = if r.consistency.identical() {
+        "yes (APIC IDs aside)".to_string()
+    } else {
+        "NO (see below)".to_string()
+    };
+    let mut rows: Vec<(&str, String)> = vec![
+        ("Source", format!("{} — {}", r.source, r.completeness.describe())),
+        ("Logical CPUs read", r.consistency.logical_cpus.to_string()),
+        ("All CPUs identical", identical),
+        ("Vendor", format!("{} ({})", s.vendor, s.vendor_string)),
+        ("Brand", s.brand.clone().unwrap_or_else(|| "(none)".into())),
+        (
+            "Family / model / stepping",
+            format!(
+                "0x{:x} / 0x{:x} / 0x{:x}  (signature {}; base family 0x{:x}, ext family 0x{:x}, base model 0x{:x}, ext model 0x{:x})",
+                s.family, s.model, s.stepping, s.signature,
+                s.raw_fields.base_family, s.raw_fields.ext_family,
+                s.raw_fields.base_model, s.raw_fields.ext_model
+            ),
+        ),
+        ("Processor type", s.processor_type.to_string()),
+        ("Microarchitecture", opt(s.microarchitecture)),
+        (
+            "Cores / threads per package",
+            format!("{} / {}", opt(s.cores_per_package), opt(s.threads_per_package)),
+        ),
+        ("Hybrid (P/E cores)", yes_no(s.hybrid).into()),
+        ("Highest SSE/AVX level", s.simd.into()),
+        ("NX/XD (execute disable)", yes_no(s.nx).into()),
+        ("Long mode (64-bit)", yes_no(s.long_mode).into()),
+        (s.virtualization, s.virtualization_state.describe().into()),
+        (
+            "Supports 64-bit VMs",
+            format!("{} — {}", yes_no(s.supports_64bit_vms), s.supports_64bit_vms_reason),
+        ),
+        (
+            "Hypervisor present",
+            s.hypervisor.clone().unwrap_or_else(|| "no (bare metal)".into()),
+        ),
+        ("x86-64 level", s.x86_64_level.clone()),
+        (
+            "Max leaf (basic / extended)",
+            format!("{} / {}", s.max_basic_leaf, opt(s.max_extended_leaf.as_deref())),
+        ),
+        ("Features", format!("{} named", r.features.len())),
+    ];
+    if r.consistency.groups.len() > 1 {
+        let groups = r
+            .consistency
+            .groups
+            .iter()
+            .map(|g| {
+                let label = g.core_type.map_or_else(|| "untyped".into(), |c| c.label());
+                format!("{label}: {} CPUs", g.cpus.len())
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        rows.insert(3, ("Core types", groups));
+    }
+    for (k, v) in rows {
+        t.add_row(vec![Cell::new(k), Cell::new(v)]);
+    }
+    let mut out = t.to_string();
+    out.push('\n');
+    if !r.consistency.identical() {
+        out.push_str("\nLogical CPUs that differ from the first CPU of their core type:\n");
+        for d in &r.consistency.differences {
+            let cpus = d
+                .cpus
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!("  leaf {} {}: CPU {cpus}\n", d.key, d.reg));
+        }
+    }
+    if !s.warnings.is_empty() {
+        out.push('\n');
+        for w in &s.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+    }
+    out.push_str(&format!("\nFeatures: {}\n", r.features.join(" ")));
+    out
+}
