@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::analysis::fleet::Policy;
 use crate::render::OutputFormat;
 
 /// Can a running VM move from this x86 host to that one, and if not, what exactly must change?
@@ -23,6 +24,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Capture every CPUID leaf and subleaf of every logical CPU to a portable dump file.
     Probe(ProbeArgs),
+    /// Audit a fleet: collect every host, group them, show the directional migration
+    /// matrix, the differing features, baselines and weakest links. Exit 1 when some
+    /// group cannot reach another.
+    Audit(AuditArgs),
 }
 
 /// Where a single host's CPUID comes from.
@@ -54,4 +59,20 @@ pub struct ProbeArgs {
     /// Write JSON instead of TOML.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `vmcompat audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The fleet file (TOML): hosts and where each one's CPUID comes from.
+    #[arg(value_name = "FLEET.toml")]
+    pub fleet: PathBuf,
+    /// Compatibility rules: `evc` (vendor must match, every feature counts) or
+    /// `esx3` (vendor and family must match; SSE3, NX/XD, VT-x/AMD-V). Default: the
+    /// fleet file's `policy`, else evc.
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }

@@ -13,6 +13,8 @@ pub mod commands;
 pub mod cpuid;
 pub mod decode;
 pub mod error;
+pub mod fleet;
+pub mod profiles;
 pub mod render;
 
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Report(args) => commands::report::run(args),
         Command::Probe(args) => commands::probe::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

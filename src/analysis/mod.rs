@@ -1,3 +1,5 @@
 //! Analysis: pure functions from decoded CPUs to findings. No I/O here.
 
+pub mod audit;
+pub mod fleet;
 pub mod host;

@@ -1,5 +1,6 @@
 //! One file per subcommand, each thin: wire a source to analysis to a renderer.
 
+pub mod audit;
 pub mod probe;
 pub mod report;
 

@@ -267,7 +267,7 @@ fn distrust_leaf1_ecx_without_sse2(features: &mut FeatureSet, notes: &mut Vec<St
 }
 
 /// The highest psABI level whose every feature is present (levels are cumulative).
-fn x86_64_level(features: &FeatureSet) -> u8 {
+pub fn x86_64_level(features: &FeatureSet) -> u8 {
     let mut level = 0;
     for l in 1..=4u8 {
         let complete = catalog::all()

@@ -1,5 +1,6 @@
 //! Output formats. Every renderer formats an analysis result; none does analysis.
 
+pub mod audit;
 pub mod report;
 
 /// How findings are printed.
