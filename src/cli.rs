@@ -28,6 +28,9 @@ pub enum Command {
     /// matrix, the differing features, baselines and weakest links. Exit 1 when some
     /// group cannot reach another.
     Audit(AuditArgs),
+    /// Named feature differences between two hosts, dumps or profiles, both
+    /// directions, with the migration verdict each way. Exit 1 when they differ.
+    Diff(DiffArgs),
 }
 
 /// Where a single host's CPUID comes from.
@@ -72,6 +75,23 @@ pub struct AuditArgs {
     /// fleet file's `policy`, else evc.
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `vmcompat diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// First host: a dump file, a profile name, or `local`.
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// Second host: a dump file, a profile name, or `local`.
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Compatibility rules (see `audit --help`).
+    #[arg(long, value_enum, default_value_t = Policy::Evc)]
+    pub policy: Policy,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! Analysis: pure functions from decoded CPUs to findings. No I/O here.
 
 pub mod audit;
+pub mod diff;
 pub mod fleet;
 pub mod host;

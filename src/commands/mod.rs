@@ -1,6 +1,7 @@
 //! One file per subcommand, each thin: wire a source to analysis to a renderer.
 
 pub mod audit;
+pub mod diff;
 pub mod probe;
 pub mod report;
 
@@ -23,4 +24,21 @@ pub fn read_host(source: &HostSource) -> Result<RawDump> {
         Some(path) => cpuid::formats::read_file(path),
         None => cpuid::local::probe(),
     }
+}
+
+/// Resolves a host argument of `diff` and `check`: `local` (this machine), a dump
+/// file, or the name of a shipped profile.
+pub fn read_named(arg: &str) -> Result<RawDump> {
+    if arg == "local" {
+        return cpuid::local::probe();
+    }
+    let path = std::path::Path::new(arg);
+    if path.exists() {
+        return cpuid::formats::read_file(path);
+    }
+    crate::profiles::load(arg).map_err(|_| {
+        crate::error::Error::Usage(format!(
+            "{arg:?} is neither a file nor a profile name (`vmcompat profiles` lists them; `local` means this machine)"
+        ))
+    })
 }
