@@ -231,7 +231,7 @@ pub fn insert_leaf(
     Ok(())
 }
 
-/// Checks that one more CPU may be added to a dump holding `count` CPUs, and
+/// Checks that one more CPU may be added to `cpus` (the CPU limit), and
 /// that `index` is not already used.
 pub fn check_new_cpu(cpus: &[CpuLeaves], index: u32) -> std::result::Result<(), String> {
     if cpus.len() >= limits::MAX_CPUS {

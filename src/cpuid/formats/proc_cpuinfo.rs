@@ -63,7 +63,16 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
             ))
         })?;
         let key = key.trim();
-        let value = value.trim();
+        // Linux prints "key\t: value"; the vendor string may itself hold spaces
+        // (Zhaoxin's "  Shanghai  "), so it keeps everything after ": ".
+        let value = if key == "vendor_id" {
+            value
+                .strip_prefix(' ')
+                .unwrap_or(value)
+                .trim_end_matches('\r')
+        } else {
+            value.trim()
+        };
         if key == "processor" {
             let index: u32 = value.parse().map_err(|_| {
                 at(format!(
@@ -204,6 +213,12 @@ fn synthesize(block: &Block, origin: &str) -> Result<(CpuLeaves, Vec<String>)> {
     let mut regs: BTreeMap<LeafKey, Regs> = BTreeMap::new();
 
     let (vendor, vendor_line) = block.field("vendor_id", origin)?;
+    let vendor = match vendor.trim() {
+        // Trailing spaces are easily lost in copies of the text.
+        "Shanghai" => "  Shanghai  ",
+        _ if vendor.len() == 12 => vendor,
+        trimmed => trimmed,
+    };
     if vendor.len() != 12 || !vendor.is_ascii() {
         return Err(Error::at_line(
             origin,
@@ -427,6 +442,20 @@ mod tests {
         assert!(err("").contains("no CPU found"));
         let e = err(&ONE.replace("48 bits virtual", "lots"));
         assert!(e.starts_with("cpuinfo:8: address sizes"), "{e}");
+    }
+
+    #[test]
+    fn vendor_strings_with_spaces() {
+        for v in ["  Shanghai  ", "  Shanghai", "GenuineIntel  "] {
+            let text = ONE.replace("vendor_id\t: AuthenticAMD", &format!("vendor_id\t: {v}"));
+            let d = parse(&text, "c").unwrap();
+            let l0 = d.cpus[0].get(0, 0).unwrap();
+            let bytes: Vec<u8> = [l0.ebx, l0.edx, l0.ecx]
+                .iter()
+                .flat_map(|r| r.to_le_bytes())
+                .collect();
+            assert_eq!(String::from_utf8(bytes).unwrap().trim(), v.trim());
+        }
     }
 
     #[test]
