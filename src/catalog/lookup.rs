@@ -34,7 +34,8 @@ struct Index {
     by_name: HashMap<String, FeatureId>,
     by_loc: HashMap<BitLoc, FeatureId>,
     registers: Vec<RegisterBits>,
-    dependents: Vec<Vec<FeatureId>>,
+    /// For each feature, itself plus everything that requires it, transitively.
+    hide_with: Vec<FeatureSet>,
 }
 
 fn index() -> &'static Index {
@@ -90,11 +91,24 @@ fn build_index() -> Index {
             }
         }
     }
+    let hide_with = (0..TABLE.len())
+        .map(|i| {
+            let mut out = FeatureSet::new();
+            let mut stack = vec![FeatureId(i as u16)];
+            while let Some(id) = stack.pop() {
+                if !out.contains(id) {
+                    out.insert(id);
+                    stack.extend(dependents[id.index()].iter().copied());
+                }
+            }
+            out
+        })
+        .collect();
     Index {
         by_name,
         by_loc,
         registers,
-        dependents,
+        hide_with,
     }
 }
 
@@ -129,15 +143,6 @@ pub fn registers() -> &'static [RegisterBits] {
 /// `set`: what must be hidden along with `set`.
 pub fn closure_of_dependents(set: &FeatureSet) -> FeatureSet {
     let idx = index();
-    let mut out = *set;
-    let mut stack: Vec<FeatureId> = set.iter().collect();
-    while let Some(id) = stack.pop() {
-        for &dep in &idx.dependents[id.index()] {
-            if !out.contains(dep) {
-                out.insert(dep);
-                stack.push(dep);
-            }
-        }
-    }
-    out
+    set.iter()
+        .fold(*set, |acc, id| acc.union(&idx.hide_with[id.index()]))
 }

@@ -1,0 +1,273 @@
+//! Decodes every real CPUID dump of `../shared/corpus` and compares vendor class,
+//! family, model, stepping, extended family and model, and every expected flag that
+//! maps to a catalog feature, with the file's `# expected` lines (libcpuid's own
+//! output). Every disagreement must be a documented source erratum below.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use vmcompat::catalog;
+use vmcompat::cpuid::formats::corpus::parse_corpus;
+use vmcompat::decode::{decode_cpu, Cpu, Vendor};
+
+/// Known errors in the source's expected values, each with its reason. A finding is
+/// excused when (file, field) matches; an erratum that excuses nothing fails the
+/// test, so this list cannot go stale.
+const ERRATA: &[(&str, &str, &str)] = &[
+    // The VIA C3 "Samuel" answers leaf 1 with garbage in EBX/ECX; libcpuid decoded the
+    // garbage. vmcompat ignores leaf 1 ECX on a CPU without SSE2 (see decode).
+    (
+        "via-samuel.txt",
+        "flag:monitor",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:ssse3",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:sse4_2",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:movbe",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:fma3",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:rdrand",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:x2apic",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+    (
+        "via-samuel.txt",
+        "flag:hypervisor",
+        "garbage leaf 1 ECX decoded by the source",
+    ),
+];
+
+/// The libcpuid vendor class vmcompat assigns.
+fn vendor_class(cpu: &Cpu) -> &'static str {
+    match cpu.vendor {
+        Vendor::Intel => "intel",
+        Vendor::Amd => "amd",
+        Vendor::Hygon => "hygon",
+        Vendor::Zhaoxin => "zhaoxin",
+        Vendor::Centaur | Vendor::Via => match cpu.maker() {
+            "Zhaoxin" => "zhaoxin",
+            _ => "via",
+        },
+        _ => "other",
+    }
+}
+
+/// Maps a libcpuid flag name to the catalog feature carrying that libcpuid name.
+fn libcpuid_index() -> BTreeMap<&'static str, catalog::FeatureId> {
+    let mut map = BTreeMap::new();
+    for (i, def) in catalog::all().iter().enumerate() {
+        if let Some(name) = def.libcpuid_name() {
+            if let Some(id) = catalog::lookup(def.name) {
+                assert_eq!(id.index(), i);
+                map.insert(name, id);
+            }
+        }
+    }
+    map
+}
+
+#[test]
+fn corpus_decodes_as_the_source_expects() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus/libcpuid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 526, "the corpus holds 526 dumps");
+
+    let by_libcpuid = libcpuid_index();
+    // Flags libcpuid emits anywhere in the corpus: only these can be checked both ways.
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
+    let mut parsed = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read corpus file");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let file = parse_corpus(&text, &name).unwrap_or_else(|e| panic!("{e}"));
+        emitted.extend(file.expected_flags.iter().cloned());
+        parsed.push((name, file));
+    }
+
+    let mut findings: Vec<(String, String, String)> = Vec::new();
+    let (mut flags_checked, mut flags_unmapped, mut fields_checked) = (0usize, 0usize, 0usize);
+    let mut unmapped_names: BTreeSet<String> = BTreeSet::new();
+    for (name, file) in &parsed {
+        let leaves = file.dump.first().expect("one CPU");
+        let cpu = decode_cpu(leaves, file.dump.completeness);
+        let sig = cpu.signature;
+        let lib_ext_family = if cpu.vendor.is_amd_like() && sig.base_family < 0xf {
+            sig.base_family
+        } else {
+            sig.base_family + sig.ext_family
+        };
+        let ours: [(&str, String); 8] = [
+            ("vendor_class", vendor_class(&cpu).to_string()),
+            ("family", sig.base_family.to_string()),
+            ("model", sig.base_model.to_string()),
+            ("stepping", sig.stepping.to_string()),
+            ("ext_family", lib_ext_family.to_string()),
+            (
+                "ext_model",
+                (sig.base_model + (sig.ext_model << 4)).to_string(),
+            ),
+            // The display values people quote agree with libcpuid's extended ones.
+            ("display_family=ext_family", sig.family.to_string()),
+            ("display_model=ext_model", sig.model.to_string()),
+        ];
+        for (field, got) in ours {
+            let key = field.split('=').next_back().unwrap_or(field);
+            let Some(want) = file.expected.get(key) else {
+                continue;
+            };
+            fields_checked += 1;
+            if *want != got {
+                findings.push((
+                    name.clone(),
+                    field.to_string(),
+                    format!("expected {want}, decoded {got}"),
+                ));
+            }
+        }
+        let expected: BTreeSet<&str> = file.expected_flags.iter().map(String::as_str).collect();
+        for flag in &expected {
+            match by_libcpuid.get(flag) {
+                Some(id) => {
+                    flags_checked += 1;
+                    if !cpu.features.contains(*id) {
+                        findings.push((
+                            name.clone(),
+                            format!("flag:{flag}"),
+                            "expected, not decoded".into(),
+                        ));
+                    }
+                }
+                None => {
+                    flags_unmapped += 1;
+                    unmapped_names.insert(flag.to_string());
+                }
+            }
+        }
+        for id in cpu.features.iter() {
+            let def = catalog::by_id(id);
+            let Some(lib) = def.libcpuid_name() else {
+                continue;
+            };
+            if !emitted.contains(lib) || expected.contains(lib) {
+                continue;
+            }
+            // Corrections decode made on purpose are documented in the Cpu itself.
+            if cpu.normalizations.iter().any(|n| n.starts_with(def.name)) {
+                continue;
+            }
+            findings.push((
+                name.clone(),
+                format!("extra:{lib}"),
+                "decoded, not expected".into(),
+            ));
+        }
+    }
+
+    let mut used = vec![false; ERRATA.len()];
+    let mut unexplained = Vec::new();
+    for (file, field, what) in &findings {
+        match ERRATA
+            .iter()
+            .position(|(f, fl, _)| f == file && fl == field)
+        {
+            Some(i) => used[i] = true,
+            None => unexplained.push(format!("{file}: {field}: {what}")),
+        }
+    }
+    println!(
+        "corpus: {} dumps; {fields_checked} identity fields and {flags_checked} flags checked; \
+         {flags_unmapped} expected flags name no catalog feature ({}); {} findings, {} excused as source errata",
+        parsed.len(),
+        unmapped_names.iter().cloned().collect::<Vec<_>>().join(" "),
+        findings.len(),
+        findings.len() - unexplained.len()
+    );
+    let stale: Vec<_> = ERRATA
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(e, _)| format!("{} {}", e.0, e.1))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "errata that excuse nothing (remove them): {stale:?}"
+    );
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained disagreements:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+}
+
+#[test]
+fn corpus_oddities_are_handled() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus/libcpuid");
+    let decode = |file: &str| -> Cpu {
+        let text = std::fs::read_to_string(dir.join(file)).expect("read");
+        let f = parse_corpus(&text, file).expect("parse");
+        decode_cpu(f.dump.first().expect("cpu"), f.dump.completeness)
+    };
+    // Real hardware captured under Windows Hyper-V: flagged, with the signature.
+    for file in [
+        "amd-athlon-5370-apu-with-radeon-r3.txt",
+        "intel-xeon-cpu-x7560-dual.txt",
+        "intel-xeon-w-1290p-cpu.txt",
+    ] {
+        let cpu = decode(file);
+        let hv = cpu
+            .hypervisor
+            .unwrap_or_else(|| panic!("{file}: hypervisor not flagged"));
+        assert_eq!(hv.name, Some("Hyper-V"), "{file}");
+    }
+    assert!(decode("intel-qemu-virtual-cpu-version.txt")
+        .hypervisor
+        .is_some());
+    // Intel P6 echoes the highest basic leaf at 0x80000000: no extended leaves, no brand.
+    for file in ["intel-celeron-coppermine.txt", "intel-pentium-ii-dixon.txt"] {
+        let cpu = decode(file);
+        assert_eq!(cpu.max_extended_leaf, None, "{file}");
+        assert_eq!(cpu.brand, None, "{file}");
+        assert!(!cpu.has("lm") && !cpu.has("nx"), "{file}");
+    }
+    // The Samuel's garbage leaf 1 ECX is not believed, and the note says why.
+    let samuel = decode("via-samuel.txt");
+    assert!(samuel.hypervisor.is_none() && !samuel.has("ssse3"));
+    assert!(samuel.normalizations.iter().any(|n| n.contains("garbage")));
+    // SYSCALL is restored on 64-bit Intel dumps taken by 32-bit code.
+    let haswell = decode("intel-core-i7-4770-cpu.txt");
+    assert!(haswell.has("lm") && haswell.has("syscall"));
+}
