@@ -489,16 +489,40 @@ const TOPOLOGY_EXCEPTIONS: &[(&str, &str)] = &[
     ("intel-pentium-gold-8505-pcore", HYBRID),
     // AMD Zen 5 + Zen 5c parts, one file per core type as above; 0x8000_0026
     // describes the whole package (e.g. HX 370: 12 cores, 24 threads).
-    ("amd-ryzen-ai-7-pro-350-with-radeon-860m-ecore", AMD_TWO_CORE_TYPES),
-    ("amd-ryzen-ai-7-pro-350-with-radeon-860m-pcore", AMD_TWO_CORE_TYPES),
-    ("amd-ryzen-ai-7-pro-360-with-radeon-880m-ecore", AMD_TWO_CORE_TYPES),
-    ("amd-ryzen-ai-7-pro-360-with-radeon-880m-pcore", AMD_TWO_CORE_TYPES),
-    ("amd-ryzen-ai-9-hx-370-with-radeon-890m-ecore", AMD_TWO_CORE_TYPES),
-    ("amd-ryzen-ai-9-hx-370-with-radeon-890m-pcore", AMD_TWO_CORE_TYPES),
+    (
+        "amd-ryzen-ai-7-pro-350-with-radeon-860m-ecore",
+        AMD_TWO_CORE_TYPES,
+    ),
+    (
+        "amd-ryzen-ai-7-pro-350-with-radeon-860m-pcore",
+        AMD_TWO_CORE_TYPES,
+    ),
+    (
+        "amd-ryzen-ai-7-pro-360-with-radeon-880m-ecore",
+        AMD_TWO_CORE_TYPES,
+    ),
+    (
+        "amd-ryzen-ai-7-pro-360-with-radeon-880m-pcore",
+        AMD_TWO_CORE_TYPES,
+    ),
+    (
+        "amd-ryzen-ai-9-hx-370-with-radeon-890m-ecore",
+        AMD_TWO_CORE_TYPES,
+    ),
+    (
+        "amd-ryzen-ai-9-hx-370-with-radeon-890m-pcore",
+        AMD_TWO_CORE_TYPES,
+    ),
     // Dumps of multi-socket hosts: libcpuid counted logical CPUs of every package;
     // CPUID (and this decoder) describes one package.
-    ("amd-dual-core-amd-opteron-processor-2210-he-quad", MULTI_SOCKET),
-    ("amd-dual-core-amd-opteron-processor-8220-se-octo", MULTI_SOCKET),
+    (
+        "amd-dual-core-amd-opteron-processor-2210-he-quad",
+        MULTI_SOCKET,
+    ),
+    (
+        "amd-dual-core-amd-opteron-processor-8220-se-octo",
+        MULTI_SOCKET,
+    ),
     ("amd-epyc-9965-192-core-processor-dual", MULTI_SOCKET),
     ("amd-opteron-processor-240-he-dual", MULTI_SOCKET),
     ("amd-opteron-processor-4176-he-dual", MULTI_SOCKET),
@@ -507,8 +531,14 @@ const TOPOLOGY_EXCEPTIONS: &[(&str, &str)] = &[
     ("amd-opteron-processor-6344-dual", MULTI_SOCKET),
     ("amd-opteron-processor-6376-quad", MULTI_SOCKET),
     ("amd-quad-core-amd-opteron-processor-2344-he", MULTI_SOCKET),
-    ("amd-quad-core-amd-opteron-processor-2347-he-dual", MULTI_SOCKET),
-    ("amd-quad-core-amd-opteron-processor-2378-dual", MULTI_SOCKET),
+    (
+        "amd-quad-core-amd-opteron-processor-2347-he-dual",
+        MULTI_SOCKET,
+    ),
+    (
+        "amd-quad-core-amd-opteron-processor-2378-dual",
+        MULTI_SOCKET,
+    ),
     ("amd-six-core-amd-opteron-processor-2431-dual", MULTI_SOCKET),
     ("intel-pentium-iii-cpu-family-1266mhz", MULTI_SOCKET),
     ("intel-pentium-iii-katmai-dual", MULTI_SOCKET),
@@ -523,29 +553,95 @@ const TOPOLOGY_EXCEPTIONS: &[(&str, &str)] = &[
     ("intel-xeon-cpu-l5320", MULTI_SOCKET),
     // libcpuid's expected value contradicts both CPUID and the part's specification;
     // the decoder gives the specified count.
-    ("amd-ryzen-7-5800x3d-8-core-processor", "libcpuid wrong: the part is 8C/16T; libcpuid says 48 logical"),
-    ("intel-atom-cpu-z2460", "libcpuid wrong: the part is 1C/2T (Hyper-Threading); libcpuid says 1 thread"),
-    ("intel-celeron-cpu-g1610", "libcpuid wrong: the part is 2C/2T; libcpuid says 1 core"),
-    ("intel-core-cpu-q-820", "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores"),
-    ("intel-core-i5-cpu-650", "libcpuid wrong: the part is 2C/4T; libcpuid says 4 cores"),
-    ("intel-core-i7-2600-cpu", "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores"),
-    ("intel-core-i7-3770k-cpu", "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores"),
-    ("intel-core-i7-3960x-cpu", "libcpuid wrong: the part is 6C/12T; libcpuid says 12 cores"),
-    ("intel-core-i7-4500u-cpu", "libcpuid wrong: the part is 2C/4T; libcpuid says 4 cores"),
-    ("intel-core-i7-cpu-q-720", "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores"),
-    ("intel-core-i7-cpu-x-990", "libcpuid wrong: the part is 6C/12T; libcpuid says 12 cores"),
-    ("intel-core-i9-10900k-cpu", "libcpuid wrong: the part is 10C/20T; libcpuid says 16 logical"),
-    ("intel-genuine-intel-cpu-4000", "libcpuid wrong: the part is quad-core Moorefield Atom (leaf 0xB: 4 cores); libcpuid says 1"),
-    ("intel-spreadtrum-sc9853i-ia", "libcpuid wrong: the part is 8C/8T Airmont (leaf 0xB: 8 cores); libcpuid says 1"),
-    ("intel-xeon-cpu-e3-1230-v2", "libcpuid wrong: the part is 4C/8T; libcpuid says 1 core, 1 thread"),
-    ("intel-xeon-cpu-e3-1245-v3", "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores"),
-    ("intel-xeon-cpu-x5667", "libcpuid wrong: the part is 4C/8T; libcpuid says 16 (both packages of a 2-socket host)"),
-    ("intel-xeon-cpu-x5667-nehalem", "libcpuid wrong: the part is 4C/8T; libcpuid says 16 (both packages of a 2-socket host)"),
-    ("intel-xeon-platinum-8570", "libcpuid wrong: the part is 56C/112T; libcpuid says 32 cores, 56 threads"),
+    (
+        "amd-ryzen-7-5800x3d-8-core-processor",
+        "libcpuid wrong: the part is 8C/16T; libcpuid says 48 logical",
+    ),
+    (
+        "intel-atom-cpu-z2460",
+        "libcpuid wrong: the part is 1C/2T (Hyper-Threading); libcpuid says 1 thread",
+    ),
+    (
+        "intel-celeron-cpu-g1610",
+        "libcpuid wrong: the part is 2C/2T; libcpuid says 1 core",
+    ),
+    (
+        "intel-core-cpu-q-820",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores",
+    ),
+    (
+        "intel-core-i5-cpu-650",
+        "libcpuid wrong: the part is 2C/4T; libcpuid says 4 cores",
+    ),
+    (
+        "intel-core-i7-2600-cpu",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores",
+    ),
+    (
+        "intel-core-i7-3770k-cpu",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores",
+    ),
+    (
+        "intel-core-i7-3960x-cpu",
+        "libcpuid wrong: the part is 6C/12T; libcpuid says 12 cores",
+    ),
+    (
+        "intel-core-i7-4500u-cpu",
+        "libcpuid wrong: the part is 2C/4T; libcpuid says 4 cores",
+    ),
+    (
+        "intel-core-i7-cpu-q-720",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores",
+    ),
+    (
+        "intel-core-i7-cpu-x-990",
+        "libcpuid wrong: the part is 6C/12T; libcpuid says 12 cores",
+    ),
+    (
+        "intel-core-i9-10900k-cpu",
+        "libcpuid wrong: the part is 10C/20T; libcpuid says 16 logical",
+    ),
+    (
+        "intel-genuine-intel-cpu-4000",
+        "libcpuid wrong: a quad-core Moorefield Atom (leaf 0xB: 4); libcpuid says 1",
+    ),
+    (
+        "intel-spreadtrum-sc9853i-ia",
+        "libcpuid wrong: the part is 8C/8T Airmont (leaf 0xB: 8 cores); libcpuid says 1",
+    ),
+    (
+        "intel-xeon-cpu-e3-1230-v2",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 1 core, 1 thread",
+    ),
+    (
+        "intel-xeon-cpu-e3-1245-v3",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 8 cores",
+    ),
+    (
+        "intel-xeon-cpu-x5667",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 16 (both packages of a 2-socket host)",
+    ),
+    (
+        "intel-xeon-cpu-x5667-nehalem",
+        "libcpuid wrong: the part is 4C/8T; libcpuid says 16 (both packages of a 2-socket host)",
+    ),
+    (
+        "intel-xeon-platinum-8570",
+        "libcpuid wrong: the part is 56C/112T; libcpuid says 32 cores, 56 threads",
+    ),
     // CPUID itself over- or under-reports; the decoder reports what CPUID says.
-    ("intel-pentium-gold-g5400-cpu", "2C/4T part, but leaf 0xB EBX reports the 4C/8T die (the SDM calls EBX informational)"),
-    ("via-quadcore-l4700", "4 cores, but leaf 4 EAX[31:26] and leaf 1 EBX[23:16] count 8 addressable IDs"),
-    ("via-nano-processor", "2 cores, but leaf 1 EDX[28] (HTT) is clear and leaf 4 is empty: CPUID says 1"),
+    (
+        "intel-pentium-gold-g5400-cpu",
+        "2C/4T part, but leaf 0xB EBX reports the 4C/8T die (the SDM calls EBX informational)",
+    ),
+    (
+        "via-quadcore-l4700",
+        "4 cores, but leaf 4 EAX[31:26] and leaf 1 EBX[23:16] count 8 addressable IDs",
+    ),
+    (
+        "via-nano-processor",
+        "2 cores, but leaf 1 EDX[28] (HTT) is clear and leaf 4 is empty: CPUID says 1",
+    ),
 ];
 
 const HYBRID: &str =

@@ -106,16 +106,16 @@ static TABLE: &[Row] = &[
     span(Intel, 5, 0x1, 0x8, "P5"),                // Pentium, Pentium MMX (P54C, P55C, Tillamook)
     one(Intel, 5, 0x9, "Quark"),                   // Quark X1000 (Lakemont)
     one(Intel, 6, 0x01, "P6"),                     // Pentium Pro
-    span(Intel, 6, 0x03, 0x08, "P6"),              // Pentium II (Klamath, Deschutes), Celeron, Pentium III (Katmai, Coppermine)
-    span(Intel, 6, 0x0a, 0x0b, "P6"),              // Pentium III Xeon (Cascades), Pentium III (Tualatin)
+    span(Intel, 6, 0x03, 0x08, "P6"),              // Pentium II, Celeron, Katmai, Coppermine
+    span(Intel, 6, 0x0a, 0x0b, "P6"),              // Pentium III Xeon (Cascades), Tualatin
     one(Intel, 6, 0x09, "Pentium M"),              // Banias
     one(Intel, 6, 0x0d, "Pentium M"),              // Dothan
     one(Intel, 6, 0x15, "Pentium M"),              // Tolapai (EP80579)
     one(Intel, 6, 0x0e, "Yonah"),                  // Core Solo/Duo
-    span(Intel, 0xf, 0x00, 0x06, "NetBurst"),      // Willamette, Northwood, Prescott, Smithfield, Cedar Mill, Presler, Tulsa
+    span(Intel, 0xf, 0x00, 0x06, "NetBurst"),      // Willamette .. Prescott, Cedar Mill, Tulsa
 
     // ----------------------------------------------------- Intel family 6, big cores
-    one(Intel, 6, 0x0f, "Merom"),                  // Conroe, Merom, Woodcrest, Kentsfield, Clovertown
+    one(Intel, 6, 0x0f, "Merom"),                  // Conroe, Woodcrest, Kentsfield, Clovertown
     one(Intel, 6, 0x16, "Merom"),                  // Merom-L, Conroe-L
     one(Intel, 6, 0x17, "Penryn"),                 // Penryn, Wolfdale, Yorkfield, Harpertown
     one(Intel, 6, 0x1d, "Penryn"),                 // Dunnington
@@ -145,11 +145,11 @@ static TABLE: &[Row] = &[
     one(Intel, 6, 0x55, "Cascade Lake").steppings(0x5, 0x7),   // Cascade Lake-SP/X/W
     one(Intel, 6, 0x55, "Cooper Lake").steppings(0xa, 0xb),    // Cooper Lake-SP
     // Model 0x8E / 0x9E: Skylake-derived client parts, stepping tells the refresh.
-    one(Intel, 6, 0x8e, "Kaby Lake").steppings(0x0, 0xa),      // Kaby Lake-U/Y, Amber Lake-Y (9), Kaby Lake-R (0xA)
+    one(Intel, 6, 0x8e, "Kaby Lake").steppings(0x0, 0xa),      // also Amber Lake-Y, Kaby Lake-R
     one(Intel, 6, 0x8e, "Whiskey Lake").steppings(0xb, 0xb),   // Whiskey Lake-U (W0)
-    one(Intel, 6, 0x8e, "Comet Lake").steppings(0xc, 0xf),     // Comet Lake-U (also Whiskey Lake-U V0, Amber Lake-Y v2)
+    one(Intel, 6, 0x8e, "Comet Lake").steppings(0xc, 0xf),     // also Whiskey Lake-U V0
     one(Intel, 6, 0x9e, "Kaby Lake").steppings(0x0, 0x9),      // Kaby Lake-S/H/G/X
-    one(Intel, 6, 0x9e, "Coffee Lake").steppings(0xa, 0xf),    // Coffee Lake-S/H, Coffee Lake Refresh (0xA-0xD)
+    one(Intel, 6, 0x9e, "Coffee Lake").steppings(0xa, 0xf),    // Coffee Lake and its refresh
     one(Intel, 6, 0xa5, "Comet Lake"),             // Comet Lake-S/H/W
     one(Intel, 6, 0xa6, "Comet Lake"),             // Comet Lake-U (v2)
     one(Intel, 6, 0x66, "Cannon Lake"),            // Palm Cove
@@ -161,7 +161,7 @@ static TABLE: &[Row] = &[
     one(Intel, 6, 0x8c, "Tiger Lake"),             // Tiger Lake-UP3/UP4/H35 (Willow Cove)
     one(Intel, 6, 0x8d, "Tiger Lake"),             // Tiger Lake-H
     one(Intel, 6, 0xa7, "Rocket Lake"),            // Cypress Cove
-    one(Intel, 6, 0x8f, "Sapphire Rapids"),        // Golden Cove, Xeon SP 4th gen, Xeon W-2400/3400
+    one(Intel, 6, 0x8f, "Sapphire Rapids"),        // Golden Cove, Xeon SP 4th gen
     one(Intel, 6, 0xcf, "Emerald Rapids"),         // Raptor Cove, Xeon SP 5th gen
     one(Intel, 6, 0xad, "Granite Rapids"),         // Redwood Cove, Granite Rapids-X
     one(Intel, 6, 0xae, "Granite Rapids"),         // Granite Rapids-D
@@ -214,10 +214,10 @@ static TABLE: &[Row] = &[
     span(Amd, 5, 0x6, 0x9, "K6"),                  // K6, K6-2, K6-III
     one(Amd, 5, 0xa, "Geode"),                     // Geode LX
     span(Amd, 5, 0xd, 0xd, "K6"),                  // K6-2+, K6-III+
-    span(Amd, 6, 0x0, 0xf, "K7"),                  // Athlon, Duron, Athlon XP/MP, Sempron (Socket A)
+    span(Amd, 6, 0x0, 0xf, "K7"),                  // Athlon, Duron, Athlon XP, Sempron
     // ------------------------------------------------------------ AMD family 0xF+
     span(Amd, 0xf, 0x00, 0xff, "K8"),              // Athlon 64, Opteron, Turion 64, Sempron 64
-    span(Amd, 0x10, 0x00, 0xff, "K10"),            // Barcelona, Phenom (II), Athlon II, Istanbul, Magny-Cours
+    span(Amd, 0x10, 0x00, 0xff, "K10"),            // Barcelona, Phenom (II), Magny-Cours
     span(Amd, 0x11, 0x00, 0xff, "Griffin"),        // Turion X2 Ultra (K8-derived)
     span(Amd, 0x12, 0x00, 0xff, "Llano"),          // K10 cores (Husky) in an APU
     span(Amd, 0x14, 0x00, 0xff, "Bobcat"),         // Ontario, Zacate
@@ -225,7 +225,7 @@ static TABLE: &[Row] = &[
     span(Amd, 0x15, 0x02, 0x0f, "Piledriver"),     // Vishera, Abu Dhabi, Seoul, Delhi
     span(Amd, 0x15, 0x10, 0x1f, "Piledriver"),     // Trinity, Richland
     span(Amd, 0x15, 0x30, 0x3f, "Steamroller"),    // Kaveri, Godavari
-    span(Amd, 0x15, 0x60, 0x7f, "Excavator"),      // Carrizo, Bristol Ridge, Stoney Ridge, Toronto
+    span(Amd, 0x15, 0x60, 0x7f, "Excavator"),      // Carrizo, Bristol/Stoney Ridge
     span(Amd, 0x16, 0x00, 0x0f, "Jaguar"),         // Kabini, Temash, Kyoto
     span(Amd, 0x16, 0x30, 0x3f, "Puma"),           // Beema, Mullins, Steppe Eagle
     // Family 17h: Zen and Zen 2 by Linux amd.c's ranges; Zen+ is the 12 nm
@@ -266,7 +266,7 @@ static TABLE: &[Row] = &[
     one(Centaur, 6, 0x9, "Nehemiah"),              // C5XL, C5P
     one(Centaur, 6, 0xa, "Esther"),                // C7 (C5J)
     one(Centaur, 6, 0xd, "Esther"),                // C7-M
-    one(Centaur, 6, 0xf, "Isaiah"),                // Nano, Eden X2/X4, Zhaoxin ZX-C (ZhangJiang)
+    one(Centaur, 6, 0xf, "Isaiah"),                // Nano, Eden X4, Zhaoxin ZX-C
     one(Centaur, 7, 0x1b, "WuDaoKou"),             // Zhaoxin KX-5000, KH-20000
     one(Centaur, 7, 0x3b, "LuJiaZui"),             // Zhaoxin KX-6000
     one(Centaur, 7, 0x5b, "Yongfeng"),             // Zhaoxin KH-40000
