@@ -59,9 +59,17 @@ fn report_of_the_local_cpu_says_what_a_cupid_user_expects() {
 
 #[test]
 fn report_of_a_corpus_dump() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let path = corpus(&shared, "intel-core-i7-4770-cpu.txt");
-    let o = vmcompat(&["report", "--dump", path.to_str().unwrap(), "--format", "json"]);
+    let o = vmcompat(&[
+        "report",
+        "--dump",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["summary"]["vendor"], "Intel");
@@ -75,10 +83,18 @@ fn report_of_a_corpus_dump() {
 fn bad_input_exits_2_naming_the_file() {
     let o = vmcompat(&["report", "--dump", "/nonexistent/dump.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("/nonexistent/dump.toml"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/dump.toml"),
+        "{}",
+        stderr(&o)
+    );
     let dir = temp_dir("bad");
     let bad = dir.join("bad.txt");
-    std::fs::write(&bad, "leaf=0x00000000 subleaf=0x0 eax=0x0000000d ebx=0x68747541\n").unwrap();
+    std::fs::write(
+        &bad,
+        "leaf=0x00000000 subleaf=0x0 eax=0x0000000d ebx=0x68747541\n",
+    )
+    .unwrap();
     let o = vmcompat(&["report", "--dump", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.txt:1"), "{}", stderr(&o));
@@ -91,7 +107,13 @@ fn probe_writes_a_dump_that_reports_like_the_live_cpu() {
     let o = vmcompat(&["probe", "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let live = vmcompat(&["report", "--format", "json"]);
-    let saved = vmcompat(&["report", "--dump", out.to_str().unwrap(), "--format", "json"]);
+    let saved = vmcompat(&[
+        "report",
+        "--dump",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let mut a: serde_json::Value = serde_json::from_slice(&live.stdout).unwrap();
     let mut b: serde_json::Value = serde_json::from_slice(&saved.stdout).unwrap();
     // The source line names the file; everything else must be the same.
@@ -102,7 +124,9 @@ fn probe_writes_a_dump_that_reports_like_the_live_cpu() {
 
 #[test]
 fn audit_of_a_mixed_fleet_groups_and_exits_by_reachability() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let dir = temp_dir("audit");
     let host = |name: &str, file: &str| {
         format!(
@@ -111,13 +135,17 @@ fn audit_of_a_mixed_fleet_groups_and_exits_by_reachability() {
         )
     };
     // Two Intel generations (one group each, reachable with a mask) ...
-    let intel = host("hsw", "intel-core-i7-4770-cpu.txt") + &host("snb", "intel-core-i7-2600-cpu.txt");
+    let intel =
+        host("hsw", "intel-core-i7-4770-cpu.txt") + &host("snb", "intel-core-i7-2600-cpu.txt");
     let fleet = dir.join("intel.toml");
     std::fs::write(&fleet, &intel).unwrap();
     let o = vmcompat(&["audit", fleet.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("with mask") && text.contains("avx2"), "{text}");
+    assert!(
+        text.contains("with mask") && text.contains("avx2"),
+        "{text}"
+    );
     // ... and an AMD host: no mask bridges vendors, exit 1.
     let mixed = intel + &host("epyc", "amd-epyc-7401p-24-core-processor-dual.txt");
     std::fs::write(&fleet, mixed).unwrap();
@@ -137,14 +165,22 @@ fn audit_of_a_mixed_fleet_groups_and_exits_by_reachability() {
 
 #[test]
 fn diff_names_features_both_ways() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let a = corpus(&shared, "intel-core-i7-4770-cpu.txt");
     let b = corpus(&shared, "intel-core-i7-2600-cpu.txt");
     let o = vmcompat(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("Only A has") && text.contains("avx2"), "{text}");
-    assert!(text.contains("VM powered on at B -> A: yes, no mask needed"), "{text}");
+    assert!(
+        text.contains("Only A has") && text.contains("avx2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VM powered on at B -> A: yes, no mask needed"),
+        "{text}"
+    );
     let same = vmcompat(&["diff", a.to_str().unwrap(), a.to_str().unwrap()]);
     assert_eq!(same.status.code(), Some(0));
 }

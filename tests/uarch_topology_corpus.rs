@@ -6,7 +6,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use vmcompat::cpuid::{Completeness, CpuLeaves, Regs};
+use vmcompat::cpuid::formats::corpus::parse_corpus;
+use vmcompat::cpuid::{Completeness, CpuLeaves};
 use vmcompat::decode::{decode_cpu, Cpu, Vendor};
 
 /// One corpus dump: its file stem, its leaves and its `# expected:` values.
@@ -16,39 +17,17 @@ struct Dump {
     expected: BTreeMap<String, String>,
 }
 
-// TODO(merge): use vmcompat::cpuid::formats::corpus once merged
-/// A minimal reader of the corpus format: `leaf=0x.. subleaf=0x.. eax=0x.. ebx=0x..
-/// ecx=0x.. edx=0x..` lines and the `# expected: key=value key="quoted value"` line.
+/// Reads one corpus file with the project's own corpus reader.
 fn parse(path: &Path) -> Dump {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut cpu = CpuLeaves::new(0);
-    let mut expected = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        if let Some(rest) = line.strip_prefix("# expected:") {
-            expected = parse_key_values(rest);
-        } else if line.starts_with("leaf=") {
-            let mut fields = BTreeMap::new();
-            for token in line.split_whitespace() {
-                let (k, v) = token
-                    .split_once('=')
-                    .unwrap_or_else(|| panic!("{}:{}: bad token {token:?}", path.display(), n + 1));
-                let v = u32::from_str_radix(v.trim_start_matches("0x"), 16)
-                    .unwrap_or_else(|e| panic!("{}:{}: {token:?}: {e}", path.display(), n + 1));
-                fields.insert(k, v);
-            }
-            let get = |k: &str| -> u32 {
-                *fields
-                    .get(k)
-                    .unwrap_or_else(|| panic!("{}:{}: no {k}", path.display(), n + 1))
-            };
-            cpu.insert(
-                get("leaf"),
-                get("subleaf"),
-                Regs::new(get("eax"), get("ebx"), get("ecx"), get("edx")),
-            );
-        }
-    }
+    let file = parse_corpus(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let cpu = file
+        .dump
+        .cpus
+        .into_iter()
+        .next()
+        .expect("one CPU per corpus file");
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -56,29 +35,8 @@ fn parse(path: &Path) -> Dump {
     Dump {
         name,
         cpu,
-        expected,
+        expected: file.expected,
     }
-}
-
-/// `key=value key="quoted value" ...`
-fn parse_key_values(s: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut rest = s.trim_start();
-    while !rest.is_empty() {
-        let Some((key, after)) = rest.split_once('=') else {
-            break;
-        };
-        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"').unwrap_or(quoted.len());
-            (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
-        } else {
-            let end = after.find(char::is_whitespace).unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
-        out.insert(key.trim().to_string(), value.to_string());
-        rest = next.trim_start();
-    }
-    out
 }
 
 fn corpus() -> Option<Vec<(Dump, Cpu)>> {
