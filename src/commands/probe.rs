@@ -27,8 +27,15 @@ pub fn run(args: &ProbeArgs) -> Result<Outcome> {
 }
 
 /// Writes to a temporary file beside `path`, then renames it into place, so a
-/// reader never sees half a dump.
+/// reader never sees half a dump. Targets that are not regular files (`/dev/null`,
+/// a FIFO, `/dev/stdout`) are written in place: renaming over them would replace
+/// the device with a file.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return std::fs::write(path, bytes).map_err(|e| Error::writing(path, e));
+        }
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
