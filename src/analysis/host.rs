@@ -141,7 +141,11 @@ pub fn host_report(dump: &RawDump) -> Option<HostReport> {
     let summary = summarize(primary, dump, &consistency);
     let features = primary.features.names();
     Some(HostReport {
-        source: format!("{} ({:?})", dump.provenance.origin, dump.provenance.kind),
+        source: format!(
+            "{} ({})",
+            dump.provenance.origin,
+            dump.provenance.kind.describe()
+        ),
         completeness: dump.completeness,
         consistency,
         summary,

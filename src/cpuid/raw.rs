@@ -179,6 +179,22 @@ pub enum SourceKind {
     EsxiHostHardware,
 }
 
+impl SourceKind {
+    /// Words for reports.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            SourceKind::Local => "local CPU",
+            SourceKind::NativeFile => "vmcompat dump",
+            SourceKind::CpuidRaw => "cpuid -r output",
+            SourceKind::Corpus => "corpus dump",
+            SourceKind::ProcCpuinfo => "/proc/cpuinfo text",
+            SourceKind::Profile => "CPU profile",
+            SourceKind::Remote => "remote host",
+            SourceKind::EsxiHostHardware => "ESXi hosthardware",
+        }
+    }
+}
+
 /// Where a dump came from, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {

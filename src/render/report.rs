@@ -28,7 +28,8 @@ pub fn table(r: &HostReport) -> String {
         "NO (see below)".to_string()
     };
     let mut rows: Vec<(&str, String)> = vec![
-        ("Source", format!("{} — {}", r.source, r.completeness.describe())),
+        ("Source", r.source.clone()),
+        ("Completeness", r.completeness.describe().to_string()),
         ("Logical CPUs read", r.consistency.logical_cpus.to_string()),
         ("All CPUs identical", identical),
         ("Vendor", format!("{} ({})", s.vendor, s.vendor_string)),
@@ -36,17 +37,30 @@ pub fn table(r: &HostReport) -> String {
         (
             "Family / model / stepping",
             format!(
-                "0x{:x} / 0x{:x} / 0x{:x}  (signature {}; base family 0x{:x}, ext family 0x{:x}, base model 0x{:x}, ext model 0x{:x})",
-                s.family, s.model, s.stepping, s.signature,
-                s.raw_fields.base_family, s.raw_fields.ext_family,
-                s.raw_fields.base_model, s.raw_fields.ext_model
+                "0x{:x} / 0x{:x} / 0x{:x}  (decimal {} / {} / {})",
+                s.family, s.model, s.stepping, s.family, s.model, s.stepping
+            ),
+        ),
+        (
+            "Signature (leaf 1 EAX)",
+            format!(
+                "{}: base family 0x{:x}, ext family 0x{:x}, base model 0x{:x}, ext model 0x{:x}",
+                s.signature,
+                s.raw_fields.base_family,
+                s.raw_fields.ext_family,
+                s.raw_fields.base_model,
+                s.raw_fields.ext_model
             ),
         ),
         ("Processor type", s.processor_type.to_string()),
         ("Microarchitecture", opt(s.microarchitecture)),
         (
             "Cores / threads per package",
-            format!("{} / {}", opt(s.cores_per_package), opt(s.threads_per_package)),
+            format!(
+                "{} / {}",
+                opt(s.cores_per_package),
+                opt(s.threads_per_package)
+            ),
         ),
         ("Hybrid (P/E cores)", yes_no(s.hybrid).into()),
         ("Highest SSE/AVX level", s.simd.into()),
@@ -55,16 +69,26 @@ pub fn table(r: &HostReport) -> String {
         (s.virtualization, s.virtualization_state.describe().into()),
         (
             "Supports 64-bit VMs",
-            format!("{} — {}", yes_no(s.supports_64bit_vms), s.supports_64bit_vms_reason),
+            format!(
+                "{} — {}",
+                yes_no(s.supports_64bit_vms),
+                s.supports_64bit_vms_reason
+            ),
         ),
         (
             "Hypervisor present",
-            s.hypervisor.clone().unwrap_or_else(|| "no (bare metal)".into()),
+            s.hypervisor
+                .clone()
+                .unwrap_or_else(|| "no (bare metal)".into()),
         ),
         ("x86-64 level", s.x86_64_level.clone()),
         (
             "Max leaf (basic / extended)",
-            format!("{} / {}", s.max_basic_leaf, opt(s.max_extended_leaf.as_deref())),
+            format!(
+                "{} / {}",
+                s.max_basic_leaf,
+                opt(s.max_extended_leaf.as_deref())
+            ),
         ),
         ("Features", format!("{} named", r.features.len())),
     ];
