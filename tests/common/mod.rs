@@ -29,7 +29,9 @@ pub fn shared_dir() -> Option<PathBuf> {
 pub fn read_tsv(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
     let header: Vec<String> = lines
         .next()
         .map(|h| h.split('\t').map(str::to_string).collect())
@@ -39,7 +41,11 @@ pub fn read_tsv(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String
             header
                 .iter()
                 .cloned()
-                .zip(l.split('\t').map(str::to_string).chain(std::iter::repeat(String::new())))
+                .zip(
+                    l.split('\t')
+                        .map(str::to_string)
+                        .chain(std::iter::repeat(String::new())),
+                )
                 .collect()
         })
         .collect()
