@@ -472,6 +472,83 @@ fn reference_dependency_edges_are_implied() {
     r.finish(&[]);
 }
 
+/// `featMask.vm.cpuid.<KEY>` keys of the ESXi samples that are not single CPUID
+/// feature bits, with the reason.
+const VMWARE_NON_BITS: &[(&str, &str)] = &[
+    ("FAMILY", "numeric field of leaf 1 EAX"),
+    ("MODEL", "numeric field of leaf 1 EAX"),
+    ("STEPPING", "numeric field of leaf 1 EAX"),
+    ("NUMLEVELS", "numeric: max basic leaf"),
+    ("NUM_EXT_LEVELS", "numeric: max extended leaf"),
+    ("Intel", "vendor selector"),
+    ("AMD", "vendor selector"),
+    (
+        "VT",
+        "VMware's virtualization-capability pseudo-feature, not one bit",
+    ),
+    (
+        "XCR0_MASTER_SSE",
+        "leaf 0xD.0 EAX XSAVE component, outside the catalog",
+    ),
+    (
+        "XCR0_MASTER_YMM_H",
+        "leaf 0xD.0 EAX XSAVE component, outside the catalog",
+    ),
+    // VMware's IBRS/IBPB keys are derived, cross-vendor features (leaf 7 EDX[26] on
+    // Intel, 0x80000008 EBX[12]/[14] on AMD); no single catalog bit carries them.
+    ("IBRS", "cross-vendor speculation-control pseudo-feature"),
+    ("IBPB", "cross-vendor speculation-control pseudo-feature"),
+];
+
+#[test]
+fn vmware_featmask_keys_of_the_samples_resolve() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let esxi = shared.join("samples/esxi");
+    let mut r = Report::new("VMware featMask keys");
+    let mut keys = BTreeSet::new();
+    for name in [
+        "featmask_vm_perVM_EVC_template.vmx.txt",
+        "vmx_cpuid_mask_examples.txt",
+    ] {
+        let text = std::fs::read_to_string(esxi.join(name))
+            .unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
+        for part in text.split("featMask.vm.cpuid.").skip(1) {
+            let key: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !key.is_empty() {
+                keys.insert(key);
+            }
+        }
+    }
+    let mut resolved = 0;
+    for key in &keys {
+        if r.excepted(VMWARE_NON_BITS, key) {
+            continue;
+        }
+        match lookup(key).map(|id| &all()[id.index()]) {
+            Some(d) if d.vmware_name() == Some(key.as_str()) => resolved += 1,
+            Some(d) => r.fail(format!(
+                "`{key}` finds `{}` but its VMware name is {:?}",
+                d.name,
+                d.vmware_name()
+            )),
+            None => r.fail(format!("featMask key `{key}` is not in the catalog")),
+        }
+    }
+    println!(
+        "vmware: {} featMask keys in the samples, {resolved} resolve to their catalog bit, {} \
+         listed as not single bits",
+        keys.len(),
+        r.used.len()
+    );
+    let keys: Vec<&str> = VMWARE_NON_BITS.iter().map(|(k, _)| *k).collect();
+    r.finish(&keys);
+}
+
 #[test]
 fn catalog_is_internally_consistent() {
     let mut r = Report::new("catalog consistency");
