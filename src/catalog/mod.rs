@@ -11,6 +11,8 @@ mod featureset;
 mod lookup;
 mod numeric;
 mod table;
+#[cfg(test)]
+mod tests;
 
 pub use def::{BitLoc, Class, FeatureDef};
 pub use featureset::{FeatureId, FeatureSet};
