@@ -59,6 +59,20 @@ const ERRATA: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// How libcpuid decodes, as opposed to errors: a flag vmcompat decodes that
+/// libcpuid does not show on a vendor class, by design. (vendor class, libcpuid flag, reason)
+const SOURCE_CONVENTIONS: &[(&str, &str, &str)] = &[
+    ("intel", "3dnowprefetch", "libcpuid reads 0x80000001 ECX[8] only on AMD; on Intel the bit is PREFETCHW (Broadwell on), which Linux also calls 3dnowprefetch"),
+    ("via", "3dnowprefetch", "as for Intel: libcpuid reads 0x80000001 ECX[8] only on AMD"),
+    ("zhaoxin", "3dnowprefetch", "as for Intel: libcpuid reads 0x80000001 ECX[8] only on AMD"),
+];
+
+/// libcpuid decodes the Intel-defined leaf 1 and 0x80000001 bits below only on
+/// Intel parts; VIA and Zhaoxin parts set them too (they implement Intel's layout).
+const INTEL_ONLY_IN_LIBCPUID: &[&str] = &[
+    "vmx", "smx", "est", "tm", "tm2", "xtpr", "acpi", "ss", "pbe", "xd",
+];
+
 /// The libcpuid vendor class vmcompat assigns.
 fn vendor_class(cpu: &Cpu) -> &'static str {
     match cpu.vendor {
@@ -117,6 +131,8 @@ fn corpus_decodes_as_the_source_expects() {
     let mut findings: Vec<(String, String, String)> = Vec::new();
     let (mut flags_checked, mut flags_unmapped, mut fields_checked) = (0usize, 0usize, 0usize);
     let mut unmapped_names: BTreeSet<String> = BTreeSet::new();
+    let mut conventions_used = vec![false; SOURCE_CONVENTIONS.len()];
+    let mut excused_by_convention = 0usize;
     for (name, file) in &parsed {
         let leaves = file.dump.first().expect("one CPU");
         let cpu = decode_cpu(leaves, file.dump.completeness);
@@ -154,7 +170,13 @@ fn corpus_decodes_as_the_source_expects() {
                 ));
             }
         }
-        let expected: BTreeSet<&str> = file.expected_flags.iter().map(String::as_str).collect();
+        // libcpuid names the NX bit `xd` on Intel and `nx` on AMD; the catalog carries
+        // `xd` as its libcpuid alias.
+        let expected: BTreeSet<&str> = file
+            .expected_flags
+            .iter()
+            .map(|f| if f == "nx" { "xd" } else { f.as_str() })
+            .collect();
         for flag in &expected {
             match by_libcpuid.get(flag) {
                 Some(id) => {
@@ -185,6 +207,25 @@ fn corpus_decodes_as_the_source_expects() {
             if cpu.normalizations.iter().any(|n| n.starts_with(def.name)) {
                 continue;
             }
+            let class = vendor_class(&cpu);
+            if let Some(i) = SOURCE_CONVENTIONS
+                .iter()
+                .position(|(v, f, _)| *v == class && *f == lib)
+            {
+                conventions_used[i] = true;
+                excused_by_convention += 1;
+                continue;
+            }
+            if matches!(class, "via" | "zhaoxin") && INTEL_ONLY_IN_LIBCPUID.contains(&lib) {
+                excused_by_convention += 1;
+                continue;
+            }
+            // libcpuid shows `ht` only when the package has more than one logical CPU
+            // (leaf 1 EBX[23:16] > 1); early Pentium 4 and Celeron set HTT with one.
+            if lib == "ht" && (leaves.get_or_zero(1, 0).ebx >> 16) & 0xff <= 1 {
+                excused_by_convention += 1;
+                continue;
+            }
             findings.push((
                 name.clone(),
                 format!("extra:{lib}"),
@@ -206,7 +247,8 @@ fn corpus_decodes_as_the_source_expects() {
     }
     println!(
         "corpus: {} dumps; {fields_checked} identity fields and {flags_checked} flags checked; \
-         {flags_unmapped} expected flags name no catalog feature ({}); {} findings, {} excused as source errata",
+         {flags_unmapped} expected flags name no catalog feature ({}); {excused_by_convention} extra flags are \
+         libcpuid decoding conventions; {} findings, {} excused as source errata",
         parsed.len(),
         unmapped_names.iter().cloned().collect::<Vec<_>>().join(" "),
         findings.len(),

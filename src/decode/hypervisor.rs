@@ -31,10 +31,10 @@ const KNOWN: &[(&[u8; 12], &str)] = &[
     (b"Jailhouse\0\0\0", "Jailhouse"),
 ];
 
-/// The hypervisor, when leaf 1 ECX[31] is set; `None` on bare metal.
-pub fn detect(cpu: &CpuLeaves) -> Option<Hypervisor> {
-    let bit = cpu.get_or_zero(1, 0).ecx & (1 << 31) != 0;
-    if !bit {
+/// The hypervisor's signatures, given that the decoded hypervisor bit (leaf 1
+/// ECX[31]) is set; `None` when it is not (bare metal).
+pub fn detect(cpu: &CpuLeaves, hypervisor_bit: bool) -> Option<Hypervisor> {
+    if !hypervisor_bit {
         return None;
     }
     let mut signatures = Vec::new();

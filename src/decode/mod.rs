@@ -191,7 +191,7 @@ pub fn decode_cpu(cpu: &CpuLeaves, completeness: Completeness) -> Cpu {
         features,
         max_basic_leaf,
         max_extended_leaf,
-        hypervisor: hypervisor::detect(cpu),
+        hypervisor: hypervisor::detect(cpu, has_id(&features, "hypervisor")),
         hybrid,
         core_type,
         completeness,
