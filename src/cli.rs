@@ -31,6 +31,10 @@ pub enum Command {
     /// Named feature differences between two hosts, dumps or profiles, both
     /// directions, with the migration verdict each way. Exit 1 when they differ.
     Diff(DiffArgs),
+    /// Pre-purchase audit and CI gate: would this host (a dump, a profile, or
+    /// `local`) join the fleet, and what would it cost? Exit 0 when every candidate
+    /// fits without lowering the fleet's baseline, 1 otherwise.
+    Check(CheckArgs),
 }
 
 /// Where a single host's CPUID comes from.
@@ -92,6 +96,28 @@ pub struct DiffArgs {
     /// Compatibility rules (see `audit --help`).
     #[arg(long, value_enum, default_value_t = Policy::Evc)]
     pub policy: Policy,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `vmcompat check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The fleet file.
+    #[arg(value_name = "FLEET.toml")]
+    pub fleet: PathBuf,
+    /// A candidate host: a dump file, a profile name, or `local`. Repeat to compare
+    /// several side by side.
+    #[arg(long = "candidate", value_name = "HOST|DUMP|PROFILE", required = true)]
+    pub candidates: Vec<String>,
+    /// A baseline the candidate must meet (a name from `vmcompat profiles`, e.g.
+    /// `x86-64-v3` or `intel-haswell`).
+    #[arg(long, value_name = "BASELINE")]
+    pub require: Option<String>,
+    /// Compatibility rules (see `audit --help`).
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

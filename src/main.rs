@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Probe(args) => commands::probe::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Check(args) => commands::check::run(args),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Analysis: pure functions from decoded CPUs to findings. No I/O here.
 
 pub mod audit;
+pub mod check;
 pub mod diff;
 pub mod fleet;
 pub mod host;

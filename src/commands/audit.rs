@@ -1,14 +1,10 @@
 //! `vmcompat audit FLEET`: collect, decode, group, matrix, baselines, verdict.
 
-use rayon::prelude::*;
-
 use super::Outcome;
-use crate::analysis::audit::{audit, FailedHost};
-use crate::analysis::fleet::FleetHost;
+use crate::analysis::audit::audit;
 use crate::cli::AuditArgs;
-use crate::decode::decode_dump;
 use crate::error::{Error, Result};
-use crate::fleet::{collect, file};
+use crate::fleet::file;
 use crate::render::{self, OutputFormat};
 
 /// Runs the command. Exit: 0 every group reaches every other (with masks where
@@ -16,36 +12,7 @@ use crate::render::{self, OutputFormat};
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let spec = file::read(&args.fleet)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let collected = collect::collect(&spec);
-    let decoded: Vec<std::result::Result<FleetHost, FailedHost>> = collected
-        .into_par_iter()
-        .map(|c| match c.dump {
-            Ok(dump) => match decode_dump(&dump) {
-                Some(cpu) => Ok(FleetHost {
-                    name: c.spec.name.clone(),
-                    cluster: c.spec.cluster.clone(),
-                    cpu,
-                }),
-                None => Err(FailedHost {
-                    name: c.spec.name.clone(),
-                    cluster: c.spec.cluster.clone(),
-                    error: "the dump holds no logical CPU".into(),
-                }),
-            },
-            Err(e) => Err(FailedHost {
-                name: c.spec.name.clone(),
-                cluster: c.spec.cluster.clone(),
-                error: e.to_string(),
-            }),
-        })
-        .collect();
-    let (mut hosts, mut failed) = (Vec::new(), Vec::new());
-    for d in decoded {
-        match d {
-            Ok(h) => hosts.push(h),
-            Err(f) => failed.push(f),
-        }
-    }
+    let (hosts, failed) = super::fleet_input::collect_and_decode(&spec);
     let report = audit(&spec.name, &hosts, &failed, policy);
     let text = match args.format {
         OutputFormat::Table => render::audit::render(&report),

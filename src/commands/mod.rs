@@ -1,7 +1,9 @@
 //! One file per subcommand, each thin: wire a source to analysis to a renderer.
 
 pub mod audit;
+pub mod check;
 pub mod diff;
+pub mod fleet_input;
 pub mod probe;
 pub mod report;
 
@@ -41,4 +43,15 @@ pub fn read_named(arg: &str) -> Result<RawDump> {
             "{arg:?} is neither a file nor a profile name (`vmcompat profiles` lists them; `local` means this machine)"
         ))
     })
+}
+
+/// Whether a CPU meets a named baseline (from `masks/`), for `--require`.
+pub fn baseline_requirement(
+    name: &str,
+    cpu: &crate::decode::Cpu,
+) -> Result<crate::analysis::check::Requirement> {
+    let _ = cpu;
+    Err(crate::error::Error::Usage(format!(
+        "unknown baseline {name:?}: named baselines are not available yet"
+    )))
 }

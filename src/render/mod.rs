@@ -1,6 +1,7 @@
 //! Output formats. Every renderer formats an analysis result; none does analysis.
 
 pub mod audit;
+pub mod check;
 pub mod diff;
 pub mod report;
 
