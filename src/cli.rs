@@ -82,6 +82,11 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// Also write the report as one self-contained HTML file (no network, no
+    /// external assets): host table, groups, coloured migration matrix, features by
+    /// group, findings and masks.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `vmcompat diff`.

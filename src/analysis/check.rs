@@ -141,7 +141,10 @@ pub fn check(
         .baselines
         .iter()
         .find(|b| b.vendor == vendor)
-        .map(|b| crate::catalog::closure_of_dependents(&b.differing))
+        .map(|b| {
+            crate::catalog::closure_of_dependents(&b.differing)
+                .intersection(&b.features.union(&b.differing))
+        })
         .unwrap_or_default();
     let requirement_failed = requirement.as_ref().is_some_and(|r| !r.met);
     let (fit, summary) = if !vendor_in_fleet {

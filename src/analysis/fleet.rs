@@ -91,7 +91,8 @@ pub enum Verdict {
         /// The features the destination lacks.
         #[serde(serialize_with = "serialize_names")]
         missing: FeatureSet,
-        /// What the mask must hide: `missing` plus everything that requires it.
+        /// What the mask must hide: `missing` plus every feature of the source that
+        /// requires it.
         #[serde(serialize_with = "serialize_names")]
         hide: FeatureSet,
     },
@@ -319,9 +320,11 @@ pub fn verdict(from: &Group, to: &Group, policy: Policy) -> Verdict {
     if missing.is_empty() {
         Verdict::Yes
     } else {
+        // Hide what the destination lacks and, of what the source has, everything
+        // that requires it; bits no source host has need no mask.
         Verdict::WithMask {
             missing,
-            hide: catalog::closure_of_dependents(&missing),
+            hide: catalog::closure_of_dependents(&missing).intersection(&from.features),
         }
     }
 }

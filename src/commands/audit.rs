@@ -19,6 +19,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         OutputFormat::Json => render::json(&report),
     };
     println!("{}", text.trim_end());
+    if let Some(path) = &args.html {
+        let html = render::html::render(&report, &[]);
+        super::probe::write_atomically(path, html.as_bytes())?;
+    }
     if !failed.is_empty() {
         return Err(Error::Collect {
             host: failed

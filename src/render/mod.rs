@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod html;
 pub mod report;
 
 /// How findings are printed.

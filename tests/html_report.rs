@@ -1,0 +1,133 @@
+//! The HTML fleet report rendered in a real browser (headless Chromium): the
+//! matrix cells hold the right states for a known fleet.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The Chromium binary, or `None` with a note (a failure in CI, where `.ci/run`
+/// installs Debian's `chromium`).
+fn chromium() -> Option<PathBuf> {
+    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(candidate).exists() {
+            return Some(PathBuf::from(candidate));
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("chromium is not installed; CI must have it (apt-get install chromium)");
+    }
+    eprintln!("NOTE: chromium is not installed: the HTML browser test was SKIPPED");
+    None
+}
+
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn html_report_renders_the_matrix_in_a_browser() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let Some(browser) = chromium() else { return };
+    let dir = std::env::temp_dir().join(format!("vmcompat-html-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let corpus = shared.join("corpus/libcpuid");
+    let host = |name: &str, file: &str| {
+        format!(
+            "[[host]]\nname = \"{name}\"\ndump = \"{}\"\n\n",
+            corpus.join(file).display()
+        )
+    };
+    // A: Haswell, B: Sandy Bridge, C: EPYC Milan.
+    let fleet = dir.join("fleet.toml");
+    std::fs::write(
+        &fleet,
+        host("hsw", "intel-core-i7-4770-cpu.txt")
+            + &host("snb", "intel-core-i7-2600-cpu.txt")
+            + &host("milan", "amd-epyc-7713-64-core-processor.txt"),
+    )
+    .expect("write fleet");
+    let html = dir.join("report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args([
+            "audit",
+            fleet.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ])
+        .output()
+        .expect("run vmcompat");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&html).expect("html written");
+    assert!(
+        !text.contains("http://") && !text.contains("https://"),
+        "self-contained"
+    );
+
+    let url = format!("file://{}", html.display());
+    let dom = headless(&browser, &dir.join("profile"))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let cell = |from: &str, to: &str| -> Option<String> {
+        let needle = format!("data-from=\"{from}\" data-to=\"{to}\" data-state=\"");
+        let at = dom.find(&needle)? + needle.len();
+        dom[at..].split('"').next().map(str::to_string)
+    };
+    let expected = [
+        ("A", "A", "yes"),
+        ("A", "B", "with-mask"),
+        ("B", "A", "yes"),
+        ("A", "C", "no"),
+        ("C", "B", "no"),
+        ("C", "C", "yes"),
+    ];
+    for (from, to, state) in expected {
+        assert_eq!(
+            cell(from, to).as_deref(),
+            Some(state),
+            "cell {from}->{to} in the rendered DOM"
+        );
+    }
+    assert!(dom.contains("Sandy Bridge") && dom.contains("avx2"));
+
+    let png = dir.join("report.png");
+    let shot = headless(&browser, &dir.join("profile"))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).expect("screenshot written");
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+        "a real screenshot"
+    );
+}
