@@ -84,9 +84,9 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
          <title>vmcompat audit: {}</title><style>{STYLE}</style></head><body>\n",
         esc(&r.fleet)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h1>Fleet {}</h1><p class=\"sub\">{} hosts · {} compatibility group(s) · policy {} · vmcompat {}</p>\n",
+        "<h1>Fleet {}</h1><p class=\"sub\">{} hosts · {} compatibility group(s) · policy {} · vmcompat {}</p>",
         esc(&r.fleet),
         r.hosts.len(),
         a.groups.len(),
