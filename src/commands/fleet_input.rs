@@ -1,8 +1,6 @@
 //! Reading a fleet for the fleet commands: parse the file, collect every host in
 //! parallel, decode; hosts that fail become rows, never a stop.
 
-use rayon::prelude::*;
-
 use crate::analysis::audit::FailedHost;
 use crate::analysis::fleet::FleetHost;
 use crate::decode::decode_dump;
@@ -10,28 +8,24 @@ use crate::fleet::{collect, file::FleetSpec};
 
 /// The decoded hosts of a fleet, and those that could not be collected.
 pub fn collect_and_decode(spec: &FleetSpec) -> (Vec<FleetHost>, Vec<FailedHost>) {
-    let collected = collect::collect(spec);
-    let decoded: Vec<Result<FleetHost, FailedHost>> = collected
-        .into_par_iter()
-        .map(|c| {
-            let failed = |error: String| FailedHost {
-                name: c.spec.name.clone(),
-                cluster: c.spec.cluster.clone(),
-                error,
-            };
-            match c.dump {
-                Ok(dump) => match decode_dump(&dump) {
-                    Some(cpu) => Ok(FleetHost {
-                        name: c.spec.name.clone(),
-                        cluster: c.spec.cluster.clone(),
-                        cpu,
-                    }),
-                    None => Err(failed("the dump holds no logical CPU".into())),
-                },
-                Err(e) => Err(failed(e.to_string())),
-            }
-        })
-        .collect();
+    let decoded: Vec<Result<FleetHost, FailedHost>> = collect::collect_map(spec, |host, dump| {
+        let failed = |error: String| FailedHost {
+            name: host.name.clone(),
+            cluster: host.cluster.clone(),
+            error,
+        };
+        match dump {
+            Ok(dump) => match decode_dump(&dump) {
+                Some(cpu) => Ok(FleetHost {
+                    name: host.name.clone(),
+                    cluster: host.cluster.clone(),
+                    cpu,
+                }),
+                None => Err(failed("the dump holds no logical CPU".into())),
+            },
+            Err(e) => Err(failed(e.to_string())),
+        }
+    });
     let (mut hosts, mut failed) = (Vec::new(), Vec::new());
     for d in decoded {
         match d {

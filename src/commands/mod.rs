@@ -55,3 +55,31 @@ pub fn baseline_requirement(
         "unknown baseline {name:?}: named baselines are not available yet"
     )))
 }
+
+/// Phase timings on standard error when `VMCOMPAT_TIMING=1`: for benchmarks, so a
+/// figure can be split into reading, collecting, analysing and rendering.
+pub struct PhaseTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    /// A timer that prints only when `VMCOMPAT_TIMING=1`.
+    pub fn from_env() -> PhaseTimer {
+        let on = std::env::var("VMCOMPAT_TIMING").is_ok_and(|v| v == "1");
+        PhaseTimer {
+            last: on.then(std::time::Instant::now),
+        }
+    }
+
+    /// Prints the time since the previous mark, labelled.
+    pub fn mark(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {phase}: {:.1} ms",
+                (now - last).as_secs_f64() * 1e3
+            );
+            self.last = Some(now);
+        }
+    }
+}

@@ -18,6 +18,16 @@ pub struct Collected<'a> {
 
 /// Collects every host of the fleet (in parallel, order preserved).
 pub fn collect(fleet: &FleetSpec) -> Vec<Collected<'_>> {
+    collect_map(fleet, |spec, dump| Collected { spec, dump })
+}
+
+/// Collects every host in parallel and hands each dump to `f` as soon as it is
+/// read, so a large fleet never holds every raw dump in memory at once (order
+/// preserved).
+pub fn collect_map<'a, T: Send>(
+    fleet: &'a FleetSpec,
+    f: impl Fn(&'a HostSpec, Result<RawDump, Error>) -> T + Sync + Send,
+) -> Vec<T> {
     // The local CPU is probed once however many hosts name it.
     let needs_local = fleet
         .hosts
@@ -27,10 +37,7 @@ pub fn collect(fleet: &FleetSpec) -> Vec<Collected<'_>> {
     fleet
         .hosts
         .par_iter()
-        .map(|spec| Collected {
-            spec,
-            dump: collect_one(spec, local.as_ref()),
-        })
+        .map(|spec| f(spec, collect_one(spec, local.as_ref())))
         .collect()
 }
 

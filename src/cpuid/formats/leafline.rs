@@ -95,18 +95,27 @@ pub fn parse_fields<const N: usize>(
                 quote(token)
             )
         })?;
-        let lower = name.to_ascii_lowercase();
-        let slot = names.iter().position(|n| *n == lower).ok_or_else(|| {
-            format!(
-                "unknown field {}; expected only {}",
-                quote(name),
-                names.join(", ")
-            )
-        })?;
+        // Case-insensitive without allocating: this runs for every field of every
+        // leaf line of every dump (millions of times for a large fleet).
+        let slot = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "unknown field {}; expected only {}",
+                    quote(name),
+                    names.join(", ")
+                )
+            })?;
         let value = parse_hex_u32(value, name)?;
         match values.get_mut(slot) {
             Some(v @ None) => *v = Some(value),
-            _ => return Err(format!("field '{lower}' is given twice")),
+            _ => {
+                return Err(format!(
+                    "field '{}' is given twice",
+                    name.to_ascii_lowercase()
+                ))
+            }
         }
     }
     let mut out = [0u32; N];
