@@ -47,10 +47,20 @@ pub struct Baseline {
     pub differences: std::collections::BTreeMap<String, String>,
 }
 
+/// The parts of a parse error, kept so every call to [`all`] can rebuild it
+/// (`Error` holds an `io::Error` and is not `Clone`).
+#[derive(Debug)]
+struct StoredError {
+    origin: String,
+    line: Option<usize>,
+    message: String,
+}
+
+type Parsed = std::result::Result<Vec<Baseline>, StoredError>;
+
 /// Every shipped baseline, parsed once; the error of the first broken file otherwise.
-fn cache() -> &'static std::result::Result<Vec<Baseline>, (String, Option<usize>, String)> {
-    static CACHE: OnceLock<std::result::Result<Vec<Baseline>, (String, Option<usize>, String)>> =
-        OnceLock::new();
+fn cache() -> &'static Parsed {
+    static CACHE: OnceLock<Parsed> = OnceLock::new();
     CACHE.get_or_init(|| {
         embedded::FILES
             .iter()
@@ -61,8 +71,16 @@ fn cache() -> &'static std::result::Result<Vec<Baseline>, (String, Option<usize>
                     origin,
                     line,
                     message,
-                } => (origin, line, message),
-                other => ("masks".to_string(), None, other.to_string()),
+                } => StoredError {
+                    origin,
+                    line,
+                    message,
+                },
+                other => StoredError {
+                    origin: "masks".to_string(),
+                    line: None,
+                    message: other.to_string(),
+                },
             })
     })
 }
@@ -75,10 +93,10 @@ pub fn all() -> Result<Vec<Baseline>> {
             list.sort_by_key(|b| (b.vendor, b.rank));
             Ok(list)
         }
-        Err((origin, line, message)) => Err(Error::Input {
-            origin: origin.clone(),
-            line: *line,
-            message: message.clone(),
+        Err(e) => Err(Error::Input {
+            origin: e.origin.clone(),
+            line: e.line,
+            message: e.message.clone(),
         }),
     }
 }

@@ -51,7 +51,11 @@ pub(super) fn dump(p: &Profile) -> RawDump {
     }
 
     // Leaf 0: max basic leaf and the vendor string in EBX, EDX, ECX.
-    let v = p.vendor_string.as_bytes();
+    // `parse` guarantees 12 bytes; pad or cut anyway, so a hand-built profile cannot panic.
+    let mut v = [b' '; 12];
+    for (slot, b) in v.iter_mut().zip(p.vendor_string.bytes()) {
+        *slot = b;
+    }
     let word = |i: usize| u32::from_le_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]);
     cpu.insert(0, 0, Regs::new(p.max_basic_leaf, word(0), word(8), word(4)));
 
