@@ -35,6 +35,9 @@ pub enum Command {
     /// `local`) join the fleet, and what would it cost? Exit 0 when every candidate
     /// fits without lowering the fleet's baseline, 1 otherwise.
     Check(CheckArgs),
+    /// List the CPU profiles (profiles/) and named baselines (masks/) shipped with
+    /// vmcompat.
+    Profiles(ProfilesArgs),
 }
 
 /// Where a single host's CPUID comes from.
@@ -123,6 +126,14 @@ pub struct CheckArgs {
     /// Compatibility rules (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `vmcompat profiles`.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

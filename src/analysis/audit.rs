@@ -33,6 +33,8 @@ pub struct HostRow {
     pub virtualization: Option<bool>,
     /// x86-64 psABI level.
     pub x86_64_level: Option<u8>,
+    /// The newest named vendor baseline the host reaches.
+    pub baseline: Option<String>,
     /// How complete the host's dump is.
     pub completeness: Option<Completeness>,
     /// The hypervisor the dump was taken under (a VM's view, not the silicon's).
@@ -98,6 +100,8 @@ pub fn audit(
                 nx: Some(c.has("nx")),
                 virtualization: Some(c.has_virtualization()),
                 x86_64_level: Some(c.x86_64_level),
+                baseline: crate::baselines::highest_for(c.vendor, &c.features)
+                    .map(|b| b.name.clone()),
                 completeness: Some(c.completeness),
                 hypervisor: c
                     .hypervisor
@@ -120,6 +124,7 @@ pub fn audit(
         nx: None,
         virtualization: None,
         x86_64_level: None,
+        baseline: None,
         completeness: None,
         hypervisor: None,
         error: Some(f.error.clone()),

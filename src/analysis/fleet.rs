@@ -146,6 +146,8 @@ pub struct VendorBaseline {
     pub differing: FeatureSet,
     /// The x86-64 psABI level of the baseline (0: below v1).
     pub x86_64_level: u8,
+    /// The newest named vendor baseline (from `masks/`) every host of the vendor reaches.
+    pub named_baseline: Option<String>,
 }
 
 /// A host that holds its vendor's baseline down.
@@ -347,11 +349,14 @@ fn vendor_baselines(groups: &[Group]) -> Vec<VendorBaseline> {
                 features: g.features,
                 differing: FeatureSet::new(),
                 x86_64_level: 0,
+                named_baseline: None,
             }),
         }
     }
     for b in &mut out {
         b.x86_64_level = crate::decode::x86_64_level(&b.features);
+        b.named_baseline =
+            crate::baselines::highest_for(b.vendor, &b.features).map(|n| n.name.clone());
     }
     out
 }

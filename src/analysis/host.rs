@@ -101,6 +101,10 @@ pub struct Summary {
     pub hypervisor: Option<String>,
     /// x86-64 psABI level, "x86-64-vN" (or "none").
     pub x86_64_level: String,
+    /// The newest named vendor baseline (EVC-style, from `masks/`) the host reaches.
+    pub nearest_baseline: Option<String>,
+    /// The next baseline up and the features the host lacks for it.
+    pub next_baseline: Option<(String, Vec<&'static str>)>,
     /// Highest basic leaf.
     pub max_basic_leaf: String,
     /// Highest extended leaf.
@@ -269,6 +273,10 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
             0 => "none (not x86-64)".into(),
             n => format!("x86-64-v{n}"),
         },
+        nearest_baseline: crate::baselines::highest_for(cpu.vendor, &cpu.features)
+            .map(|b| format!("{} ({})", b.name, b.description)),
+        next_baseline: crate::baselines::next_for(cpu.vendor, &cpu.features)
+            .map(|(b, missing)| (b.name.clone(), missing.names())),
         max_basic_leaf: format!("0x{:x}", cpu.max_basic_leaf),
         max_extended_leaf: cpu.max_extended_leaf.map(|m| format!("0x{m:08x}")),
         warnings,

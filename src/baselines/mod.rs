@@ -125,9 +125,21 @@ pub fn load(name: &str) -> Result<Baseline> {
 
 /// True when a CPU of `vendor` with `features` can host a VM under `baseline`:
 /// the vendor matches (psABI levels accept any vendor) and every baseline feature
-/// is present.
+/// that hosts are compared on is present. Per-VM and informational bits in a
+/// baseline's list (`ht`, `osxsave`, ...) are set by the hypervisor, not required
+/// of the host, so a fleet's compared-feature intersection is judged fairly.
 pub fn qualifies(features: &FeatureSet, vendor: Vendor, baseline: &Baseline) -> bool {
-    !matches!(baseline.vendor, Some(v) if v != vendor) && baseline.features.is_subset(features)
+    !matches!(baseline.vendor, Some(v) if v != vendor)
+        && required_of_host(baseline).is_subset(features)
+}
+
+/// The features of a baseline a host must have: those of a compared class.
+pub fn required_of_host(baseline: &Baseline) -> FeatureSet {
+    baseline
+        .features
+        .iter()
+        .filter(|id| crate::catalog::by_id(*id).class.is_compared())
+        .collect()
 }
 
 fn parsed() -> &'static [Baseline] {
@@ -144,6 +156,17 @@ pub fn highest_for(vendor: Vendor, features: &FeatureSet) -> Option<&'static Bas
         .iter()
         .filter(|b| b.vendor == Some(vendor) && qualifies(features, vendor, b))
         .max_by_key(|b| b.rank)
+}
+
+/// The next vendor baseline above `features`' highest (lowest rank not reached),
+/// with the features the CPU lacks for it: what stands between a host and the
+/// next EVC-style mode.
+pub fn next_for(vendor: Vendor, features: &FeatureSet) -> Option<(&'static Baseline, FeatureSet)> {
+    parsed()
+        .iter()
+        .filter(|b| b.vendor == Some(vendor) && !qualifies(features, vendor, b))
+        .min_by_key(|b| b.rank)
+        .map(|b| (b, required_of_host(b).difference(features)))
 }
 
 /// The highest x86-64 psABI level baseline (v2, v3, v4) the features reach.

@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod fleet_input;
 pub mod probe;
+pub mod profiles;
 pub mod report;
 
 use crate::cli::HostSource;
@@ -50,10 +51,28 @@ pub fn baseline_requirement(
     name: &str,
     cpu: &crate::decode::Cpu,
 ) -> Result<crate::analysis::check::Requirement> {
-    let _ = cpu;
-    Err(crate::error::Error::Usage(format!(
-        "unknown baseline {name:?}: named baselines are not available yet"
-    )))
+    let baseline = crate::baselines::load(name)?;
+    let mut missing: Vec<String> = crate::baselines::required_of_host(&baseline)
+        .difference(&cpu.features)
+        .names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if let Some(v) = baseline.vendor.filter(|v| *v != cpu.vendor) {
+        missing.insert(
+            0,
+            format!(
+                "(vendor: the baseline is for {v}, the host is {})",
+                cpu.maker()
+            ),
+        );
+    }
+    let met = crate::baselines::qualifies(&cpu.features, cpu.vendor, &baseline);
+    Ok(crate::analysis::check::Requirement {
+        name: baseline.name,
+        met,
+        missing,
+    })
 }
 
 /// Phase timings on standard error when `VMCOMPAT_TIMING=1`: for benchmarks, so a

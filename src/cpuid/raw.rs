@@ -223,9 +223,14 @@ pub enum Completeness {
 }
 
 impl Completeness {
-    /// True for anything short of a full dump: verdicts resting on it must say so.
+    /// True when the dump lacks leaves a real CPU reports (ESXi's four leaves,
+    /// flags from `/proc/cpuinfo`): verdicts resting on it must say so. A profile is
+    /// complete as far as its public facts go; it is marked as synthesized instead.
     pub fn is_partial(self) -> bool {
-        self != Completeness::Full
+        matches!(
+            self,
+            Completeness::BasicLeavesOnly | Completeness::FromCpuinfoFlags
+        )
     }
 
     /// A short human description.

@@ -59,6 +59,7 @@ pub fn render(r: &AuditReport) -> String {
         "VT-x/AMD-V",
         "Microarchitecture",
         "Level",
+        "Baseline",
         "Notes",
     ]);
     for h in &r.hosts {
@@ -66,7 +67,10 @@ pub fn render(r: &AuditReport) -> String {
         if let Some(e) = &h.error {
             notes.push(format!("NOT COLLECTED: {e}"));
         }
-        if let Some(c) = h.completeness.filter(|c| c.is_partial()) {
+        if let Some(c) = h
+            .completeness
+            .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
+        {
             notes.push(c.describe().to_string());
         }
         if let Some(hv) = &h.hypervisor {
@@ -84,6 +88,7 @@ pub fn render(r: &AuditReport) -> String {
             Cell::new(mark(h.virtualization)),
             Cell::new(h.microarchitecture.as_deref().unwrap_or("-")),
             Cell::new(h.x86_64_level.map_or("?".into(), |l| format!("v{l}"))),
+            Cell::new(h.baseline.as_deref().unwrap_or("-")),
             Cell::new(notes.join("; ")),
         ]);
     }
@@ -160,10 +165,32 @@ pub fn render(r: &AuditReport) -> String {
                             );
                         }
                     }
+                    // Vendor mismatches are said once per vendor pair, below.
+                    Verdict::No { .. } if a.groups[i].vendor != a.groups[j].vendor => {}
                     Verdict::No { reasons } => {
                         let _ = writeln!(out, "  {from} -> {to}: NO: {}", reasons.join("; "));
                     }
                 }
+            }
+        }
+        for (x, bx) in a.baselines.iter().enumerate() {
+            for by in a.baselines.iter().skip(x + 1) {
+                let labels = |v| {
+                    a.groups
+                        .iter()
+                        .filter(|g| g.vendor == v)
+                        .map(|g| g.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  {} groups ({}) <-> {} groups ({}): NO: the vendor differs; cold migration only, no mask can bridge vendors",
+                    bx.vendor,
+                    labels(bx.vendor),
+                    by.vendor,
+                    labels(by.vendor)
+                );
             }
         }
     }
@@ -176,10 +203,11 @@ pub fn render(r: &AuditReport) -> String {
         };
         let _ = writeln!(
             out,
-            "  {}: {} hosts, {} common features, {level}",
+            "  {}: {} hosts, {} common features, {level}, named baseline: {}",
             b.vendor,
             b.hosts,
-            b.features.len()
+            b.features.len(),
+            b.named_baseline.as_deref().unwrap_or("none reached")
         );
         if !b.differing.is_empty() {
             let _ = writeln!(out, "    differing: {}", names(&b.differing));

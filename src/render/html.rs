@@ -123,7 +123,10 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
                 esc(e)
             ));
         }
-        if let Some(c) = host.completeness.filter(|c| c.is_partial()) {
+        if let Some(c) = host
+            .completeness
+            .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
+        {
             notes.push(esc(c.describe()));
         }
         if let Some(hv) = &host.hypervisor {
@@ -259,10 +262,11 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     for b in &a.baselines {
         let _ = write!(
             h,
-            "<li><b>{}</b>: {} hosts, {} common features, {}</li>",
+            "<li><b>{}</b>: {} hosts, {} common features, named baseline {}, {}</li>",
             esc(b.vendor.display_name()),
             b.hosts,
             b.features.len(),
+            esc(b.named_baseline.as_deref().unwrap_or("none reached")),
             if b.x86_64_level == 0 {
                 "below x86-64-v1".to_string()
             } else {

@@ -83,6 +83,19 @@ pub fn table(r: &HostReport) -> String {
         ),
         ("x86-64 level", s.x86_64_level.clone()),
         (
+            "Nearest named baseline",
+            s.nearest_baseline
+                .clone()
+                .unwrap_or_else(|| "none reached".into()),
+        ),
+        (
+            "Next baseline blocked by",
+            s.next_baseline.as_ref().map_or_else(
+                || "(none: the newest baseline is reached)".into(),
+                |(name, missing)| format!("{name}: lacks {}", missing.join(" ")),
+            ),
+        ),
+        (
             "Max leaf (basic / extended)",
             format!(
                 "{} / {}",
