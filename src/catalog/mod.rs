@@ -11,8 +11,12 @@ mod featureset;
 mod lookup;
 mod numeric;
 mod table;
+mod xsave;
 
 pub use def::{BitLoc, Class, FeatureDef};
 pub use featureset::{FeatureId, FeatureSet};
 pub use lookup::{all, by_id, by_location, closure_of_dependents, lookup, registers, RegisterBits};
 pub use numeric::{NumericField, NUMERIC_FIELDS};
+pub use xsave::{
+    xsave_component, xsave_component_at, XsaveComponent, XsaveRegister, XSAVE_COMPONENTS,
+};

@@ -1,6 +1,8 @@
 //! Output formats. Every renderer formats an analysis result; none does analysis.
 
 pub mod audit;
+pub mod libvirt;
+pub mod qemu;
 pub mod report;
 
 /// How findings are printed.
