@@ -13,6 +13,7 @@ use crate::catalog::{self, FeatureSet};
 use crate::cpuid::{Completeness, CpuLeaves, LeafKey, Regs};
 use crate::decode::{decode_cpu, Vendor};
 
+use super::build::feature_of_featmask;
 use super::model::{CpuidMask, FeatOp, MaskChar, RegisterMask};
 
 /// The CPUID a guest sees on the host `cpu` through `mask`.
@@ -28,7 +29,7 @@ pub fn apply(mask: &CpuidMask, cpu: &CpuLeaves) -> CpuLeaves {
         update(&mut out, reg.leaf_key(), reg.reg, clear, force);
     }
     for entry in &mask.featmasks {
-        let Some(id) = catalog::lookup(&entry.name) else {
+        let Some(id) = feature_of_featmask(&entry.name) else {
             continue;
         };
         let loc = catalog::by_id(id).loc;

@@ -91,6 +91,21 @@ pub fn featmask_for(id: FeatureId) -> Option<FeatMask> {
     Some(FeatMask::new(name, op, 0))
 }
 
+/// The catalog feature a `featMask.vm.cpuid.<NAME>` line is about: the feature
+/// whose VMware spelling is `name` (ignoring case), else whatever feature the
+/// catalog knows by that name. `None` for names that are not one-bit features
+/// (`FAMILY`, `NUMLEVELS`, `Intel`).
+pub fn feature_of_featmask(name: &str) -> Option<FeatureId> {
+    catalog::all()
+        .iter()
+        .find(|d| {
+            d.vmware_name()
+                .is_some_and(|v| v.eq_ignore_ascii_case(name))
+        })
+        .and_then(|d| catalog::lookup(d.name))
+        .or_else(|| catalog::lookup(name))
+}
+
 fn hide_bit(mask: &mut CpuidMask, id: FeatureId) {
     let loc = catalog::by_id(id).loc;
     hide_location(mask, loc);
@@ -136,6 +151,13 @@ mod tests {
     }
 
     #[test]
+    fn featmask_names_resolve_to_catalog_features() {
+        assert_eq!(feature_of_featmask("sse3"), catalog::lookup("pni"));
+        assert_eq!(feature_of_featmask("SSSE3"), catalog::lookup("ssse3"));
+        assert_eq!(feature_of_featmask("NUMLEVELS"), None);
+    }
+
+    #[test]
     fn nothing_hidden_means_no_lines() {
         assert!(cpuid_lines_for(&FeatureSet::new()).is_empty());
         assert!(build(&FeatureSet::new(), MaskKind::FeatMask).is_empty());
@@ -162,11 +184,20 @@ mod tests {
 
     #[test]
     fn featmask_kind_uses_vmware_names_and_falls_back() {
-        // pni has a VMware name (SSE3); cx8 has none in the seed table.
-        let m = build(&set(&["pni", "cx8"]), MaskKind::FeatMask);
-        assert_eq!(m.featmasks, vec![FeatMask::new("SSE3", FeatOp::Val, 0)]);
-        let keys: Vec<String> = m.registers.iter().map(RegisterMask::key).collect();
-        assert_eq!(keys, ["cpuid.1.edx"]);
+        let hidden = set(&["pni", "cx8", "fpu", "mmx"]);
+        let m = build(&hidden, MaskKind::FeatMask);
+        assert!(m.featmasks.contains(&FeatMask::new("SSE3", FeatOp::Val, 0)));
+        for id in hidden.iter() {
+            let loc = catalog::by_id(id).loc;
+            let line = m.register(loc.leaf, None, loc.reg, false);
+            let bit_hidden = line.is_some_and(|r| r.get(loc.bit) == MaskChar::Hide);
+            match featmask_for(id) {
+                // Named: one featMask line, no register bit.
+                Some(f) => assert!(m.featmasks.contains(&f) && !bit_hidden),
+                // Unnamed: the register line hides it.
+                None => assert!(bit_hidden),
+            }
+        }
     }
 
     #[test]

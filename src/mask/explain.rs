@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, BitLoc, FeatureSet};
 
+use super::build::feature_of_featmask;
 use super::model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
 
 /// One bit a line says something about.
@@ -141,7 +142,7 @@ fn explain_bit(reg: &RegisterMask, bit: u8) -> BitExplanation {
 
 /// Explains one `featMask.vm.cpuid.*` line.
 pub fn explain_featmask(entry: &FeatMask) -> FeatMaskExplanation {
-    let feature = catalog::lookup(&entry.name).map(|id| catalog::by_id(id).name);
+    let feature = feature_of_featmask(&entry.name).map(|id| catalog::by_id(id).name);
     let effect = match (entry.op, entry.value) {
         (FeatOp::Val | FeatOp::Max, 0) => FeatEffect::Hides,
         (FeatOp::Val, 1) if feature.is_some() => FeatEffect::Forces,
@@ -171,7 +172,7 @@ pub fn hidden_features(mask: &CpuidMask) -> FeatureSet {
         }
     }
     for entry in mask.featmasks.iter().filter(|f| f.hides()) {
-        if let Some(id) = catalog::lookup(&entry.name) {
+        if let Some(id) = feature_of_featmask(&entry.name) {
             out.insert(id);
         }
     }

@@ -18,7 +18,10 @@ pub mod vmx;
 pub mod vmx_file;
 
 pub use apply::{apply, guest_features, verify, VerifyError};
-pub use build::{build, build_verified, close_hidden, cpuid_lines_for, featmask_for, MaskKind};
+pub use build::{
+    build, build_verified, close_hidden, cpuid_lines_for, featmask_for, feature_of_featmask,
+    MaskKind,
+};
 pub use explain::{explain, hidden_features, Explanation};
 pub use model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
 pub use vmx::{parse_mask, parse_vmx, render, Spelling};

@@ -6,7 +6,7 @@
 //! there was none. Every other byte stays as it was: other settings (including
 //! `cpuid.coresPerSocket`, `featMask.vm.hv.*`, `featureCompat.*`), comments,
 //! line endings (new lines use the file's own: CRLF or LF), whether the file ends
-//! in a newline, and bytes in any encoding. Applying the same mask twice changes
+//! in a newline (when the new lines end it), and bytes in any encoding. Applying the same mask twice changes
 //! nothing the second time and reports [`ApplyStatus::Unchanged`].
 //!
 //! The file is written atomically (a temporary file in the same directory,
@@ -137,6 +137,8 @@ pub fn rewrite_vmx_bytes(original: &[u8], mask: &CpuidMask, origin: &str) -> Res
 
     let mut out = Vec::with_capacity(original.len() + block.len());
     let mut placed = false;
+    // True while the last thing written is the new block (our text, not the file's).
+    let mut block_last = false;
     for (i, line) in lines.iter().enumerate() {
         if is_mask_line(line.content) {
             if !placed {
@@ -145,21 +147,25 @@ pub fn rewrite_vmx_bytes(original: &[u8], mask: &CpuidMask, origin: &str) -> Res
                 }
                 out.extend_from_slice(&block);
                 placed = true;
+                block_last = !block.is_empty();
             }
             continue;
         }
         out.extend_from_slice(line.content);
         out.extend_from_slice(line.ending);
+        block_last = false;
     }
     if !placed && !block.is_empty() {
         if lines.last().is_some_and(|l| l.ending.is_empty()) {
             out.extend_from_slice(eol);
         }
         out.extend_from_slice(&block);
+        block_last = true;
     }
-    // Keep whether the file ends in a newline.
+    // A file that did not end in a newline still does not when it ends in the new
+    // block. (The file's own lines keep their own endings.)
     let had_final_newline = original.is_empty() || original.ends_with(b"\n");
-    if !had_final_newline && out.ends_with(eol) {
+    if !had_final_newline && block_last && out.ends_with(eol) {
         out.truncate(out.len() - eol.len());
     }
 
@@ -370,11 +376,10 @@ mod tests {
         assert_eq!(out, expected);
         // Idempotent, byte for byte.
         assert_eq!(rewrite_vmx_bytes(&out, &nx_mask(), "t").expect("ok"), out);
-        // An empty mask removes the lines and restores the original.
-        assert_eq!(
-            rewrite_vmx_bytes(&out, &CpuidMask::new(), "t").expect("ok"),
-            old
-        );
+        // An empty mask removes the lines; the line that had to gain an ending
+        // when they were appended keeps it.
+        let removed = rewrite_vmx_bytes(&out, &CpuidMask::new(), "t").expect("ok");
+        assert_eq!(removed, [old, b"\r\n"].concat());
     }
 
     #[test]

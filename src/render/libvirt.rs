@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn host_model_disables_each_feature() {
         let xml = host_model(&set(&["pni", "ssse3"]));
-        let pni = catalog::lookup("pni").map(|id| catalog::by_id(id));
+        let pni = catalog::lookup("pni").map(catalog::by_id);
         let pni_name = pni.and_then(|d| d.libvirt_name()).unwrap_or("pni");
         assert!(xml.starts_with("<cpu mode='host-model' check='partial'>\n"));
         assert!(xml.contains(&format!(
