@@ -423,3 +423,31 @@ fn missing_file_is_an_error_naming_it() {
         .to_string();
     assert!(e.contains("/nonexistent/vm.vmx"), "{e}");
 }
+
+#[test]
+fn hiding_avx512f_clears_its_xsave_state_and_uses_max() {
+    // Runs once the catalog defines avx512f (the seed table does not).
+    let Some(avx512f) = catalog::lookup("avx512f") else {
+        eprintln!("NOTE: catalog has no avx512f yet; skipped");
+        return;
+    };
+    let hidden = catalog::closure_of_dependents(&[avx512f].into_iter().collect());
+    let m = build(&hidden, MaskKind::CpuidLines);
+    let leaf7 = m.register(7, Some(0), Reg::Ebx, false);
+    assert_eq!(leaf7.map(|r| r.get(16)), Some(MaskChar::Hide));
+    // XSAVE components 5, 6, 7 (opmask, ZMM_Hi256, Hi16_ZMM) are hidden in 0xD.0 EAX.
+    let xcr0 = m.register(0xd, Some(0), Reg::Eax, false);
+    assert_eq!(
+        xcr0.map(|r| r.bits_with(MaskChar::Hide) & 0xff),
+        Some(0b1110_0000),
+        "{}",
+        render(&m, Spelling::Colon)
+    );
+    let named = render(&build(&hidden, MaskKind::FeatMask), Spelling::Colon);
+    if catalog::by_id(avx512f).vmware_name() == Some("AVX512F") {
+        assert!(
+            named.contains("featMask.vm.cpuid.AVX512F = \"Max:0\"\n"),
+            "{named}"
+        );
+    }
+}
