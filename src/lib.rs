@@ -15,6 +15,7 @@ pub mod cpuid;
 pub mod decode;
 pub mod error;
 pub mod fleet;
+pub mod mask;
 pub mod profiles;
 pub mod render;
 

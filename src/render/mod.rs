@@ -4,6 +4,8 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod html;
+pub mod libvirt;
+pub mod qemu;
 pub mod report;
 
 /// How findings are printed.

@@ -1,0 +1,510 @@
+//! Reading and writing VMware `.vmx` mask lines.
+//!
+//! Register lines: `cpuid.<leaf>.<reg>` or `cpuid.<leaf>.<subleaf>.<reg>`, leaf and
+//! subleaf in hex without `0x` (upper case accepted), an optional `.amd` suffix,
+//! keys compared ignoring case as VMware does. The quoted value holds 32 mask
+//! characters, bit 31 first: unseparated, or as 8 nibbles separated by `:` (what
+//! VMware writes) or by single spaces (seen in the wild). Named lines:
+//! `featMask.vm.cpuid.<NAME> = "Val:N"` (or `Max:N`, `Min:N`).
+//!
+//! [`parse_vmx`] reads a whole `.vmx`, ignoring every other line; [`parse_mask`]
+//! reads a mask file, where every line that is not blank or a `#` comment must be
+//! a mask line. Both refuse a key given twice. [`render`] writes what they read.
+
+use crate::cpuid::Reg;
+use crate::error::{Error, Result};
+
+use super::model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
+
+/// The prefix of named masks, lower case (keys are compared ignoring case).
+const FEATMASK_PREFIX: &str = "featmask.vm.cpuid.";
+
+/// How register values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spelling {
+    /// `----:----:---0:----:----:----:----:----`, as VMware writes it.
+    #[default]
+    Colon,
+    /// `-----------0--------------------`, the unseparated 32-character form.
+    Compact,
+}
+
+/// What kind of `.vmx` key a line has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `cpuid.<hex leaf>...`: a register mask line.
+    Register,
+    /// `featMask.vm.cpuid.<NAME>`: a named mask line.
+    FeatMask,
+    /// Anything else (including `cpuid.coresPerSocket` and `featMask.vm.hv.*`).
+    Other,
+}
+
+/// Classifies a key. A `cpuid.` key is a register mask when its second
+/// component starts with a digit or is all hex digits, so that malformed mask
+/// keys (`cpuid.0x1.ecx`, `cpuid.1.exc`) are reported rather than skipped, while
+/// other settings (`cpuid.coresPerSocket`) are left alone.
+pub fn classify_key(key: &str) -> KeyKind {
+    let lower = key.trim().to_ascii_lowercase();
+    if lower.starts_with(FEATMASK_PREFIX) {
+        return KeyKind::FeatMask;
+    }
+    let Some(rest) = lower.strip_prefix("cpuid.") else {
+        return KeyKind::Other;
+    };
+    let first = rest.split('.').next().unwrap_or("");
+    let starts_digit = first.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let all_hex = !first.is_empty() && first.chars().all(|c| c.is_ascii_hexdigit());
+    if starts_digit || all_hex {
+        KeyKind::Register
+    } else {
+        KeyKind::Other
+    }
+}
+
+/// One mask line as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MaskLine {
+    /// A `cpuid.*` line.
+    Register(RegisterMask),
+    /// A `featMask.vm.cpuid.*` line.
+    FeatMask(FeatMask),
+}
+
+/// Reads the mask lines of a whole `.vmx`: blank lines, comments and every line
+/// whose key is not a mask key are ignored; malformed mask lines are errors that
+/// name `origin` and the line.
+pub fn parse_vmx(text: &str, origin: &str) -> Result<CpuidMask> {
+    parse(text, origin, false)
+}
+
+/// Reads a mask file: every line must be blank, a `#` comment or a mask line.
+pub fn parse_mask(text: &str, origin: &str) -> Result<CpuidMask> {
+    parse(text, origin, true)
+}
+
+fn parse(text: &str, origin: &str, strict: bool) -> Result<CpuidMask> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut mask = CpuidMask::new();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let lineno = i + 1;
+        let parsed = parse_line(raw).map_err(|m| Error::at_line(origin, lineno, m))?;
+        let line = match parsed {
+            Some(l) => l,
+            None if strict && !is_blank_or_comment(raw) => {
+                return Err(Error::at_line(
+                    origin,
+                    lineno,
+                    "not a mask line; expected cpuid.<leaf>[.<subleaf>].<reg>[.amd] = \"<32 mask \
+                     characters>\" or featMask.vm.cpuid.<NAME> = \"Val:N\"",
+                ));
+            }
+            None => continue,
+        };
+        let key = match &line {
+            MaskLine::Register(r) => r.key(),
+            MaskLine::FeatMask(f) => f.key().to_ascii_lowercase(),
+        };
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            return Err(Error::at_line(
+                origin,
+                lineno,
+                format!("{key} is given twice (first at line {first}); keep one"),
+            ));
+        }
+        seen.push((key, lineno));
+        match line {
+            MaskLine::Register(r) => mask.registers.push(r),
+            MaskLine::FeatMask(f) => mask.featmasks.push(f),
+        }
+    }
+    Ok(mask)
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// Reads one line: `Ok(None)` for blank lines, comments and non-mask keys;
+/// `Err(message)` for a malformed mask line (the message says what was expected).
+pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, String> {
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    if is_blank_or_comment(line) {
+        return Ok(None);
+    }
+    let t = line.trim();
+    let (key, value) = match t.split_once('=') {
+        Some((k, v)) => (k.trim(), v.trim()),
+        None => {
+            return match classify_key(t) {
+                KeyKind::Other => Ok(None),
+                _ => Err(format!(
+                    "'{t}' has no '='; expected {} = \"value\"",
+                    t.split_whitespace().next().unwrap_or(t)
+                )),
+            };
+        }
+    };
+    match classify_key(key) {
+        KeyKind::Other => Ok(None),
+        KeyKind::Register => {
+            let mut reg = parse_register_key(key)?;
+            reg.chars = parse_register_value(quoted(key, value)?)?;
+            Ok(Some(MaskLine::Register(reg)))
+        }
+        KeyKind::FeatMask => {
+            let name = key.get(FEATMASK_PREFIX.len()..).unwrap_or("");
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!(
+                    "'{key}' does not name a feature; expected featMask.vm.cpuid.<NAME> with \
+                     NAME made of letters, digits and '_' (e.g. featMask.vm.cpuid.NX)"
+                ));
+            }
+            let (op, value) = parse_featmask_value(quoted(key, value)?)?;
+            Ok(Some(MaskLine::FeatMask(FeatMask::new(name, op, value))))
+        }
+    }
+}
+
+/// The text between the double quotes of a value; anything after the closing
+/// quote must be blank or a `#` comment.
+fn quoted<'a>(key: &str, value: &'a str) -> std::result::Result<&'a str, String> {
+    let inner = value
+        .strip_prefix('"')
+        .and_then(|v| v.find('"').map(|end| (v.get(..end), v.get(end + 1..))));
+    match inner {
+        Some((Some(inner), Some(rest)))
+            if rest.trim().is_empty() || rest.trim().starts_with('#') =>
+        {
+            Ok(inner)
+        }
+        Some((Some(_), Some(rest))) => Err(format!(
+            "unexpected '{}' after the closing quote of {key}; expected nothing or a # comment",
+            rest.trim()
+        )),
+        _ => Err(format!(
+            "the value of {key} must be in double quotes, e.g. {key} = \"{}\"",
+            if classify_key(key) == KeyKind::FeatMask {
+                "Val:0"
+            } else {
+                "----:----:----:----:----:----:----:----"
+            }
+        )),
+    }
+}
+
+/// Parses `cpuid.<leaf>[.<subleaf>].<reg>[.amd]` (ignoring case) into an
+/// all-default mask for that key.
+pub fn parse_register_key(key: &str) -> std::result::Result<RegisterMask, String> {
+    const EXPECTED: &str =
+        "expected cpuid.<leaf>.<reg> or cpuid.<leaf>.<subleaf>.<reg>, optionally with .amd \
+         (e.g. cpuid.1.ecx, cpuid.7.0.ebx, cpuid.80000001.edx.amd)";
+    let lower = key.trim().to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('.').collect();
+    if parts.first() != Some(&"cpuid") {
+        return Err(format!("'{key}' is not a cpuid key; {EXPECTED}"));
+    }
+    parts.remove(0);
+    let amd_only = parts.last() == Some(&"amd");
+    if amd_only {
+        parts.pop();
+    }
+    let suffix_error =
+        |extra: &str| format!("unexpected '.{extra}' in '{key}'; the only suffix is .amd");
+    let (leaf, subleaf, reg) = match parts.as_slice() {
+        [] | [_] => return Err(format!("'{key}' has no register; {EXPECTED}")),
+        [leaf, reg] => (*leaf, None, *reg),
+        [_, a, b] if Reg::parse(a).is_some() && Reg::parse(b).is_none() => {
+            return Err(suffix_error(b))
+        }
+        [leaf, sub, reg] => (*leaf, Some(*sub), *reg),
+        [_, _, c, d, ..] if Reg::parse(c).is_some() => return Err(suffix_error(d)),
+        _ => return Err(format!("'{key}' has too many parts; {EXPECTED}")),
+    };
+    let leaf = parse_hex(leaf, "leaf", key)?;
+    let subleaf = subleaf.map(|s| parse_hex(s, "subleaf", key)).transpose()?;
+    let Some(reg) = Reg::parse(reg) else {
+        return Err(format!(
+            "unknown register '{reg}' in '{key}'; expected eax, ebx, ecx or edx"
+        ));
+    };
+    Ok(RegisterMask::new(leaf, subleaf, reg, amd_only))
+}
+
+fn parse_hex(s: &str, what: &str, key: &str) -> std::result::Result<u32, String> {
+    if s.starts_with("0x") {
+        return Err(format!(
+            "{what} '{s}' in '{key}': write it in hex without 0x (cpuid.80000001.edx, cpuid.d.1.ecx)"
+        ));
+    }
+    if s.is_empty() || s.len() > 8 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{what} '{s}' in '{key}' is not a hex number of at most 8 digits"
+        ));
+    }
+    u32::from_str_radix(s, 16).map_err(|e| format!("{what} '{s}' in '{key}': {e}"))
+}
+
+/// Parses the 32 mask characters of a register value (the text inside the
+/// quotes), bit 31 first, unseparated or as 8 nibbles separated by `:` or by
+/// single spaces. Returns the characters indexed by bit.
+pub fn parse_register_value(value: &str) -> std::result::Result<[MaskChar; 32], String> {
+    let v = value.trim();
+    let is_sep = |c: char| c == ':' || c == ' ';
+    let count = v.chars().filter(|c| !is_sep(*c)).count();
+    if count != 32 {
+        return Err(format!(
+            "value has {count} mask characters; expected 32 (leftmost = bit 31), e.g. \
+             \"----:----:---0:----:----:----:----:----\""
+        ));
+    }
+    let has_colon = v.contains(':');
+    let has_space = v.contains(' ');
+    if has_colon && has_space {
+        return Err("value mixes ':' and ' ' between nibbles; use one separator".into());
+    }
+    if has_colon || has_space {
+        let sep = if has_colon { ':' } else { ' ' };
+        let groups: Vec<&str> = v.split(sep).collect();
+        if groups.len() != 8 || groups.iter().any(|g| g.chars().count() != 4) {
+            return Err(format!(
+                "separators must come between nibbles: expected 8 groups of 4 characters \
+                 separated by single '{sep}'"
+            ));
+        }
+    }
+    let mut chars = [MaskChar::Default; 32];
+    for (i, c) in v.chars().filter(|c| !is_sep(*c)).enumerate() {
+        let bit = 31 - i;
+        let m = MaskChar::from_char(c).ok_or_else(|| {
+            format!(
+                "unknown mask character '{}' at bit {bit}; expected one of {}",
+                c.escape_debug(),
+                MaskChar::VALID
+            )
+        })?;
+        if let Some(slot) = chars.get_mut(bit) {
+            *slot = m;
+        }
+    }
+    Ok(chars)
+}
+
+/// Parses a named mask's value: `Val:N`, `Max:N` or `Min:N`, N decimal or `0x` hex.
+pub fn parse_featmask_value(value: &str) -> std::result::Result<(FeatOp, u64), String> {
+    let v = value.trim();
+    let expected = "expected \"Val:N\", \"Max:N\" or \"Min:N\" (e.g. \"Val:0\")";
+    let Some((op, num)) = v.split_once(':') else {
+        return Err(format!("value '{v}' has no ':'; {expected}"));
+    };
+    let Some(op) = FeatOp::parse(op.trim()) else {
+        return Err(format!("unknown operator '{}'; {expected}", op.trim()));
+    };
+    let num = num.trim();
+    let parsed = match num.strip_prefix("0x").or_else(|| num.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => num.parse::<u64>(),
+    };
+    parsed.map(|n| (op, n)).map_err(|_| {
+        format!("'{num}' is not a number; expected decimal or 0x-prefixed hex, e.g. \"Val:0\"")
+    })
+}
+
+/// The value of a register line in the chosen spelling (without quotes).
+pub fn register_value(reg: &RegisterMask, spelling: Spelling) -> String {
+    match spelling {
+        Spelling::Colon => reg.colon(),
+        Spelling::Compact => reg.compact(),
+    }
+}
+
+/// The mask's lines, without line endings: register lines first, then named
+/// masks, each in the mask's order.
+pub fn render_lines(mask: &CpuidMask, spelling: Spelling) -> Vec<String> {
+    let regs = mask
+        .registers
+        .iter()
+        .map(|r| format!("{} = \"{}\"", r.key(), register_value(r, spelling)));
+    let named = mask
+        .featmasks
+        .iter()
+        .map(|f| format!("{} = \"{}\"", f.key(), f.value_text()));
+    regs.chain(named).collect()
+}
+
+/// The mask as `.vmx` text, one line each, every line ending in `\n`.
+pub fn render(mask: &CpuidMask, spelling: Spelling) -> String {
+    render_lines(mask, spelling)
+        .into_iter()
+        .map(|l| l + "\n")
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(line: &str) -> RegisterMask {
+        match parse_line(line) {
+            Ok(Some(MaskLine::Register(r))) => r,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn err(line: &str) -> String {
+        match parse_line(line) {
+            Err(e) => e,
+            other => panic!("{line}: expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nx_three_spellings_and_amd() {
+        let a = one(r#"cpuid.80000001.edx = "----:----:---0:----:----:----:----:----""#);
+        let b = one(r#"cpuid.80000001.edx = "-----------0--------------------""#);
+        let c = one(r#"cpuid.80000001.edx = "---- ---- ---0 ---- ---- ---- ---- ----""#);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a.bits_with(MaskChar::Hide), 1 << 20);
+        assert_eq!(a.subleaf, None);
+        let amd = one(r#"cpuid.80000001.edx.amd = "----:----:---0:----:----:----:----:----"  # x"#);
+        assert!(amd.amd_only);
+        assert_eq!(amd.chars, a.chars);
+        assert_eq!(amd.key(), "cpuid.80000001.edx.amd");
+    }
+
+    #[test]
+    fn keys_ignore_case_and_take_subleaves() {
+        let r = one(r#"CPUID.7.0.EBX="----:----:----:----:----:----:--0-:----""#);
+        assert_eq!((r.leaf, r.subleaf, r.reg), (7, Some(0), Reg::Ebx));
+        assert_eq!(r.get(5), MaskChar::Hide);
+        let r = one(r#"cpuid.D.1.ecx.AMD = "--------------------------------""#);
+        assert_eq!((r.leaf, r.subleaf, r.amd_only), (0xd, Some(1), true));
+    }
+
+    #[test]
+    fn old_lowercase_x_is_kept() {
+        let r = one(r#"cpuid.80000001.edx = "xx0xxxxxxxx0xxxxxxxxxxxxxxxxxxxx""#);
+        assert_eq!(r.bits_with(MaskChar::Hide), (1 << 29) | (1 << 20));
+        assert_eq!(r.compact(), "xx0xxxxxxxx0xxxxxxxxxxxxxxxxxxxx");
+    }
+
+    #[test]
+    fn malformed_values_say_what_was_expected() {
+        let e = err(r#"cpuid.1.ecx = "----:----:----:----:----:----:----:---""#);
+        assert!(
+            e.contains("value has 31 mask characters; expected 32 (leftmost = bit 31)"),
+            "{e}"
+        );
+        let e = err(r#"cpuid.1.ecx = "----:----:----:----:----:----:Q---:----""#);
+        assert!(e.contains("unknown mask character 'Q' at bit 7"), "{e}");
+        let e = err(r#"cpuid.1.ecx = "----:----:----:----:---- ----:----:----""#);
+        assert!(e.contains("mixes"), "{e}");
+        let e = err(r#"cpuid.1.ecx = "--------:--------:--------:--------""#);
+        assert!(e.contains("8 groups of 4"), "{e}");
+        let e = err("cpuid.1.ecx = ----:----:----:----:----:----:----:----");
+        assert!(e.contains("double quotes"), "{e}");
+        let e = err(r#"cpuid.1.ecx = "--------------------------------" extra"#);
+        assert!(e.contains("after the closing quote"), "{e}");
+    }
+
+    #[test]
+    fn malformed_keys_say_what_was_expected() {
+        assert!(err(r#"cpuid.1.exc = "--------------------------------""#)
+            .contains("unknown register 'exc'"));
+        assert!(err(r#"cpuid.0x1.ecx = "--------------------------------""#).contains("without 0x"));
+        assert!(err(r#"cpuid.1 = "--------------------------------""#).contains("no register"));
+        assert!(
+            err(r#"cpuid.1.ecx.intel = "--------------------------------""#)
+                .contains("the only suffix is .amd")
+        );
+        assert!(
+            err(r#"cpuid.123456789.ecx = "--------------------------------""#)
+                .contains("at most 8 digits")
+        );
+        assert!(err("cpuid.1.ecx").contains("no '='"));
+    }
+
+    #[test]
+    fn other_keys_are_not_mask_lines() {
+        for line in [
+            r#"cpuid.coresPerSocket = "2""#,
+            r#"featMask.vm.hv.capable = "Val:1""#,
+            r#".encoding = "UTF-8""#,
+            "# cpuid.1.ecx = broken",
+            "",
+        ] {
+            assert_eq!(parse_line(line), Ok(None), "{line}");
+        }
+    }
+
+    #[test]
+    fn featmask_lines() {
+        let ok = |l: &str| match parse_line(l) {
+            Ok(Some(MaskLine::FeatMask(f))) => f,
+            other => panic!("{l}: {other:?}"),
+        };
+        assert_eq!(
+            ok(r#"featMask.vm.cpuid.NX = "Val:0""#),
+            FeatMask::new("NX", FeatOp::Val, 0)
+        );
+        assert_eq!(
+            ok(r#"FEATMASK.VM.CPUID.AVX512F="Max:0""#),
+            FeatMask::new("AVX512F", FeatOp::Max, 0)
+        );
+        assert_eq!(ok(r#"featMask.vm.cpuid.MODEL = "Val:0x2d""#).value, 0x2d);
+        assert_eq!(ok(r#"featMask.vm.cpuid.AMD = "Min:1""#).op, FeatOp::Min);
+        assert!(err(r#"featMask.vm.cpuid.NX = "Bool:0""#).contains("unknown operator"));
+        assert!(err(r#"featMask.vm.cpuid.NX = "Val:yes""#).contains("not a number"));
+        assert!(err(r#"featMask.vm.cpuid. = "Val:0""#).contains("does not name"));
+    }
+
+    #[test]
+    fn whole_file_errors_name_origin_and_line() {
+        let text = "# masks\n\ncpuid.1.ecx = \"----:----:----:----:----:----:----:---0\"\n\
+                    cpuid.80000001.edx = \"----:----:---0:----:----:----:----:---\"\n";
+        let e = parse_mask(text, "hide.vmx").expect_err("bad").to_string();
+        assert!(
+            e.starts_with("hide.vmx:4: value has 31 mask characters"),
+            "{e}"
+        );
+        let e = parse_mask("displayName = \"x\"\n", "m.txt").expect_err("strict");
+        assert!(e.to_string().starts_with("m.txt:1: not a mask line"), "{e}");
+        assert!(parse_vmx("displayName = \"x\"\n", "m.vmx").is_ok_and(|m| m.is_empty()));
+        let dup = "cpuid.1.ecx = \"--------------------------------\"\n\
+                   CPUID.1.ECX = \"--------------------------------\"\n";
+        let e = parse_vmx(dup, "d.vmx").expect_err("dup").to_string();
+        assert!(
+            e.starts_with("d.vmx:2: cpuid.1.ecx is given twice (first at line 1)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn render_and_read_back() {
+        let mut m = CpuidMask::new();
+        m.register_mut(0x8000_0001, None, Reg::Edx, false)
+            .set(20, MaskChar::Hide);
+        let r = m.register_mut(7, Some(0), Reg::Ebx, true);
+        r.set(5, MaskChar::Hide);
+        r.set(31, MaskChar::HostAgree);
+        r.set(0, MaskChar::Unused { lowercase: true });
+        m.insert_featmask(FeatMask::new("NX", FeatOp::Val, 0));
+        m.insert_featmask(FeatMask::new("MODEL", FeatOp::Val, 0x2d));
+        let colon = render(&m, Spelling::Colon);
+        assert!(
+            colon.starts_with("cpuid.80000001.edx = \"----:----:---0:----:----:----:----:----\"\n")
+        );
+        assert!(colon.contains("featMask.vm.cpuid.MODEL = \"Val:0x2d\"\n"));
+        for spelling in [Spelling::Colon, Spelling::Compact] {
+            let text = render(&m, spelling);
+            assert_eq!(parse_mask(&text, "t").ok().as_ref(), Some(&m), "{text}");
+            assert_eq!(
+                parse_vmx(&text.replace('\n', "\r\n"), "t").ok(),
+                Some(m.clone())
+            );
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! Writing a mask into a VM's `.vmx`.
+//!
+//! The rewrite replaces the VM's whole set of mask lines (every `cpuid.<leaf>...`
+//! and `featMask.vm.cpuid.*` line, see [`classify_key`]) with the new mask's
+//! lines, placed where the first old mask line was, or appended at the end when
+//! there was none. Every other byte stays as it was: other settings (including
+//! `cpuid.coresPerSocket`, `featMask.vm.hv.*`, `featureCompat.*`), comments,
+//! line endings (new lines use the file's own: CRLF or LF), whether the file ends
+//! in a newline (when the new lines end it), and bytes in any encoding. Applying the same mask twice changes
+//! nothing the second time and reports [`ApplyStatus::Unchanged`].
+//!
+//! The file is written atomically (a temporary file in the same directory,
+//! given the original's permissions, synced, then renamed over it), after the
+//! original bytes are saved to a backup: `VM.vmx.bak`, or the first free of
+//! `VM.vmx.bak.1`, `VM.vmx.bak.2`, ... when that exists, so no earlier backup
+//! is ever overwritten.
+//!
+//! A VM with a per-VM EVC configuration (`featureCompat.vm.completeMasks =
+//! "TRUE"`) is refused: its `featMask.vm.cpuid.*` lines are a complete feature
+//! list that vSphere manages, and replacing them would change far more than the
+//! features the new mask hides.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+use super::model::CpuidMask;
+use super::vmx::{classify_key, parse_vmx, render_lines, KeyKind, Spelling};
+
+/// Whether [`apply_to_vmx`] wrote the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyStatus {
+    /// The file already carried exactly this mask; nothing was written.
+    Unchanged,
+    /// The file was rewritten (and a backup made).
+    Written,
+}
+
+/// What [`apply_to_vmx`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplyOutcome {
+    /// Written or unchanged.
+    pub status: ApplyStatus,
+    /// Where the original bytes were saved, when the file was written.
+    pub backup: Option<PathBuf>,
+    /// Old mask lines (trimmed) that the new mask does not carry.
+    pub removed: Vec<String>,
+    /// New mask lines that the file did not carry.
+    pub added: Vec<String>,
+}
+
+/// One line of the file: its bytes without the line ending, and the ending.
+struct Line<'a> {
+    content: &'a [u8],
+    ending: &'a [u8],
+}
+
+fn split_lines(bytes: &[u8]) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(nl) => {
+                let (line, tail) = rest.split_at(nl + 1);
+                let body = line.get(..nl).unwrap_or_default();
+                let (content, ending) = match body.strip_suffix(b"\r") {
+                    Some(c) => (c, line.get(nl - 1..).unwrap_or(b"\n")),
+                    None => (body, &b"\n"[..]),
+                };
+                out.push(Line { content, ending });
+                rest = tail;
+            }
+            None => {
+                out.push(Line {
+                    content: rest,
+                    ending: b"",
+                });
+                rest = b"";
+            }
+        }
+    }
+    out
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The key of a line, if it has one (text before `=`, or the whole line), with
+/// leading whitespace and a byte-order mark removed. `None` for comments.
+fn line_key(content: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(content.strip_prefix(BOM).unwrap_or(content)).into_owned();
+    let t = text.trim();
+    if t.starts_with('#') || t.is_empty() {
+        return None;
+    }
+    let key = t.split_once('=').map_or(t, |(k, _)| k).trim();
+    Some(key.to_string())
+}
+
+fn is_mask_line(content: &[u8]) -> bool {
+    line_key(content).is_some_and(|k| classify_key(&k) != KeyKind::Other)
+}
+
+/// The line number of a `featureCompat.vm.completeMasks = "TRUE"` line, if any.
+fn per_vm_evc_line(lines: &[Line<'_>]) -> Option<usize> {
+    lines.iter().position(|l| {
+        let text = String::from_utf8_lossy(l.content);
+        match text.split_once('=') {
+            Some((k, v)) => {
+                k.trim()
+                    .eq_ignore_ascii_case("featureCompat.vm.completeMasks")
+                    && v.trim().trim_matches('"').eq_ignore_ascii_case("true")
+            }
+            None => false,
+        }
+    })
+}
+
+/// The bytes of `original` with its mask lines replaced by `mask`'s (colon
+/// spelling). Pure: no I/O. `origin` names the file in errors.
+pub fn rewrite_vmx_bytes(original: &[u8], mask: &CpuidMask, origin: &str) -> Result<Vec<u8>> {
+    let lines = split_lines(original);
+    let eol: &[u8] = lines
+        .iter()
+        .map(|l| l.ending)
+        .find(|e| !e.is_empty())
+        .unwrap_or(b"\n");
+    let mut block: Vec<u8> = Vec::new();
+    for l in render_lines(mask, Spelling::Colon) {
+        block.extend_from_slice(l.as_bytes());
+        block.extend_from_slice(eol);
+    }
+
+    let mut out = Vec::with_capacity(original.len() + block.len());
+    let mut placed = false;
+    // True while the last thing written is the new block (our text, not the file's).
+    let mut block_last = false;
+    for (i, line) in lines.iter().enumerate() {
+        if is_mask_line(line.content) {
+            if !placed {
+                if i == 0 && line.content.starts_with(BOM) {
+                    out.extend_from_slice(BOM);
+                }
+                out.extend_from_slice(&block);
+                placed = true;
+                block_last = !block.is_empty();
+            }
+            continue;
+        }
+        out.extend_from_slice(line.content);
+        out.extend_from_slice(line.ending);
+        block_last = false;
+    }
+    if !placed && !block.is_empty() {
+        if lines.last().is_some_and(|l| l.ending.is_empty()) {
+            out.extend_from_slice(eol);
+        }
+        out.extend_from_slice(&block);
+        block_last = true;
+    }
+    // A file that did not end in a newline still does not when it ends in the new
+    // block. (The file's own lines keep their own endings.)
+    let had_final_newline = original.is_empty() || original.ends_with(b"\n");
+    if !had_final_newline && block_last && out.ends_with(eol) {
+        out.truncate(out.len() - eol.len());
+    }
+
+    // Parse what we write: the result must read back as exactly this mask.
+    let back = parse_vmx(&String::from_utf8_lossy(&out), origin)?;
+    if back != *mask {
+        return Err(Error::input(
+            origin,
+            "the rewritten file does not read back as the mask (this is a bug in vmcompat; \
+             the file was not changed)",
+        ));
+    }
+    Ok(out)
+}
+
+fn mask_lines_of(bytes: &[u8]) -> Vec<String> {
+    split_lines(bytes)
+        .iter()
+        .filter(|l| is_mask_line(l.content))
+        .map(|l| {
+            let c = l.content.strip_prefix(BOM).unwrap_or(l.content);
+            String::from_utf8_lossy(c).trim().to_string()
+        })
+        .collect()
+}
+
+/// Replaces the mask lines of the `.vmx` at `path` with `mask`'s, keeping every
+/// other byte, atomically and with a backup (see the module documentation).
+pub fn apply_to_vmx(path: &Path, mask: &CpuidMask) -> Result<ApplyOutcome> {
+    let target = fs::canonicalize(path).map_err(|e| Error::reading(path, e))?;
+    let origin = path.display().to_string();
+    let original = fs::read(&target).map_err(|e| Error::reading(path, e))?;
+    let new = rewrite_vmx_bytes(&original, mask, &origin)?;
+
+    let old_lines = mask_lines_of(&original);
+    let new_lines = mask_lines_of(&new);
+    let removed: Vec<String> = old_lines
+        .iter()
+        .filter(|l| !new_lines.contains(l))
+        .cloned()
+        .collect();
+    let added: Vec<String> = new_lines
+        .iter()
+        .filter(|l| !old_lines.contains(l))
+        .cloned()
+        .collect();
+    if new == original {
+        return Ok(ApplyOutcome {
+            status: ApplyStatus::Unchanged,
+            backup: None,
+            removed,
+            added,
+        });
+    }
+    if let Some(i) = per_vm_evc_line(&split_lines(&original)) {
+        return Err(Error::at_line(
+            origin,
+            i + 1,
+            "this VM has a per-VM EVC configuration (featureCompat.vm.completeMasks = \"TRUE\"); \
+             vmcompat will not replace its featMask lines. Change the VM's EVC mode in vSphere, \
+             or add the mask lines by hand",
+        ));
+    }
+    let permissions = fs::metadata(&target)
+        .map_err(|e| Error::reading(path, e))?
+        .permissions();
+    let backup = write_backup(&target, &original, &permissions)?;
+    write_atomically(&target, &new, &permissions)?;
+    Ok(ApplyOutcome {
+        status: ApplyStatus::Written,
+        backup: Some(backup),
+        removed,
+        added,
+    })
+}
+
+/// `VM.vmx.bak`, then `VM.vmx.bak.1`, `.bak.2`, ...: the first name that does not
+/// exist yet (created exclusively, so a backup is never overwritten).
+fn write_backup(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> Result<PathBuf> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vm.vmx".into());
+    let dir = parent_dir(target);
+    for n in 0u32..10_000 {
+        let candidate = if n == 0 {
+            dir.join(format!("{name}.bak"))
+        } else {
+            dir.join(format!("{name}.bak.{n}"))
+        };
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::writing(&candidate, e)),
+        };
+        file.write_all(bytes)
+            .and_then(|()| file.set_permissions(permissions.clone()))
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::writing(&candidate, e))?;
+        return Ok(candidate);
+    }
+    Err(Error::input(
+        target.display().to_string(),
+        "10,000 backups exist beside this file; remove old .bak files and try again",
+    ))
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Writes `bytes` to a temporary file beside `target` with `permissions` (and, on
+/// Unix, the original owner where allowed), syncs it and renames it over `target`.
+fn write_atomically(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> Result<()> {
+    let dir = parent_dir(target);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vm.vmx".into());
+    let tmp = dir.join(format!(".{name}.vmcompat-{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.set_permissions(permissions.clone())?;
+        keep_owner(target, &tmp);
+        file.sync_all()?;
+        fs::rename(&tmp, target)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::writing(target, e));
+    }
+    // Make the rename itself durable where the platform allows it.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn keep_owner(original: &Path, tmp: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = fs::metadata(original) {
+        // Only root may give a file away; for anyone else this is a no-op or fails
+        // harmlessly, and the file keeps the writer's ownership.
+        let _ = std::os::unix::fs::chown(tmp, Some(meta.uid()), Some(meta.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_original: &Path, _tmp: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpuid::Reg;
+    use crate::mask::model::{FeatMask, FeatOp, MaskChar};
+
+    fn nx_mask() -> CpuidMask {
+        let mut m = CpuidMask::new();
+        m.register_mut(0x8000_0001, None, Reg::Edx, false)
+            .set(20, MaskChar::Hide);
+        m.insert_featmask(FeatMask::new("NX", FeatOp::Val, 0));
+        m
+    }
+
+    const NX_LINES: &str = "cpuid.80000001.edx = \"----:----:---0:----:----:----:----:----\"\n\
+                            featMask.vm.cpuid.NX = \"Val:0\"\n";
+
+    #[test]
+    fn appends_when_there_are_no_mask_lines() {
+        let out = rewrite_vmx_bytes(b"a = \"1\"\nb = \"2\"\n", &nx_mask(), "t").expect("ok");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            format!("a = \"1\"\nb = \"2\"\n{NX_LINES}")
+        );
+    }
+
+    #[test]
+    fn replaces_in_place_of_the_first_old_line() {
+        let old = "a = \"1\"\ncpuid.1.ecx = \"----:----:----:----:----:----:----:---0\"\n\
+                   cpuid.coresPerSocket = \"2\"\nFEATMASK.VM.CPUID.SSE3 = \"Val:0\"\nz = \"9\"\n";
+        let out = rewrite_vmx_bytes(old.as_bytes(), &nx_mask(), "t").expect("ok");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            format!("a = \"1\"\n{NX_LINES}cpuid.coresPerSocket = \"2\"\nz = \"9\"\n")
+        );
+    }
+
+    #[test]
+    fn keeps_crlf_missing_final_newline_and_odd_bytes() {
+        let old: &[u8] = b"\xef\xbb\xbfname = \"caf\xe9\"\r\nlast = \"x\"";
+        let out = rewrite_vmx_bytes(old, &nx_mask(), "t").expect("ok");
+        let expected = [
+            &b"\xef\xbb\xbfname = \"caf\xe9\"\r\nlast = \"x\"\r\n"[..],
+            NX_LINES.replace('\n', "\r\n").trim_end().as_bytes(),
+        ]
+        .concat();
+        assert_eq!(out, expected);
+        // Idempotent, byte for byte.
+        assert_eq!(rewrite_vmx_bytes(&out, &nx_mask(), "t").expect("ok"), out);
+        // An empty mask removes the lines; the line that had to gain an ending
+        // when they were appended keeps it.
+        let removed = rewrite_vmx_bytes(&out, &CpuidMask::new(), "t").expect("ok");
+        assert_eq!(removed, [old, b"\r\n"].concat());
+    }
+
+    #[test]
+    fn empty_file_gets_just_the_mask() {
+        let out = rewrite_vmx_bytes(b"", &nx_mask(), "t").expect("ok");
+        assert_eq!(out, NX_LINES.as_bytes());
+        assert!(rewrite_vmx_bytes(b"", &CpuidMask::new(), "t").is_ok_and(|o| o.is_empty()));
+    }
+}
