@@ -35,6 +35,11 @@ pub enum Command {
     /// `local`) join the fleet, and what would it cost? Exit 0 when every candidate
     /// fits without lowering the fleet's baseline, 1 otherwise.
     Check(CheckArgs),
+    /// The minimal CPUID masks that let the chosen groups migrate between each
+    /// other (VMware VMX or featMask lines, a libvirt <cpu> element, a QEMU -cpu
+    /// string), verified against every member first; --explain reads mask lines;
+    /// --apply writes the mask into a .vmx (backup kept, atomic, idempotent).
+    Mask(MaskArgs),
     /// List the CPU profiles (profiles/) and named baselines (masks/) shipped with
     /// vmcompat.
     Profiles(ProfilesArgs),
@@ -137,4 +142,57 @@ pub struct ProfilesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+/// How `vmcompat mask` prints a mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MaskFormat {
+    /// VMware `cpuid.<leaf>.<reg> = "----:..."` lines.
+    Vmx,
+    /// VMware `featMask.vm.cpuid.<NAME> = "Val:0"` lines (hardware version 9 and later).
+    Featmask,
+    /// A libvirt domain `<cpu>` element.
+    Libvirt,
+    /// A QEMU `-cpu` option.
+    Qemu,
+    /// The plan and the lines as JSON.
+    Json,
+}
+
+/// `vmcompat mask`.
+#[derive(Debug, Args)]
+pub struct MaskArgs {
+    /// The fleet file (not needed with --explain).
+    #[arg(value_name = "FLEET.toml")]
+    pub fleet: Option<PathBuf>,
+    /// The groups that must migrate freely among each other, by label (A,B,...);
+    /// default: every group, one mask per vendor.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub groups: Option<Vec<String>>,
+    /// One direction only: the group VMs are powered on in ...
+    #[arg(long, value_name = "GROUP")]
+    pub from: Option<String>,
+    /// ... and the group they must move to.
+    #[arg(long, value_name = "GROUP")]
+    pub to: Option<String>,
+    /// Bring the hosts down to a named baseline (`vmcompat profiles` lists them);
+    /// hosts that cannot reach it are named.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MaskFormat::Vmx)]
+    pub format: MaskFormat,
+    /// Write VMX values as 32 unseparated characters instead of colon-separated nibbles.
+    #[arg(long)]
+    pub compact: bool,
+    /// Rewrite the cpuid.*/featMask.* lines of this .vmx with the mask (every other
+    /// byte kept; a backup VM.vmx.bak is made; running it again changes nothing).
+    #[arg(long, value_name = "VM.vmx")]
+    pub apply: Option<PathBuf>,
+    /// Explain mask lines instead: a .vmx or mask file, or the lines themselves.
+    #[arg(long, value_name = "FILE|LINE")]
+    pub explain: Option<String>,
+    /// Compatibility rules (see `audit --help`).
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
 }

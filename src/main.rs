@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Mask(args) => commands::mask::run(args),
         Command::Profiles(args) => commands::profiles::run(args),
     };
     match result {

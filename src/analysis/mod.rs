@@ -5,3 +5,4 @@ pub mod check;
 pub mod diff;
 pub mod fleet;
 pub mod host;
+pub mod maskplan;

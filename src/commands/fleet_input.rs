@@ -3,35 +3,64 @@
 
 use crate::analysis::audit::FailedHost;
 use crate::analysis::fleet::FleetHost;
+use crate::cpuid::CpuLeaves;
 use crate::decode::decode_dump;
 use crate::fleet::{collect, file::FleetSpec};
 
+/// A fleet after collection.
+#[derive(Debug, Default)]
+pub struct FleetInput {
+    /// The decoded hosts, in fleet-file order.
+    pub hosts: Vec<FleetHost>,
+    /// The first logical CPU's raw leaves of each host (same order), kept only when
+    /// asked for: masks are verified against them.
+    pub leaves: Vec<CpuLeaves>,
+    /// Hosts that could not be collected.
+    pub failed: Vec<FailedHost>,
+}
+
 /// The decoded hosts of a fleet, and those that could not be collected.
 pub fn collect_and_decode(spec: &FleetSpec) -> (Vec<FleetHost>, Vec<FailedHost>) {
-    let decoded: Vec<Result<FleetHost, FailedHost>> = collect::collect_map(spec, |host, dump| {
+    let input = collect_fleet(spec, false);
+    (input.hosts, input.failed)
+}
+
+/// Collects and decodes every host; with `keep_leaves`, also keeps each host's
+/// first logical CPU (large fleets otherwise drop raw dumps as soon as decoded).
+pub fn collect_fleet(spec: &FleetSpec, keep_leaves: bool) -> FleetInput {
+    type One = Result<(FleetHost, Option<CpuLeaves>), FailedHost>;
+    let decoded: Vec<One> = collect::collect_map(spec, |host, dump| {
         let failed = |error: String| FailedHost {
             name: host.name.clone(),
             cluster: host.cluster.clone(),
             error,
         };
-        match dump {
-            Ok(dump) => match decode_dump(&dump) {
-                Some(cpu) => Ok(FleetHost {
-                    name: host.name.clone(),
-                    cluster: host.cluster.clone(),
-                    cpu,
-                }),
-                None => Err(failed("the dump holds no logical CPU".into())),
+        let dump = dump.map_err(|e| failed(e.to_string()))?;
+        let cpu =
+            decode_dump(&dump).ok_or_else(|| failed("the dump holds no logical CPU".into()))?;
+        let leaves = if keep_leaves {
+            dump.cpus.into_iter().next()
+        } else {
+            None
+        };
+        Ok((
+            FleetHost {
+                name: host.name.clone(),
+                cluster: host.cluster.clone(),
+                cpu,
             },
-            Err(e) => Err(failed(e.to_string())),
-        }
+            leaves,
+        ))
     });
-    let (mut hosts, mut failed) = (Vec::new(), Vec::new());
+    let mut input = FleetInput::default();
     for d in decoded {
         match d {
-            Ok(h) => hosts.push(h),
-            Err(f) => failed.push(f),
+            Ok((h, leaves)) => {
+                input.hosts.push(h);
+                input.leaves.extend(leaves);
+            }
+            Err(f) => input.failed.push(f),
         }
     }
-    (hosts, failed)
+    input
 }

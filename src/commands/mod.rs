@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod fleet_input;
+pub mod mask;
 pub mod probe;
 pub mod profiles;
 pub mod report;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod html;
 pub mod libvirt;
+pub mod mask;
 pub mod qemu;
 pub mod report;
 

@@ -1,0 +1,161 @@
+//! `vmcompat mask`: the minimal CPUID masks that let the chosen groups migrate
+//! between each other (or one direction, or down to a named baseline), verified
+//! against every member before they are printed; `--explain` reads mask lines;
+//! `--apply` writes the mask into a `.vmx`.
+
+use super::Outcome;
+use crate::analysis::fleet::{self, FleetHost};
+use crate::analysis::maskplan::{self, MaskPlan};
+use crate::cli::{MaskArgs, MaskFormat};
+use crate::cpuid::CpuLeaves;
+use crate::error::{Error, Result};
+use crate::fleet::file;
+use crate::mask::{apply, build, explain, vmx, vmx_file, CpuidMask};
+use crate::render;
+
+/// Runs the command.
+pub fn run(args: &MaskArgs) -> Result<Outcome> {
+    if let Some(what) = &args.explain {
+        return explain_mask(what, args);
+    }
+    let Some(fleet_path) = &args.fleet else {
+        return Err(Error::Usage(
+            "give a fleet file (vmcompat mask FLEET.toml), or --explain FILE|LINE".into(),
+        ));
+    };
+    let spec = file::read(fleet_path)?;
+    let policy = args.policy.or(spec.policy).unwrap_or_default();
+    let input = super::fleet_input::collect_fleet(&spec, true);
+    if let Some(f) = input.failed.first() {
+        return Err(Error::Collect {
+            host: f.name.clone(),
+            message: format!(
+                "{}; every host must be collected to compute a mask",
+                f.error
+            ),
+        });
+    }
+    let analysis = fleet::analyze(&input.hosts, policy);
+    let plan_error = |e: maskplan::PlanError| Error::Usage(e.to_string());
+    let plans: Vec<MaskPlan> = match (&args.from, &args.to, &args.baseline) {
+        (Some(from), Some(to), _) => {
+            vec![maskplan::for_direction(&analysis, from, to).map_err(plan_error)?]
+        }
+        (Some(_), None, _) | (None, Some(_), _) => {
+            return Err(Error::Usage("--from and --to go together".into()))
+        }
+        (None, None, baseline) => {
+            let selections = match &args.groups {
+                Some(g) => vec![g.clone()],
+                None => maskplan::default_selections(&analysis),
+            };
+            let mut plans = Vec::new();
+            for labels in selections {
+                let plan = match baseline {
+                    Some(name) => {
+                        let b = crate::baselines::load(name)?;
+                        maskplan::for_baseline(&analysis, &labels, &b)
+                    }
+                    None => maskplan::for_groups(&analysis, &labels),
+                };
+                match plan {
+                    Ok(p) => plans.push(p),
+                    // With the default selection, a vendor without a baseline-reaching
+                    // host is reported and skipped rather than failing the others.
+                    Err(e @ maskplan::PlanError::BaselineVendor { .. })
+                        if args.groups.is_none() =>
+                    {
+                        eprintln!("note: {e}")
+                    }
+                    Err(e) => return Err(plan_error(e)),
+                }
+            }
+            plans
+        }
+    };
+    let mut out = String::new();
+    let mut last_mask = None;
+    for plan in &plans {
+        let mask = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        out.push_str(&render::mask::plan(
+            plan,
+            &mask,
+            &input.hosts,
+            args.format,
+            args.compact,
+        ));
+        last_mask = Some(mask);
+    }
+    println!("{}", out.trim_end());
+    if let Some(vmx_path) = &args.apply {
+        let [_] = plans.as_slice() else {
+            return Err(Error::Usage(format!(
+                "--apply needs exactly one mask, and this selection gives {}: choose groups of one vendor with --groups",
+                plans.len()
+            )));
+        };
+        let mask = last_mask.unwrap_or_default();
+        let outcome = vmx_file::apply_to_vmx(vmx_path, &mask)?;
+        eprintln!("{}", render::mask::applied(vmx_path, &outcome));
+    }
+    Ok(Outcome::Good)
+}
+
+/// Builds the plan's mask and checks it against every member's dump: a mask that
+/// fails its own check is an error, never output.
+fn verified_mask(
+    plan: &MaskPlan,
+    hosts: &[FleetHost],
+    leaves: &[CpuLeaves],
+    format: MaskFormat,
+) -> Result<CpuidMask> {
+    let kind = match format {
+        MaskFormat::Featmask => build::MaskKind::FeatMask,
+        _ => build::MaskKind::CpuidLines,
+    };
+    let members: Vec<&CpuLeaves> = plan.members.iter().filter_map(|&i| leaves.get(i)).collect();
+    let internal =
+        |what: String| Error::Usage(format!("internal check failed, mask withheld: {what}"));
+    let (mask, guest) =
+        build::build_verified(&plan.hide, kind, &members).map_err(|e| internal(e.to_string()))?;
+    for &d in &plan.destinations {
+        let Some(dest) = hosts.get(d) else { continue };
+        let lacking = guest.difference(&dest.cpu.compared_features());
+        if !lacking.is_empty() {
+            return Err(internal(format!(
+                "masked guests would still see {} that {} lacks",
+                lacking.names().join(" "),
+                dest.name
+            )));
+        }
+    }
+    // Every member's guest sees exactly what the plan promised.
+    if let Some(first) = members.first() {
+        let seen = apply::guest_features(&mask, first);
+        if seen != plan.guest {
+            return Err(internal(format!(
+                "guests would see {} where the plan says {}",
+                seen.difference(&plan.guest).names().join(" "),
+                plan.guest.difference(&seen).names().join(" ")
+            )));
+        }
+    }
+    Ok(mask)
+}
+
+fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
+    let path = std::path::Path::new(what);
+    let mask = if path.exists() {
+        let text = crate::cpuid::formats::read_text(path)?;
+        vmx::parse_vmx(&text, &path.display().to_string())?
+    } else {
+        vmx::parse_mask(what, "the --explain argument")?
+    };
+    let e = explain::explain(&mask);
+    let text = match args.format {
+        MaskFormat::Json => render::json(&e),
+        _ => render::mask::explanation(&e),
+    };
+    println!("{}", text.trim_end());
+    Ok(Outcome::Good)
+}
