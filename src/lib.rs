@@ -15,6 +15,7 @@ pub mod decode;
 pub mod error;
 pub mod fleet;
 pub mod profiles;
+pub mod remote;
 pub mod render;
 
 pub use error::{Error, Result};

@@ -8,15 +8,16 @@ use crate::analysis::fleet::FleetHost;
 use crate::cli::AuditArgs;
 use crate::decode::decode_dump;
 use crate::error::{Error, Result};
-use crate::fleet::{collect, file};
+use crate::fleet::collect;
 use crate::render::{self, OutputFormat};
 
 /// Runs the command. Exit: 0 every group reaches every other (with masks where
 /// needed), 1 when not, 2 when a host could not be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
-    let spec = file::read(&args.fleet)?;
+    let spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let collected = collect::collect(&spec);
+    let settings = crate::remote::fleet::RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
+    let collected = collect::collect_with(&spec, &settings);
     let decoded: Vec<std::result::Result<FleetHost, FailedHost>> = collected
         .into_par_iter()
         .map(|c| match c.dump {

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use super::file::{FleetSpec, HostSourceSpec, HostSpec};
 use crate::cpuid::{self, RawDump};
 use crate::error::Error;
+use crate::remote::fleet::RemoteSettings;
 
 /// One host after collection: its dump, or why there is none.
 #[derive(Debug)]
@@ -16,8 +17,23 @@ pub struct Collected<'a> {
     pub dump: Result<RawDump, Error>,
 }
 
-/// Collects every host of the fleet (in parallel, order preserved).
+/// Collects every host of the fleet (in parallel, order preserved), with the
+/// fleet file's SSH settings.
 pub fn collect(fleet: &FleetSpec) -> Vec<Collected<'_>> {
+    let settings = RemoteSettings::new(&fleet.ssh, &Default::default(), None);
+    collect_with(fleet, &settings)
+}
+
+/// Collects every host of the fleet; SSH and ESXi hosts with `settings` (bounded
+/// concurrency, per-host deadline), the others in parallel as before.
+pub fn collect_with<'a>(fleet: &'a FleetSpec, settings: &RemoteSettings) -> Vec<Collected<'a>> {
+    let mut remote: Vec<Option<Result<RawDump, Error>>> =
+        fleet.hosts.iter().map(|_| None).collect();
+    for (i, r) in crate::remote::fleet::collect_all(&fleet.hosts, settings) {
+        if let Some(slot) = remote.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
     // The local CPU is probed once however many hosts name it.
     let needs_local = fleet
         .hosts
@@ -27,9 +43,10 @@ pub fn collect(fleet: &FleetSpec) -> Vec<Collected<'_>> {
     fleet
         .hosts
         .par_iter()
-        .map(|spec| Collected {
+        .zip(remote.into_par_iter())
+        .map(|(spec, remote)| Collected {
             spec,
-            dump: collect_one(spec, local.as_ref()),
+            dump: remote.unwrap_or_else(|| collect_one(spec, local.as_ref())),
         })
         .collect()
 }
@@ -49,5 +66,10 @@ fn collect_one(spec: &HostSpec, local: Option<&Result<RawDump, Error>>) -> Resul
         },
         HostSourceSpec::Dump(path) => cpuid::formats::read_file(path),
         HostSourceSpec::Profile(name) => crate::profiles::load(name),
+        HostSourceSpec::AnsibleResult(path) => crate::remote::ansible::read(path, &spec.name),
+        HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_) => Err(Error::Collect {
+            host: spec.name.clone(),
+            message: "remote host was not collected".into(),
+        }),
     }
 }
