@@ -382,6 +382,40 @@ mod tests {
     }
 
     #[test]
+    fn remote_hosts_and_ssh_settings() {
+        let f = parse_str(
+            "[fleet]\nknown_hosts = \"kh\"\naccept_new_host_keys = true\nssh_backend = \"openssh\"\njobs = 8\ndeadline = 5\n\n[[host]]\nname = \"a\"\nssh = \"root@127.0.0.2:2222\"\nidentity = \"id\"\n\n[[host]]\nname = \"b\"\nesxi = \"root@127.0.0.3\"\n",
+        )
+        .expect("parses");
+        match &f.hosts[0].source {
+            HostSourceSpec::Ssh(r) => {
+                assert_eq!(r.target.to_string(), "root@127.0.0.2:2222");
+                assert_eq!(r.identity.as_deref(), Some(Path::new("/fleets/id")));
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(matches!(&f.hosts[1].source, HostSourceSpec::Esxi(r) if r.target.port == 22));
+        assert_eq!(f.ssh.known_hosts.as_deref(), Some(Path::new("/fleets/kh")));
+        assert_eq!(f.ssh.backend, Some(crate::remote::Backend::Openssh));
+        assert_eq!(
+            (f.ssh.jobs, f.ssh.deadline, f.ssh.accept_new_host_keys),
+            (Some(8), Some(5), Some(true))
+        );
+        let bad = parse_str("[[host]]\nname = \"a\"\nssh = \"root@h:99999\"\n").expect_err("port");
+        assert!(bad.to_string().contains("f.toml:3"), "{bad}");
+        let two =
+            parse_str("[[host]]\nname = \"a\"\nssh = \"h\"\nesxi = \"h\"\n").expect_err("two");
+        assert!(two.to_string().contains("more than one source"), "{two}");
+        let backend =
+            parse_str("[fleet]\nssh_backend = \"putty\"\n[[host]]\nname = \"a\"\nlocal = true\n")
+                .expect_err("backend");
+        assert!(backend.to_string().contains("f.toml:1"), "{backend}");
+        let dir =
+            parse_str("[[host_dir]]\nansible_tree = \"/nonexistent/tree\"\n").expect_err("dir");
+        assert!(dir.to_string().contains("f.toml:1: ansible_tree"), "{dir}");
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let dup = parse_str(
             "[[host]]\nname = \"a\"\nlocal = true\n[[host]]\nname = \"a\"\nlocal = true\n",
