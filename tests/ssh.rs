@@ -597,6 +597,7 @@ fn failure_matrix_each_host_a_row() {
         assert!(row(&rows, "good")["vendor"].is_string());
         for (name, target, _, want) in cases.iter().skip(1) {
             let err = row(&rows, name)["error"].as_str().unwrap_or("").to_string();
+            eprintln!("{backend} {name}: {err}");
             assert!(
                 err.contains(want),
                 "{backend}: {name}: want {want:?} in {err:?}"

@@ -409,7 +409,7 @@ mod tests {
         let backend =
             parse_str("[fleet]\nssh_backend = \"putty\"\n[[host]]\nname = \"a\"\nlocal = true\n")
                 .expect_err("backend");
-        assert!(backend.to_string().contains("f.toml:1"), "{backend}");
+        assert!(backend.to_string().contains("f.toml:2"), "{backend}");
         let dir =
             parse_str("[[host_dir]]\nansible_tree = \"/nonexistent/tree\"\n").expect_err("dir");
         assert!(dir.to_string().contains("f.toml:1: ansible_tree"), "{dir}");

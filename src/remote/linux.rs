@@ -315,17 +315,17 @@ fn dd_walk(
         return Err(RemoteError::new(
             FailureKind::Malformed,
             format!(
-                "reading {DEVICE} with dd gave no register values{}{}",
+                "{}reading {DEVICE} with dd gave no register values{}",
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}; then ", notes.join("; "))
+                },
                 answer
                     .bad
                     .first()
                     .map(|b| format!(" (first line: {b:?})"))
-                    .unwrap_or_default(),
-                if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", notes.join("; "))
-                }
+                    .unwrap_or_default()
             ),
         ));
     }

@@ -279,6 +279,10 @@ pub fn collect_host(
         .name(format!("ssh {target}"))
         .spawn(move || {
             let result = connect(&t, &o, &a).and_then(|mut session| {
+                a.note(match kind {
+                    RemoteKind::Linux => "running the Linux probe commands",
+                    RemoteKind::Esxi => "running vim-cmd hostsvc/hosthardware",
+                });
                 let r = match kind {
                     RemoteKind::Linux => linux::collect(session.as_mut(), &t, &o),
                     RemoteKind::Esxi => esxi::collect(session.as_mut(), &t, &o),
