@@ -50,8 +50,18 @@ pub enum Command {
 pub struct HostSource {
     /// Read a saved dump instead of the local CPU: vmcompat's own TOML/JSON dump,
     /// `cpuid -r` output, a corpus file, or /proc/cpuinfo text (format detected).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "host")]
     pub dump: Option<PathBuf>,
+    /// Read a remote Linux host over SSH instead: `user@host[:port]` (with
+    /// `--esxi`: an ESXi host, `vim-cmd hostsvc/hosthardware`).
+    #[arg(long, value_name = "USER@HOST[:PORT]")]
+    pub host: Option<String>,
+    /// The `--host` is an ESXi host (basic leaves only: no leaf 7, AVX2, AVX-512...).
+    #[arg(long, requires = "host")]
+    pub esxi: bool,
+    /// SSH settings for `--host`.
+    #[command(flatten)]
+    pub ssh: crate::remote::fleet::SshArgs,
 }
 
 /// `vmcompat report`.
@@ -80,8 +90,18 @@ pub struct ProbeArgs {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The fleet file (TOML): hosts and where each one's CPUID comes from.
-    #[arg(value_name = "FLEET.toml")]
-    pub fleet: PathBuf,
+    #[arg(value_name = "FLEET.toml", required_unless_present = "ansible_tree")]
+    pub fleet: Option<PathBuf>,
+    /// Also audit every per-host file of an Ansible `--tree` directory
+    /// (`ansible all -m raw -a 'cpuid -r' --tree DIR`); repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub ansible_tree: Vec<PathBuf>,
+    /// Remote hosts collected at once (default: the fleet file's `jobs`, else 32).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// SSH settings for the fleet's remote hosts (override the fleet file).
+    #[command(flatten)]
+    pub ssh: crate::remote::fleet::SshArgs,
     /// Compatibility rules: `evc` (vendor must match, every feature counts) or
     /// `esx3` (vendor and family must match; SSE3, NX/XD, VT-x/AMD-V). Default: the
     /// fleet file's `policy`, else evc.

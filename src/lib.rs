@@ -17,6 +17,7 @@ pub mod error;
 pub mod fleet;
 pub mod mask;
 pub mod profiles;
+pub mod remote;
 pub mod render;
 
 pub use error::{Error, Result};

@@ -4,17 +4,18 @@ use super::Outcome;
 use crate::analysis::audit::audit;
 use crate::cli::AuditArgs;
 use crate::error::{Error, Result};
-use crate::fleet::file;
 use crate::render::{self, OutputFormat};
 
 /// Runs the command. Exit: 0 every group reaches every other (with masks where
 /// needed), 1 when not, 2 when a host could not be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
-    let spec = file::read(&args.fleet)?;
+    let spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
     timer.mark("read fleet file");
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let (hosts, failed) = super::fleet_input::collect_and_decode(&spec);
+    let settings = crate::remote::fleet::RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
+    let input = super::fleet_input::collect_fleet(&spec, &settings, false);
+    let (hosts, failed) = (input.hosts, input.failed);
     timer.mark("collect and decode");
     let report = audit(&spec.name, &hosts, &failed, policy);
     timer.mark("analyze");

@@ -6,6 +6,7 @@ use crate::analysis::fleet::FleetHost;
 use crate::cpuid::CpuLeaves;
 use crate::decode::decode_dump;
 use crate::fleet::{collect, file::FleetSpec};
+use crate::remote::fleet::RemoteSettings;
 
 /// A fleet after collection.
 #[derive(Debug, Default)]
@@ -19,17 +20,23 @@ pub struct FleetInput {
     pub failed: Vec<FailedHost>,
 }
 
-/// The decoded hosts of a fleet, and those that could not be collected.
+/// The decoded hosts of a fleet, and those that could not be collected, with the
+/// fleet file's own SSH settings.
 pub fn collect_and_decode(spec: &FleetSpec) -> (Vec<FleetHost>, Vec<FailedHost>) {
-    let input = collect_fleet(spec, false);
+    let input = collect_fleet(spec, &default_settings(spec), false);
     (input.hosts, input.failed)
+}
+
+/// The fleet file's SSH settings with nothing overridden on the command line.
+pub fn default_settings(spec: &FleetSpec) -> RemoteSettings {
+    RemoteSettings::new(&spec.ssh, &Default::default(), None)
 }
 
 /// Collects and decodes every host; with `keep_leaves`, also keeps each host's
 /// first logical CPU (large fleets otherwise drop raw dumps as soon as decoded).
-pub fn collect_fleet(spec: &FleetSpec, keep_leaves: bool) -> FleetInput {
+pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: bool) -> FleetInput {
     type One = Result<(FleetHost, Option<CpuLeaves>), FailedHost>;
-    let decoded: Vec<One> = collect::collect_map(spec, |host, dump| {
+    let decoded: Vec<One> = collect::collect_map(spec, settings, |host, dump| {
         let failed = |error: String| FailedHost {
             name: host.name.clone(),
             cluster: host.cluster.clone(),

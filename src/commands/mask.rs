@@ -25,7 +25,11 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     };
     let spec = file::read(fleet_path)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let input = super::fleet_input::collect_fleet(&spec, true);
+    let input = super::fleet_input::collect_fleet(
+        &spec,
+        &super::fleet_input::default_settings(&spec),
+        true,
+    );
     if let Some(f) = input.failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),

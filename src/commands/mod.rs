@@ -24,6 +24,9 @@ pub enum Outcome {
 
 /// Reads the dump a single-host command names: a file, or the local CPU.
 pub fn read_host(source: &HostSource) -> Result<RawDump> {
+    if let Some(host) = &source.host {
+        return crate::remote::read_cli_host(host, source.esxi, &source.ssh);
+    }
     match &source.dump {
         Some(path) => cpuid::formats::read_file(path),
         None => cpuid::local::probe(),

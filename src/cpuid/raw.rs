@@ -238,7 +238,8 @@ impl Completeness {
         match self {
             Completeness::Full => "full dump",
             Completeness::BasicLeavesOnly => {
-                "partial: leaves 0, 1, 0x80000000, 0x80000001 only (ESXi cpuFeature)"
+                "partial: leaves 0, 1, 0x80000000, 0x80000001 only (ESXi cpuFeature): leaf 7 and \
+                 beyond (AVX2, AVX-512, BMI1/2, SMEP/SMAP, ...), XSAVE (0xD) and 0x80000008 are not visible"
             }
             Completeness::FromCpuinfoFlags => {
                 "partial: reconstructed from /proc/cpuinfo flags (bits the kernel does not name are missing)"

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use super::file::{FleetSpec, HostSourceSpec, HostSpec};
 use crate::cpuid::{self, RawDump};
 use crate::error::Error;
+use crate::remote::fleet::RemoteSettings;
 
 /// One host after collection: its dump, or why there is none.
 #[derive(Debug)]
@@ -16,18 +17,33 @@ pub struct Collected<'a> {
     pub dump: Result<RawDump, Error>,
 }
 
-/// Collects every host of the fleet (in parallel, order preserved).
+/// Collects every host of the fleet (in parallel, order preserved), with the
+/// fleet file's SSH settings.
 pub fn collect(fleet: &FleetSpec) -> Vec<Collected<'_>> {
-    collect_map(fleet, |spec, dump| Collected { spec, dump })
+    let settings = RemoteSettings::new(&fleet.ssh, &Default::default(), None);
+    collect_with(fleet, &settings)
 }
 
-/// Collects every host in parallel and hands each dump to `f` as soon as it is
-/// read, so a large fleet never holds every raw dump in memory at once (order
-/// preserved).
+/// Collects every host of the fleet; SSH and ESXi hosts with `settings` (bounded
+/// concurrency, per-host deadline), the others in parallel.
+pub fn collect_with<'a>(fleet: &'a FleetSpec, settings: &RemoteSettings) -> Vec<Collected<'a>> {
+    collect_map(fleet, settings, |spec, dump| Collected { spec, dump })
+}
+
+/// Collects every host and hands each dump to `f` as soon as it is read, so a
+/// large fleet never holds every raw dump in memory at once (order preserved).
 pub fn collect_map<'a, T: Send>(
     fleet: &'a FleetSpec,
+    settings: &RemoteSettings,
     f: impl Fn(&'a HostSpec, Result<RawDump, Error>) -> T + Sync + Send,
 ) -> Vec<T> {
+    let mut remote: Vec<Option<Result<RawDump, Error>>> =
+        fleet.hosts.iter().map(|_| None).collect();
+    for (i, r) in crate::remote::fleet::collect_all(&fleet.hosts, settings) {
+        if let Some(slot) = remote.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
     // The local CPU is probed once however many hosts name it.
     let needs_local = fleet
         .hosts
@@ -37,7 +53,13 @@ pub fn collect_map<'a, T: Send>(
     fleet
         .hosts
         .par_iter()
-        .map(|spec| f(spec, collect_one(spec, local.as_ref())))
+        .zip(remote.into_par_iter())
+        .map(|(spec, remote)| {
+            f(
+                spec,
+                remote.unwrap_or_else(|| collect_one(spec, local.as_ref())),
+            )
+        })
         .collect()
 }
 
@@ -56,5 +78,10 @@ fn collect_one(spec: &HostSpec, local: Option<&Result<RawDump, Error>>) -> Resul
         },
         HostSourceSpec::Dump(path) => cpuid::formats::read_file(path),
         HostSourceSpec::Profile(name) => crate::profiles::load(name),
+        HostSourceSpec::AnsibleResult(path) => crate::remote::ansible::read(path, &spec.name),
+        HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_) => Err(Error::Collect {
+            host: spec.name.clone(),
+            message: "remote host was not collected".into(),
+        }),
     }
 }

@@ -15,6 +15,31 @@
 //! vmotion = { vmk = "vmk1", speed_mbps = 10000 }
 //! ```
 //!
+//! Remote hosts (see README "Remote hosts"):
+//!
+//! ```toml
+//! [fleet]
+//! known_hosts = "~/.ssh/known_hosts"   # default; relative paths: to the fleet file
+//! accept_new_host_keys = false         # record keys of hosts not yet known
+//! ssh_backend = "libssh2"              # or "openssh" (~/.ssh/config, ProxyJump)
+//! jobs = 32                            # hosts collected at once
+//! connect_timeout = 10                 # seconds
+//! deadline = 60                        # seconds, per host, hard
+//!
+//! [[host]]
+//! name = "web1"
+//! ssh = "root@web1.example:22"         # Linux: cpuid -r, /dev/cpu/0/cpuid, /proc/cpuinfo
+//! identity = "keys/id_ed25519"         # optional
+//!
+//! [[host]]
+//! name = "esx02"
+//! esxi = "root@esx02.example"          # vim-cmd hostsvc/hosthardware (basic leaves only)
+//!
+//! [[host_dir]]
+//! ansible_tree = "tree"                # one host per file of `ansible ... --tree tree`
+//! cluster = "web"
+//! ```
+//!
 //! Unknown keys, duplicate host names, hosts with no source or two sources: an
 //! error naming the line.
 
@@ -35,6 +60,38 @@ pub enum HostSourceSpec {
     Dump(PathBuf),
     /// A named CPU profile from `profiles/`.
     Profile(String),
+    /// A Linux host read over SSH.
+    Ssh(RemoteHost),
+    /// An ESXi host read over SSH (`vim-cmd hostsvc/hosthardware`).
+    Esxi(RemoteHost),
+    /// One per-host result file of an Ansible `--tree` directory.
+    AnsibleResult(PathBuf),
+}
+
+/// A host reached over SSH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteHost {
+    /// `user@host:port`.
+    pub target: crate::remote::Target,
+    /// The private key for this host (instead of the default ones), if given.
+    pub identity: Option<PathBuf>,
+}
+
+/// The fleet-level SSH settings (`[fleet]` keys); unset ones take the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FleetSsh {
+    /// `known_hosts`: the known_hosts file (resolved relative to the fleet file).
+    pub known_hosts: Option<PathBuf>,
+    /// `accept_new_host_keys`: record keys of hosts not yet known.
+    pub accept_new_host_keys: Option<bool>,
+    /// `ssh_backend`: `libssh2` (default) or `openssh`.
+    pub backend: Option<crate::remote::Backend>,
+    /// `jobs`: hosts collected at once.
+    pub jobs: Option<usize>,
+    /// `connect_timeout`, seconds.
+    pub connect_timeout: Option<u64>,
+    /// `deadline`, seconds per host.
+    pub deadline: Option<u64>,
 }
 
 /// The vMotion VMkernel port declared for a host.
@@ -79,6 +136,8 @@ pub struct FleetSpec {
     pub policy: Option<Policy>,
     /// The hosts, in file order.
     pub hosts: Vec<HostSpec>,
+    /// SSH settings for remote hosts.
+    pub ssh: FleetSsh,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +146,15 @@ struct RawFile {
     fleet: Option<RawFleet>,
     #[serde(default)]
     host: Vec<Spanned<RawHost>>,
+    #[serde(default)]
+    host_dir: Vec<Spanned<RawHostDir>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHostDir {
+    ansible_tree: String,
+    cluster: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +162,12 @@ struct RawFile {
 struct RawFleet {
     name: Option<String>,
     policy: Option<Policy>,
+    known_hosts: Option<String>,
+    accept_new_host_keys: Option<bool>,
+    ssh_backend: Option<crate::remote::Backend>,
+    jobs: Option<usize>,
+    connect_timeout: Option<u64>,
+    deadline: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +182,17 @@ struct RawHost {
     datastores: Option<Vec<String>>,
     port_groups: Option<Vec<String>>,
     vmotion: Option<VmotionDecl>,
+    ssh: Option<Spanned<String>>,
+    esxi: Option<Spanned<String>>,
+    identity: Option<String>,
+}
+
+/// Expands `~/` to the home directory, then anchors relative paths at `base`.
+pub fn resolve_path(base: &Path, p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => base.join(p),
+    }
 }
 
 /// 1-based line of a byte offset.
@@ -188,6 +273,22 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         if let Some(p) = h.profile {
             sources.push(HostSourceSpec::Profile(p));
         }
+        let identity = h.identity.as_deref().map(|i| resolve_path(base, i));
+        for (value, esxi) in [(h.ssh, false), (h.esxi, true)] {
+            let Some(value) = value else { continue };
+            let at = line_of(text, value.span().start);
+            let target = crate::remote::Target::parse(value.get_ref())
+                .map_err(|m| Error::at_line(&origin, at, m))?;
+            let r = RemoteHost {
+                target,
+                identity: identity.clone(),
+            };
+            sources.push(if esxi {
+                HostSourceSpec::Esxi(r)
+            } else {
+                HostSourceSpec::Ssh(r)
+            });
+        }
         let source = match sources.len() {
             1 => sources.remove(0),
             0 => {
@@ -195,7 +296,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                     &origin,
                     host_line,
                     format!(
-                        "host {name:?} has no source: give one of `local = true`, `dump = \"FILE\"`, `profile = \"NAME\"`"
+                        "host {name:?} has no source: give one of `local = true`, `dump = \"FILE\"`, `profile = \"NAME\"`, `ssh = \"USER@HOST\"`, `esxi = \"USER@HOST\"`"
                     ),
                 ))
             }
@@ -203,7 +304,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 return Err(Error::at_line(
                     &origin,
                     host_line,
-                    format!("host {name:?} has more than one source: give exactly one of local, dump, profile"),
+                    format!("host {name:?} has more than one source: give exactly one of local, dump, profile, ssh, esxi"),
                 ))
             }
         };
@@ -218,10 +319,51 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             vmotion: h.vmotion,
         });
     }
+    for spanned in raw.host_dir {
+        let line = line_of(text, spanned.span().start);
+        let d = spanned.into_inner();
+        let dir = resolve_path(base, &d.ansible_tree);
+        let files = crate::remote::ansible::list(&dir)
+            .map_err(|e| Error::at_line(&origin, line, format!("ansible_tree: {e}")))?;
+        for (name, path) in files {
+            if let Some(prev) = hosts.iter().find(|p| p.name == name) {
+                return Err(Error::at_line(
+                    &origin,
+                    line,
+                    format!(
+                        "host {name:?} of ansible_tree {} is already defined on line {}",
+                        dir.display(),
+                        prev.line
+                    ),
+                ));
+            }
+            hosts.push(HostSpec {
+                name,
+                cluster: d.cluster.clone(),
+                source: HostSourceSpec::AnsibleResult(path),
+                line,
+                luns: None,
+                datastores: None,
+                port_groups: None,
+                vmotion: None,
+            });
+        }
+    }
     if hosts.is_empty() {
         return Err(Error::input(&origin, "the fleet file lists no [[host]]"));
     }
     let fleet = raw.fleet;
+    let ssh = fleet
+        .as_ref()
+        .map(|f| FleetSsh {
+            known_hosts: f.known_hosts.as_deref().map(|k| resolve_path(base, k)),
+            accept_new_host_keys: f.accept_new_host_keys,
+            backend: f.ssh_backend,
+            jobs: f.jobs,
+            connect_timeout: f.connect_timeout,
+            deadline: f.deadline,
+        })
+        .unwrap_or_default();
     let name = fleet
         .as_ref()
         .and_then(|f| f.name.clone())
@@ -234,6 +376,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         name,
         policy: fleet.and_then(|f| f.policy),
         hosts,
+        ssh,
     })
 }
 
@@ -259,6 +402,40 @@ mod tests {
         );
         assert_eq!(f.hosts[1].source, HostSourceSpec::Profile("xeon".into()));
         assert_eq!(f.hosts[1].line, 11);
+    }
+
+    #[test]
+    fn remote_hosts_and_ssh_settings() {
+        let f = parse_str(
+            "[fleet]\nknown_hosts = \"kh\"\naccept_new_host_keys = true\nssh_backend = \"openssh\"\njobs = 8\ndeadline = 5\n\n[[host]]\nname = \"a\"\nssh = \"root@127.0.0.2:2222\"\nidentity = \"id\"\n\n[[host]]\nname = \"b\"\nesxi = \"root@127.0.0.3\"\n",
+        )
+        .expect("parses");
+        match &f.hosts[0].source {
+            HostSourceSpec::Ssh(r) => {
+                assert_eq!(r.target.to_string(), "root@127.0.0.2:2222");
+                assert_eq!(r.identity.as_deref(), Some(Path::new("/fleets/id")));
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(matches!(&f.hosts[1].source, HostSourceSpec::Esxi(r) if r.target.port == 22));
+        assert_eq!(f.ssh.known_hosts.as_deref(), Some(Path::new("/fleets/kh")));
+        assert_eq!(f.ssh.backend, Some(crate::remote::Backend::Openssh));
+        assert_eq!(
+            (f.ssh.jobs, f.ssh.deadline, f.ssh.accept_new_host_keys),
+            (Some(8), Some(5), Some(true))
+        );
+        let bad = parse_str("[[host]]\nname = \"a\"\nssh = \"root@h:99999\"\n").expect_err("port");
+        assert!(bad.to_string().contains("f.toml:3"), "{bad}");
+        let two =
+            parse_str("[[host]]\nname = \"a\"\nssh = \"h\"\nesxi = \"h\"\n").expect_err("two");
+        assert!(two.to_string().contains("more than one source"), "{two}");
+        let backend =
+            parse_str("[fleet]\nssh_backend = \"putty\"\n[[host]]\nname = \"a\"\nlocal = true\n")
+                .expect_err("backend");
+        assert!(backend.to_string().contains("f.toml:2"), "{backend}");
+        let dir =
+            parse_str("[[host_dir]]\nansible_tree = \"/nonexistent/tree\"\n").expect_err("dir");
+        assert!(dir.to_string().contains("f.toml:1: ansible_tree"), "{dir}");
     }
 
     #[test]
