@@ -82,6 +82,13 @@ pub fn audit(
     policy: Policy,
 ) -> AuditReport {
     let cpu = fleet::analyze(hosts, policy);
+    // Baselines qualify on compared features, which every member of a group
+    // shares: one look-up per group, not per host.
+    let group_baseline: Vec<Option<String>> = cpu
+        .groups
+        .iter()
+        .map(|g| crate::baselines::highest_for(g.vendor, &g.features).map(|b| b.name.clone()))
+        .collect();
     let mut rows: Vec<HostRow> = hosts
         .iter()
         .enumerate()
@@ -100,8 +107,7 @@ pub fn audit(
                 nx: Some(c.has("nx")),
                 virtualization: Some(c.has_virtualization()),
                 x86_64_level: Some(c.x86_64_level),
-                baseline: crate::baselines::highest_for(c.vendor, &c.features)
-                    .map(|b| b.name.clone()),
+                baseline: group_baseline.get(cpu.host_group[i]).cloned().flatten(),
                 completeness: Some(c.completeness),
                 hypervisor: c
                     .hypervisor

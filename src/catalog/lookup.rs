@@ -36,6 +36,10 @@ struct Index {
     registers: Vec<RegisterBits>,
     /// For each feature, itself plus everything that requires it, transitively.
     hide_with: Vec<FeatureSet>,
+    /// Every feature of a class hosts are compared on.
+    compared: FeatureSet,
+    /// For psABI levels 1..=4 (index 0..=3), the features that level adds.
+    psabi: [FeatureSet; 4],
 }
 
 fn index() -> &'static Index {
@@ -104,11 +108,26 @@ fn build_index() -> Index {
             out
         })
         .collect();
+    let compared = (0..TABLE.len())
+        .filter(|&i| TABLE[i].class.is_compared())
+        .map(|i| FeatureId(i as u16))
+        .collect();
+    let mut psabi = [FeatureSet::new(); 4];
+    for (i, def) in TABLE.iter().enumerate() {
+        if let Some(set) = (def.psabi_level as usize)
+            .checked_sub(1)
+            .and_then(|l| psabi.get_mut(l))
+        {
+            set.insert(FeatureId(i as u16));
+        }
+    }
     Index {
         by_name,
         by_loc,
         registers,
         hide_with,
+        compared,
+        psabi,
     }
 }
 
@@ -137,6 +156,21 @@ pub fn by_location(loc: BitLoc) -> Option<FeatureId> {
 /// Every register that holds at least one catalog bit, ordered by leaf, subleaf, register.
 pub fn registers() -> &'static [RegisterBits] {
     &index().registers
+}
+
+/// Every feature of a class hosts are compared on (feature and must-match).
+pub fn compared_classes() -> &'static FeatureSet {
+    &index().compared
+}
+
+/// The features x86-64 psABI level `level` (1..=4) adds to the level below;
+/// empty for any other level.
+pub fn psabi_level_features(level: u8) -> FeatureSet {
+    (level as usize)
+        .checked_sub(1)
+        .and_then(|l| index().psabi.get(l))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// `set` plus every feature that requires, directly or transitively, a feature of

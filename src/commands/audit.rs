@@ -14,10 +14,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timer.mark("read fleet file");
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = crate::remote::fleet::RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
-    let input = super::fleet_input::collect_fleet(&spec, &settings, false);
-    let (hosts, failed) = (input.hosts, input.failed);
+    // The HTML report carries the masks, verified against every member's leaves.
+    let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
+    let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
-    let report = audit(&spec.name, &hosts, &failed, policy);
+    let report = audit(&spec.name, hosts, failed, policy);
     timer.mark("analyze");
     let text = match args.format {
         OutputFormat::Table => render::audit::render(&report),
@@ -26,7 +27,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     println!("{}", text.trim_end());
     timer.mark("render");
     if let Some(path) = &args.html {
-        let html = render::html::render(&report, &[]);
+        let html = render::html::render(&report, &mask_sections(&report, &input)?);
         super::probe::write_atomically(path, html.as_bytes())?;
     }
     if !failed.is_empty() {
@@ -47,4 +48,40 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     } else {
         Outcome::Findings
     })
+}
+
+/// The masks section of the HTML report: one verified VMX mask per vendor.
+fn mask_sections(
+    report: &crate::analysis::audit::AuditReport,
+    input: &super::fleet_input::FleetInput,
+) -> Result<Vec<render::html::Section>> {
+    use crate::analysis::maskplan;
+    let mut html = String::new();
+    if input.failed.is_empty() {
+        for labels in maskplan::default_selections(&report.cpu) {
+            let Ok(plan) = maskplan::for_groups(&report.cpu, &labels) else {
+                continue;
+            };
+            let mask = super::mask::verified_mask(
+                &plan,
+                &input.hosts,
+                &input.leaves,
+                crate::cli::MaskFormat::Vmx,
+            )?;
+            let text = render::mask::plan(
+                &plan,
+                &mask,
+                &input.hosts,
+                crate::cli::MaskFormat::Vmx,
+                false,
+            );
+            html.push_str(&format!("<pre>{}</pre>\n", render::html::esc(&text)));
+        }
+    } else {
+        html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
+    }
+    Ok(vec![render::html::Section {
+        title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
+        html,
+    }])
 }

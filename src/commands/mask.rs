@@ -107,7 +107,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
 
 /// Builds the plan's mask and checks it against every member's dump: a mask that
 /// fails its own check is an error, never output.
-fn verified_mask(
+pub(crate) fn verified_mask(
     plan: &MaskPlan,
     hosts: &[FleetHost],
     leaves: &[CpuLeaves],

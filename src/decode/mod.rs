@@ -59,13 +59,7 @@ impl Cpu {
 
     /// The features that hosts are compared on (class feature or must-match).
     pub fn compared_features(&self) -> FeatureSet {
-        let mut out = self.features;
-        for id in self.features.iter() {
-            if !catalog::by_id(id).class.is_compared() {
-                out.remove(id);
-            }
-        }
-        out
+        self.features.intersection(catalog::compared_classes())
     }
 
     /// Who made the part, as people say it: CentaurHauls parts are VIA's or, from
@@ -270,13 +264,8 @@ fn distrust_leaf1_ecx_without_sse2(features: &mut FeatureSet, notes: &mut Vec<St
 pub fn x86_64_level(features: &FeatureSet) -> u8 {
     let mut level = 0;
     for l in 1..=4u8 {
-        let complete = catalog::all()
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.psabi_level == l)
-            .all(|(i, _)| features.contains(FeatureId(i as u16)));
-        let any = catalog::all().iter().any(|d| d.psabi_level == l);
-        if complete && any {
+        let needed = catalog::psabi_level_features(l);
+        if !needed.is_empty() && needed.is_subset(features) {
             level = l;
         } else {
             break;

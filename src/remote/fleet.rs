@@ -152,9 +152,12 @@ pub fn fleet_spec(
             ssh: FleetSsh::default(),
         },
     };
+    // A set, not a scan per host: Ansible trees of large fleets hold many thousands.
+    let mut names: std::collections::HashSet<String> =
+        spec.hosts.iter().map(|h| h.name.clone()).collect();
     for dir in trees {
         for (name, path) in super::ansible::list(dir)? {
-            if spec.hosts.iter().any(|h| h.name == name) {
+            if !names.insert(name.clone()) {
                 return Err(Error::Usage(format!(
                     "host {name:?} of --ansible-tree {} is already in the fleet; give each host once",
                     dir.display()

@@ -8,11 +8,24 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table}
 use crate::analysis::check::CandidateCheck;
 use crate::analysis::fleet::Verdict;
 
+/// A short cell for the table; the details follow below it.
 fn verdict(v: &Verdict) -> String {
     match v {
         Verdict::Yes => "yes".into(),
-        Verdict::WithMask { hide, .. } => format!("with mask (hide {})", hide.names().join(" ")),
-        Verdict::No { reasons } => format!("NO: {}", reasons.join("; ")),
+        Verdict::WithMask { hide, .. } => format!("with mask ({} hidden)", hide.len()),
+        Verdict::No { reasons } if reasons.iter().any(|r| r.starts_with("vendor")) => {
+            "NO (other vendor)".into()
+        }
+        Verdict::No { .. } => "NO".into(),
+    }
+}
+
+/// The features behind a verdict, for the lines under the table.
+fn detail(v: &Verdict) -> Option<String> {
+    match v {
+        Verdict::Yes => None,
+        Verdict::WithMask { hide, .. } => Some(format!("hide {}", hide.names().join(" "))),
+        Verdict::No { reasons } => Some(reasons.join("; ")),
     }
 }
 
@@ -51,6 +64,19 @@ pub fn render(checks: &[CandidateCheck]) -> String {
             ]);
         }
         let _ = writeln!(out, "{t}");
+        for d in &c.directions {
+            // Vendor mismatches are said once, in the summary line above.
+            let other_vendor = matches!(&d.onto_candidate, Verdict::No { reasons } if reasons.iter().any(|r| r.starts_with("vendor")));
+            if other_vendor {
+                continue;
+            }
+            if let Some(x) = detail(&d.onto_candidate) {
+                let _ = writeln!(out, "  {} -> candidate: {x}", d.group);
+            }
+            if let Some(x) = detail(&d.from_candidate) {
+                let _ = writeln!(out, "  candidate -> {}: {x}", d.group);
+            }
+        }
         if c.vendor_in_fleet {
             if c.baseline_loss.is_empty() {
                 let _ = writeln!(out, "  the fleet's baseline stays as it is");

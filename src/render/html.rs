@@ -114,7 +114,7 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         }
     );
 
-    h.push_str("<h2>Hosts</h2><table id=\"hosts\"><thead><tr><th>Host</th><th>Cluster</th><th>Group</th><th>Vendor</th><th>Family</th><th>Model</th><th>SSE3</th><th>NX/XD</th><th>VT-x/AMD-V</th><th>Microarchitecture</th><th>Level</th><th>Notes</th></tr></thead><tbody>\n");
+    h.push_str("<h2>Hosts</h2><table id=\"hosts\"><thead><tr><th>Host</th><th>Cluster</th><th>Group</th><th>Vendor</th><th>Family</th><th>Model</th><th>SSE3</th><th>NX/XD</th><th>VT-x/AMD-V</th><th>Microarchitecture</th><th>Level</th><th>Baseline</th><th>Notes</th></tr></thead><tbody>\n");
     for host in &r.hosts {
         let mut notes = Vec::new();
         if let Some(e) = &host.error {
@@ -137,7 +137,7 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         }
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&host.name),
             esc(host.cluster.as_deref().unwrap_or("-")),
             esc(host.group.as_deref().unwrap_or("-")),
@@ -149,6 +149,7 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
             yes_no(host.virtualization),
             esc(host.microarchitecture.as_deref().unwrap_or("-")),
             host.x86_64_level.map_or("?".into(), |l| format!("v{l}")),
+            esc(host.baseline.as_deref().unwrap_or("-")),
             notes.join("<br>")
         );
     }

@@ -73,10 +73,22 @@ pub fn parse_hex_u32(s: &str, what: &str) -> std::result::Result<u32, String> {
 /// Parses hexadecimal digits without a prefix; `None` unless every character is a
 /// hex digit and the value fits in 32 bits.
 pub fn parse_bare_hex_u32(digits: &str) -> Option<u32> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digits.is_empty() {
         return None;
     }
-    u32::from_str_radix(digits, 16).ok()
+    // One pass, no allocation: this runs for every register of every leaf of
+    // every dump of a fleet.
+    let mut value: u32 = 0;
+    for b in digits.bytes() {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        value = value.checked_mul(16)?.checked_add(u32::from(d))?;
+    }
+    Some(value)
 }
 
 /// Parses `name=value` tokens separated by whitespace, where every name must be one
@@ -86,6 +98,9 @@ pub fn parse_fields<const N: usize>(
     tokens: &str,
     names: [&str; N],
 ) -> std::result::Result<[u32; N], String> {
+    if let Some(values) = parse_fields_in_order(tokens.as_bytes(), &names) {
+        return Ok(values);
+    }
     let mut values: [Option<u32>; N] = [None; N];
     for token in tokens.split_whitespace() {
         let (name, value) = token.split_once('=').ok_or_else(|| {
@@ -124,6 +139,39 @@ pub fn parse_fields<const N: usize>(
             v.ok_or_else(|| format!("missing field '{name}=0x...' (the line may be truncated)"))?;
     }
     Ok(out)
+}
+
+/// The fast path of [`parse_fields`] for the layout every writer uses: the fields
+/// in `names` order, lowercase, `name=0x<hex>` separated by single spaces. Any
+/// deviation returns `None` and the general parser (with its error messages)
+/// takes over. A fleet of 100,000 dumps parses millions of such lines.
+fn parse_fields_in_order<const N: usize>(line: &[u8], names: &[&str; N]) -> Option<[u32; N]> {
+    let mut out = [0u32; N];
+    let mut rest = line;
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            rest = rest.strip_prefix(b" ")?;
+        }
+        rest = rest.strip_prefix(name.as_bytes())?.strip_prefix(b"=0x")?;
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        let (digits, tail) = rest.split_at(end);
+        if digits.is_empty() || digits.len() > 8 {
+            return None;
+        }
+        let mut v: u32 = 0;
+        for &b in digits {
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return None,
+            };
+            v = (v << 4) | u32::from(d);
+        }
+        out[i] = v;
+        rest = tail;
+    }
+    rest.is_empty().then_some(out)
 }
 
 /// Parses the four output registers given as `eax=0x... ebx=0x... ecx=0x... edx=0x...`.

@@ -21,18 +21,22 @@ pub fn read_file(path: &Path) -> Result<RawDump> {
 
 /// Reads a file as UTF-8 text, refusing files larger than the dump size limit.
 pub fn read_text(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::reading(path, e))?;
-    if meta.len() > super::limits::MAX_FILE_BYTES {
+    use std::io::Read;
+    let limit = super::limits::MAX_FILE_BYTES;
+    // One open, and a bounded read: files in /proc report size 0, and a file may
+    // grow while it is read, so the limit is enforced on what is actually read.
+    let file = std::fs::File::open(path).map_err(|e| Error::reading(path, e))?;
+    let hint = file.metadata().map_or(0, |m| m.len()).min(limit) as usize;
+    let mut bytes = Vec::with_capacity(hint + 1);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::reading(path, e))?;
+    if bytes.len() as u64 > limit {
         return Err(Error::input(
             path.display().to_string(),
-            format!(
-                "file is {} bytes; CPUID dumps are far smaller (limit {} bytes)",
-                meta.len(),
-                super::limits::MAX_FILE_BYTES
-            ),
+            format!("file is larger than {limit} bytes; CPUID dumps are far smaller"),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::reading(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
         Error::input(
             path.display().to_string(),
