@@ -48,7 +48,7 @@ fn corpus(vendor: Vendor) -> &'static [Cpu] {
                 let leaves = f.dump.cpus.into_iter().next()?;
                 let cpu = decode_cpu(&leaves, f.dump.completeness);
                 let name = p.file_name()?.to_string_lossy().into_owned();
-                (cpu.vendor == vendor && cpu.hypervisor.is_none()).then(|| Cpu {
+                (cpu.vendor == vendor && cpu.hypervisor.is_none()).then_some(Cpu {
                     host: FleetHost {
                         name,
                         cluster: None,
