@@ -14,6 +14,7 @@ pub mod commands;
 pub mod cpuid;
 pub mod decode;
 pub mod error;
+pub mod facts;
 pub mod fleet;
 pub mod mask;
 pub mod profiles;
