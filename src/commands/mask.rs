@@ -23,6 +23,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
             "give a fleet file (vmcompat mask FLEET.toml), or --explain FILE|LINE".into(),
         ));
     };
+    let mut timer = super::PhaseTimer::from_env();
     let spec = file::read(fleet_path)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let input = super::fleet_input::collect_fleet(
@@ -39,8 +40,11 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
             ),
         });
     }
+    timer.mark("read, collect and decode");
     let analysis = fleet::analyze(&input.hosts, policy);
+    timer.mark("analyze");
     let plan_error = |e: maskplan::PlanError| Error::Usage(e.to_string());
+    let mut unmaskable = 0usize;
     let plans: Vec<MaskPlan> = match (&args.from, &args.to, &args.baseline) {
         (Some(from), Some(to), _) => {
             vec![maskplan::for_direction(&analysis, from, to).map_err(plan_error)?]
@@ -64,12 +68,20 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
                 };
                 match plan {
                     Ok(p) => plans.push(p),
-                    // With the default selection, a vendor without a baseline-reaching
-                    // host is reported and skipped rather than failing the others.
+                    // With the default selection (one mask per vendor), a vendor whose
+                    // hosts cannot be masked is reported and skipped rather than
+                    // failing the others; the exit code says a mask is missing.
                     Err(e @ maskplan::PlanError::BaselineVendor { .. })
                         if args.groups.is_none() =>
                     {
                         eprintln!("note: {e}")
+                    }
+                    Err(
+                        e @ (maskplan::PlanError::MustMatch(_)
+                        | maskplan::PlanError::NobodyQualifies(_)),
+                    ) if args.groups.is_none() => {
+                        eprintln!("vmcompat: groups {}: {e}", labels.join(", "));
+                        unmaskable += 1;
                     }
                     Err(e) => return Err(plan_error(e)),
                 }
@@ -91,6 +103,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         last_mask = Some(mask);
     }
     println!("{}", out.trim_end());
+    timer.mark("build, verify and render masks");
     if let Some(vmx_path) = &args.apply {
         let [_] = plans.as_slice() else {
             return Err(Error::Usage(format!(
@@ -102,7 +115,11 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         let outcome = vmx_file::apply_to_vmx(vmx_path, &mask)?;
         eprintln!("{}", render::mask::applied(vmx_path, &outcome));
     }
-    Ok(Outcome::Good)
+    Ok(if unmaskable == 0 {
+        Outcome::Good
+    } else {
+        Outcome::Findings
+    })
 }
 
 /// Builds the plan's mask and checks it against every member's dump: a mask that
