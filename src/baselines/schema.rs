@@ -64,24 +64,8 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Baseline> {
     let mut features = FeatureSet::new();
     for f in &raw.features {
         let spelled = f.get_ref();
-        let id = catalog::lookup(spelled).ok_or_else(|| {
-            at(
-                f.span(),
-                format!(
-                    "baseline {name:?}: unknown feature {spelled:?} (not in the feature catalog)"
-                ),
-            )
-        })?;
-        let def = catalog::by_id(id);
-        if def.name != spelled {
-            return Err(at(
-                f.span(),
-                format!(
-                    "feature {spelled:?}: write the canonical name {:?}",
-                    def.name
-                ),
-            ));
-        }
+        let id = catalog::canonical(spelled)
+            .map_err(|e| at(f.span(), format!("baseline {name:?}: {e}")))?;
         if features.contains(id) {
             return Err(at(f.span(), format!("feature {spelled:?} is listed twice")));
         }

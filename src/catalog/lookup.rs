@@ -148,6 +148,22 @@ pub fn lookup(name: &str) -> Option<FeatureId> {
     index().by_name.get(&normalize(name)).copied()
 }
 
+/// Resolves a feature name written in a shipped data file (profiles, baselines),
+/// where only the canonical spelling is accepted so the files stay greppable.
+/// The error says what is wrong: an unknown name, or the canonical spelling to use.
+pub fn canonical(spelled: &str) -> Result<FeatureId, String> {
+    let id = lookup(spelled)
+        .ok_or_else(|| format!("unknown feature {spelled:?} (not in the feature catalog)"))?;
+    let name = TABLE[id.index()].name;
+    if name == spelled {
+        Ok(id)
+    } else {
+        Err(format!(
+            "feature {spelled:?}: write the canonical name {name:?}"
+        ))
+    }
+}
+
 /// The feature defined at a bit location, if any.
 pub fn by_location(loc: BitLoc) -> Option<FeatureId> {
     index().by_loc.get(&loc).copied()

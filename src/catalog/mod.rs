@@ -18,8 +18,8 @@ mod xsave;
 pub use def::{BitLoc, Class, FeatureDef};
 pub use featureset::{FeatureId, FeatureSet};
 pub use lookup::{
-    all, by_id, by_location, closure_of_dependents, compared_classes, lookup, psabi_level_features,
-    registers, RegisterBits,
+    all, by_id, by_location, canonical, closure_of_dependents, compared_classes, lookup,
+    psabi_level_features, registers, RegisterBits,
 };
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use xsave::{

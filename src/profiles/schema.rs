@@ -151,24 +151,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Profile> {
     let mut features = FeatureSet::new();
     for f in &raw.features {
         let spelled = f.get_ref();
-        let id = catalog::lookup(spelled).ok_or_else(|| {
-            at(
-                f.span(),
-                format!(
-                    "profile {name:?}: unknown feature {spelled:?} (not in the feature catalog)"
-                ),
-            )
-        })?;
+        let id = catalog::canonical(spelled)
+            .map_err(|e| at(f.span(), format!("profile {name:?}: {e}")))?;
         let def = catalog::by_id(id);
-        if def.name != spelled {
-            return Err(at(
-                f.span(),
-                format!(
-                    "feature {spelled:?}: write the canonical name {:?}",
-                    def.name
-                ),
-            ));
-        }
         if features.contains(id) {
             return Err(at(f.span(), format!("feature {spelled:?} is listed twice")));
         }

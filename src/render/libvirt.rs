@@ -18,7 +18,7 @@ pub fn host_model(hidden: &FeatureSet) -> String {
 pub fn with_model(model: &str, hidden: &FeatureSet) -> String {
     let head = format!(
         "<cpu mode='custom' match='exact' check='partial'>\n  <model fallback='forbid'>{}</model>\n",
-        escape(model)
+        super::html::esc(model)
     );
     element(&head, hidden)
 }
@@ -39,7 +39,7 @@ fn element(head: &str, hidden: &FeatureSet) -> String {
         if let Some(name) = def.libvirt_name() {
             out.push_str(&format!(
                 "  <feature policy='disable' name='{}'/>\n",
-                escape(name)
+                super::html::esc(name)
             ));
         }
     }
@@ -52,22 +52,6 @@ fn element(head: &str, hidden: &FeatureSet) -> String {
         ));
     }
     out.push_str("</cpu>\n");
-    out
-}
-
-/// Escapes text for an XML attribute or element.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\'' => out.push_str("&apos;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
