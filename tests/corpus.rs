@@ -313,3 +313,56 @@ fn corpus_oddities_are_handled() {
     let haswell = decode("intel-core-i7-4770-cpu.txt");
     assert!(haswell.has("lm") && haswell.has("syscall"));
 }
+
+#[test]
+fn hybrid_parts_are_compared_per_core_type() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpus/libcpuid");
+    let read = |file: &str, index: u32| {
+        let text = std::fs::read_to_string(dir.join(file)).expect("read");
+        let mut cpu = parse_corpus(&text, file)
+            .expect("parse")
+            .dump
+            .cpus
+            .remove(0);
+        cpu.index = index;
+        cpu
+    };
+    // One dump of a 12th-generation Core with two P-core and two E-core CPUs.
+    let p = "intel-12th-gen-intel-core-i7-12700h-pcore.txt";
+    let e = "intel-12th-gen-intel-core-i7-12700h-ecore.txt";
+    let mut dump = vmcompat::cpuid::RawDump::new(
+        vmcompat::cpuid::Provenance {
+            kind: vmcompat::cpuid::SourceKind::Corpus,
+            origin: "hybrid".into(),
+            detail: String::new(),
+        },
+        vmcompat::cpuid::Completeness::Full,
+    );
+    dump.cpus = vec![read(p, 0), read(p, 1), read(e, 2), read(e, 3)];
+    let c = vmcompat::decode::compare_cpus(&dump);
+    assert_eq!(
+        c.groups.len(),
+        2,
+        "P-cores and E-cores form their own groups"
+    );
+    assert!(
+        c.identical(),
+        "no difference within a core type: {:?}",
+        c.differences
+    );
+    let report = vmcompat::analysis::host::host_report(&dump).expect("report");
+    assert!(report.summary.hybrid);
+    // A P-core that differs from the other P-core is named, leaf and CPU.
+    let mut odd = read(p, 1);
+    let mut l7 = odd.get_or_zero(7, 0);
+    l7.ebx ^= 1 << 5; // AVX2
+    odd.insert(7, 0, l7);
+    dump.cpus[1] = odd;
+    let c = vmcompat::decode::compare_cpus(&dump);
+    assert_eq!(c.differences.len(), 1);
+    assert_eq!(c.differences[0].cpus, vec![1]);
+    assert_eq!(c.differences[0].key, vmcompat::cpuid::LeafKey::new(7, 0));
+}
