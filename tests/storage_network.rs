@@ -93,6 +93,24 @@ fn planned_cluster_example_points_at_the_fixes() {
             ),
         ]
     );
+    let html = std::env::temp_dir().join(format!("vmcompat-planned-{}.html", std::process::id()));
+    let (code, _, stderr) = vmcompat(&[
+        "audit",
+        "examples/planned-cluster.toml",
+        "--html",
+        html.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let page = std::fs::read_to_string(&html).expect("html written");
+    let _ = std::fs::remove_file(&html);
+    assert!(
+        page.contains("Storage and network: 2 error(s), 0 warning(s)"),
+        "html section"
+    );
+    assert!(
+        page.contains("&quot;production &quot; on esx-new-01"),
+        "html finding"
+    );
     // Focused runs.
     let (code, stdout, _) = vmcompat(&[
         "audit",
@@ -385,4 +403,110 @@ fn a_host_without_esxcli_is_a_clear_note_not_a_silent_gap() {
         "{stdout}"
     );
     assert!(stdout.contains("Not run"), "{stdout}");
+}
+
+mod never_panic {
+    use proptest::prelude::*;
+
+    fn framed(keys: &[&str], body: &str) -> String {
+        keys.iter()
+            .map(|k| format!("@@vmcompat-begin {k}\n{body}\n@@vmcompat-end {k} 0\n"))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(body in "(?s).{0,400}", table in "[ a-zA-Z0-9:()\\-\n.]{0,300}") {
+            let _ = vmcompat::facts::table::dashed(&body);
+            let _ = vmcompat::facts::table::records(&body);
+            let _ = vmcompat::facts::table::dashed(&table);
+            let _ = vmcompat::facts::table::records(&table);
+            let _ = vmcompat::facts::esxi::parse(&body);
+            let keys: Vec<&str> = vmcompat::facts::esxi::COMMANDS.iter().map(|(k, _)| *k).collect();
+            let _ = vmcompat::facts::esxi::parse(&framed(&keys, &table));
+            let keys: Vec<&str> = vmcompat::facts::linux::COMMANDS.iter().map(|(k, _)| *k).collect();
+            let _ = vmcompat::facts::linux::parse(&framed(&keys, &body));
+            let _ = vmcompat::facts::linux::parse(&framed(&keys, &table));
+        }
+    }
+}
+
+#[test]
+fn linux_kvm_hosts_over_ssh() {
+    if !can_run("linux_kvm_hosts_over_ssh") || common::shared_dir().is_none() {
+        return;
+    }
+    let Some(leaves) = corpus("intel-xeon-bronze-3104-cpu.txt") else {
+        return;
+    };
+    let mut cpuid = String::from("CPU 0:\n");
+    for (l, sub, r) in &leaves {
+        let _ = writeln!(
+            cpuid,
+            "   0x{l:08x} 0x{sub:02x}: eax=0x{:08x} ebx=0x{:08x} ecx=0x{:08x} edx=0x{:08x}",
+            r[0], r[1], r[2], r[3]
+        );
+    }
+    let lsblk = |san: bool| {
+        let mut s =
+            String::from("NAME=\"sda\" WWN=\"0x5000c500a1b2c3d4\" TYPE=\"disk\" TRAN=\"sata\"\n");
+        if san {
+            s.push_str("NAME=\"sdb\" WWN=\"0x600a098038303053453f463045727a41\" TYPE=\"disk\" TRAN=\"fc\"\n");
+        }
+        s
+    };
+    let mut lab = Lab::new("facts-linux");
+    let mut idx = Vec::new();
+    for (name, san, nets) in [
+        ("kvm-a", true, "default\nProduction\n"),
+        ("kvm-b", true, "default\nproduction\n"),
+        ("kvm-c", false, "default\nProduction\n"),
+    ] {
+        let l = lsblk(san);
+        idx.push((
+            name,
+            lab.host_with(
+                &[
+                    ("cpuid", "cat \"${0%/*}/cpuid-r.txt\"\n"),
+                    ("lsblk", "cat \"${0%/*}/lsblk.txt\"\n"),
+                    ("virsh", "cat \"${0%/*}/nets.txt\"\n"),
+                ],
+                &[
+                    ("cpuid-r.txt", &cpuid),
+                    ("lsblk.txt", &l),
+                    ("nets.txt", nets),
+                ],
+            ),
+        ));
+    }
+    lab.write_known_hosts();
+    let mut fleet = String::from("[fleet]\nknown_hosts = \"known_hosts\"\ndeadline = 20\n");
+    for (name, i) in &idx {
+        let _ = write!(
+            fleet,
+            "\n[[host]]\nname = \"{name}\"\ncluster = \"kvm\"\nssh = \"{}\"\nidentity = \"user_key\"\n",
+            lab.target(*i)
+        );
+    }
+    let path = lab.dir.join("fleet.toml");
+    std::fs::write(&path, fleet).expect("fleet");
+    let (code, stdout, stderr, _) =
+        lab.vmcompat(&["audit", path.to_str().expect("utf-8"), "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}\n{stdout}");
+    let v: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        findings(&v["storage_network"]),
+        vec![
+            (
+                "lun-not-shared".into(),
+                "naa.600a098038303053453f463045727a41".into(),
+                strs(&["kvm-c"])
+            ),
+            (
+                "port-group-label-mismatch".into(),
+                "Production".into(),
+                strs(&["kvm-a", "kvm-b", "kvm-c"])
+            ),
+        ]
+    );
 }

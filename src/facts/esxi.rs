@@ -261,12 +261,9 @@ pub fn vmotion_vnic(text: &str) -> Result<Option<String>, FactsError> {
     if line.contains("<unset>") || line.contains("null") {
         return Ok(None);
     }
-    let vmk = line
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| {
-            w.len() > 3 && w.starts_with("vmk") && w[3..].bytes().all(|b| b.is_ascii_digit())
-        })
-        .last();
+    let vmk = line.split(|c: char| !c.is_ascii_alphanumeric()).rfind(|w| {
+        w.len() > 3 && w.starts_with("vmk") && w[3..].bytes().all(|b| b.is_ascii_digit())
+    });
     match vmk {
         Some(v) => Ok(Some(v.to_string())),
         None => Err(bad("vmotion", format!("no vmkN in {:?}", line.trim()))),

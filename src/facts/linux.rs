@@ -75,11 +75,13 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+        let octal = b
+            .get(i + 1..i + 4)
+            .filter(|d| b[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)))
+            .map(|d| d.iter().fold(0u32, |v, c| v * 8 + u32::from(c - b'0')))
+            .and_then(|v| u8::try_from(v).ok());
+        if let Some(byte) = octal {
+            out.push(byte);
             i += 4;
         } else {
             out.push(b[i]);
@@ -270,6 +272,7 @@ mod tests {
         assert_eq!(f.datastores.len(), 2);
         let labels: Vec<&str> = f.port_groups.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, ["br0", "br-int", "default", "production"]);
+        assert_eq!(unescape("a\\040b\\777c\\04"), "a b\\777c\\04");
         assert!(f.is_internal_port_group("br-int"));
         assert!(!f.is_internal_port_group("br0"));
     }
