@@ -136,14 +136,48 @@ fn fleet_without_facts_says_the_checks_did_not_run() {
     let (code, stdout, stderr) = vmcompat(&["audit", "examples/fleet.toml", "--only", "storage"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("Not run: no host has storage/network facts"),
+        stdout.contains("Not run: none of the 7 host(s) has storage/network facts"),
         "{stdout}"
     );
     let (_, stdout, _) = vmcompat(&["audit", "examples/fleet.toml"]);
     assert!(
-        stdout.contains("Not run: no host has storage/network facts"),
+        stdout.contains("Storage/network: 0 error(s), 0 warning(s)"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Not run: none of the 7 host(s) has storage/network facts"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn some_hosts_declared_others_skipped_with_a_note() {
+    let dir = std::env::temp_dir().join(format!("vmcompat-declared-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("fleet.toml");
+    std::fs::write(
+        &path,
+        "[[host]]\nname = \"a\"\nprofile = \"xeon-e5-2600-v3\"\nnfs = [\"filer:/vol/vms\"]\nport_groups = [\"VM Network\"]\nvmotion = { vmk = \"vmk1\", speed_mbps = 100 }\n\n\
+         [[host]]\nname = \"b\"\nprofile = \"xeon-e5-2600-v3\"\nnfs = [\"filer:/vol/vms/\"]\nport_groups = [\"VM Network\"]\n\n\
+         [[host]]\nname = \"c\"\nprofile = \"xeon-e5-2600-v3\"\n",
+    )
+    .expect("fleet");
+    let (code, stdout, stderr) =
+        vmcompat(&["audit", path.to_str().expect("utf-8"), "--only", "network"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("Skipped (no storage/network facts declared or read): c"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ERROR [no-vmotion-port] b"), "{stdout}");
+    assert!(
+        stdout.contains("warning [slow-vmotion-link] a vmk1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("runs at 100 Mb/s"), "{stdout}");
+    // The NFS exports match despite the trailing slash: no storage finding.
+    assert!(!stdout.contains("datastore"), "{stdout}");
 }
 
 fn fixture(name: &str) -> String {

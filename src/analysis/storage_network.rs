@@ -82,9 +82,12 @@ pub struct StorageNetworkReport {
     pub checks: Vec<String>,
     /// Hosts whose facts were checked.
     pub hosts_checked: Vec<String>,
-    /// Hosts skipped because none of their facts are known (with the reason);
-    /// hosts whose facts could not be read are `facts-unavailable` findings instead.
+    /// Hosts skipped because no facts are known for them (none declared, not
+    /// read over SSH); left empty when no host has facts (see `hosts_total`).
+    /// Hosts whose facts could not be read are `facts-unavailable` findings instead.
     pub skipped: Vec<String>,
+    /// Hosts in the fleet.
+    pub hosts_total: usize,
     /// The findings, errors first.
     pub findings: Vec<Finding>,
 }
@@ -121,6 +124,7 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
     if network {
         r.checks.push("network".into());
     }
+    r.hosts_total = hosts.len();
     let mut clusters: BTreeMap<Option<&str>, Vec<(&str, &HostFacts)>> = BTreeMap::new();
     for h in hosts {
         match (&h.facts, &h.error) {
@@ -144,11 +148,11 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
                         .into(),
                 });
             }
-            (None, None) => r.skipped.push(format!(
-                "{}: no storage/network facts (none declared)",
-                h.name
-            )),
+            (None, None) => r.skipped.push(h.name.clone()),
         }
+    }
+    if r.hosts_checked.is_empty() {
+        r.skipped.clear();
     }
     for (cluster, members) in &clusters {
         let cluster = cluster.map(str::to_string);
@@ -680,7 +684,11 @@ mod tests {
         ];
         let r = check(&hosts, true, true);
         assert!(r.not_run());
-        assert_eq!(r.skipped.len(), 1);
+        assert!(
+            r.skipped.is_empty(),
+            "none has facts: no list, only the count"
+        );
+        assert_eq!(r.hosts_total, 2);
         assert_eq!(r.findings.len(), 1);
         assert_eq!(r.findings[0].kind, FindingKind::FactsUnavailable);
         assert_eq!(r.errors(), 0);

@@ -75,23 +75,16 @@ pub fn host_facts(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<H
     Some(parsed.map_err(|e| format!("{} ({}): {e}", r.target, if esxi { "esxi" } else { "ssh" })))
 }
 
-/// Every host's facts (remote ones with bounded concurrency); hosts named in
-/// `skip` (their CPU could not be collected) are left out with that reason.
+/// Every host's facts (remote ones with bounded concurrency, the others
+/// inline); hosts named in `skip` (their CPU could not be collected) are left
+/// out with that reason.
 pub fn gather(hosts: &[HostSpec], skip: &[String], settings: &RemoteSettings) -> Vec<FactsHost> {
-    let idx: Vec<usize> = (0..hosts.len()).collect();
-    crate::remote::pool::run(&idx, settings.jobs, |&i| {
-        let h = &hosts[i];
-        let (facts, error) = if skip.contains(&h.name) {
-            (
-                None,
-                Some("not checked: the host could not be collected".to_string()),
-            )
-        } else {
-            match host_facts(h, settings) {
-                None => (None, None),
-                Some(Ok(f)) => (Some(f), None),
-                Some(Err(e)) => (None, Some(e)),
-            }
+    let skip: std::collections::HashSet<&str> = skip.iter().map(String::as_str).collect();
+    let entry = |h: &HostSpec, r: Option<Result<HostFacts, String>>| {
+        let (facts, error) = match r {
+            None => (None, None),
+            Some(Ok(f)) => (Some(f), None),
+            Some(Err(e)) => (None, Some(e)),
         };
         FactsHost {
             name: h.name.clone(),
@@ -99,5 +92,31 @@ pub fn gather(hosts: &[HostSpec], skip: &[String], settings: &RemoteSettings) ->
             facts,
             error,
         }
-    })
+    };
+    let needs_ssh = |h: &HostSpec| {
+        !skip.contains(h.name.as_str())
+            && super::declared::from_spec(h).is_none()
+            && matches!(h.source, HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_))
+    };
+    let remote: Vec<usize> = (0..hosts.len()).filter(|&i| needs_ssh(&hosts[i])).collect();
+    let mut read: Vec<Option<Result<HostFacts, String>>> =
+        crate::remote::pool::run(&remote, settings.jobs, |&i| host_facts(&hosts[i], settings));
+    let mut read = remote.iter().copied().zip(read.drain(..)).peekable();
+    hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if read.peek().is_some_and(|(j, _)| *j == i) {
+                let r = read.next().and_then(|(_, r)| r);
+                return entry(h, r);
+            }
+            if skip.contains(h.name.as_str()) {
+                return entry(
+                    h,
+                    Some(Err("not checked: the host could not be collected".into())),
+                );
+            }
+            entry(h, super::declared::from_spec(h).map(Ok))
+        })
+        .collect()
 }

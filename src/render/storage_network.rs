@@ -30,8 +30,9 @@ pub fn render(r: &StorageNetworkReport) -> String {
     if r.not_run() {
         let _ = writeln!(
             out,
-            "  Not run: no host has storage/network facts. Declare them in the fleet file \
-             (luns, datastores, nfs, port_groups, vmotion) or read them over SSH (ssh/esxi hosts)."
+            "  Not run: none of the {} host(s) has storage/network facts. Declare them in the fleet file \
+             (luns, datastores, nfs, port_groups, vmotion) or read them over SSH (ssh/esxi hosts).",
+            r.hosts_total
         );
     } else {
         let _ = writeln!(
@@ -42,14 +43,17 @@ pub fn render(r: &StorageNetworkReport) -> String {
         );
     }
     const SHOWN: usize = 10;
-    for s in r.skipped.iter().take(SHOWN) {
-        let _ = writeln!(out, "  Skipped {s}");
-    }
-    if r.skipped.len() > SHOWN {
+    if !r.skipped.is_empty() {
+        let more = r.skipped.len().saturating_sub(SHOWN);
         let _ = writeln!(
             out,
-            "  ... and {} more host(s) skipped",
-            r.skipped.len() - SHOWN
+            "  Skipped (no storage/network facts declared or read): {}{}",
+            r.skipped[..r.skipped.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         );
     }
     for f in &r.findings {
@@ -90,8 +94,12 @@ pub fn html(r: &StorageNetworkReport) -> super::html::Section {
     if r.not_run() {
         h.push_str("<p class=\"note\">Not run: no host has storage/network facts.</p>\n");
     }
-    for s in &r.skipped {
-        let _ = writeln!(h, "<p class=\"note\">Skipped {}</p>", esc(s));
+    if !r.skipped.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Skipped (no storage/network facts): {}</p>",
+            esc(&r.skipped.join(", "))
+        );
     }
     if !r.findings.is_empty() {
         h.push_str("<table><tr><th>Severity</th><th>Kind</th><th>Cluster</th><th>Subject</th><th>Hosts</th><th>Finding</th><th>Fix</th></tr>\n");
