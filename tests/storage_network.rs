@@ -216,6 +216,7 @@ const ESXCLI: &str = r#"d="${0%/*}"
 case "$*" in
   "storage vmfs extent list") cat "$d/vmfs.txt" ;;
   "storage nfs list") cat "$d/nfs.txt" ;;
+  "storage nfs41 list") ;;
   "storage core device list") cat "$d/devices.txt" ;;
   "network vswitch standard list") cat "$d/vswitch.txt" ;;
   "network vswitch standard portgroup list") cat "$d/portgroup.txt" ;;

@@ -10,9 +10,10 @@ use super::{
 };
 
 /// (key, command) of everything read from an ESXi host.
-pub const COMMANDS: [(&str, &str); 8] = [
+pub const COMMANDS: [(&str, &str); 9] = [
     ("vmfs", "esxcli storage vmfs extent list"),
     ("nfs", "esxcli storage nfs list"),
+    ("nfs41", "esxcli storage nfs41 list"),
     ("devices", "esxcli storage core device list"),
     ("vswitch", "esxcli network vswitch standard list"),
     (
@@ -160,15 +161,18 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
             is_local,
         });
     }
-    for r in dashed(parts, "nfs")? {
-        f.datastores.push(Datastore {
-            name: field(&r, "nfs", "Volume Name")?.to_string(),
-            identity: StorageIdentity::Nfs {
-                server: field(&r, "nfs", "Host")?.to_string(),
-                path: field(&r, "nfs", "Share")?.to_string(),
-            },
-            is_local: false,
-        });
+    // NFS 3 (`Host`) and NFS 4.1 (`Host(s)`: the server addresses, comma-separated).
+    for (key, host_col) in [("nfs", "Host"), ("nfs41", "Host(s)")] {
+        for r in dashed(parts, key)? {
+            f.datastores.push(Datastore {
+                name: field(&r, key, "Volume Name")?.to_string(),
+                identity: StorageIdentity::Nfs {
+                    server: field(&r, key, host_col)?.to_string(),
+                    path: field(&r, key, "Share")?.to_string(),
+                },
+                is_local: false,
+            });
+        }
     }
     // Network.
     for r in records(parts, "vswitch")? {
@@ -279,6 +283,7 @@ mod tests {
         let parts = [
             ("vmfs", " Volume Name  VMFS UUID                            Extent Number  Device Name                           Partition\n -----------  -----------------------------------  -------------  ------------------------------------  ---------\n SAN LUN (1)  53d6343f-65f9ea4e-602b-508789ad4756              0  naa.600605b008de55301b682f19bee11ef3          1\n local-ds     53d58476-2724a720-198f-508789ad4756              0  mpx.vmhba0:C0:T0:L0                           3\n", 0),
             ("nfs", "Volume Name  Host      Share           Accessible  Mounted  Read-Only   isPE  Hardware Acceleration\n-----------  --------  --------------  ----------  -------  ---------  -----  ---------------------\nISO store    10.0.0.5  /export/iso           true     true      false  false  Not Supported\n", 0),
+            ("nfs41", "Volume Name  Host(s)              Share        Accessible  Mounted  Read-Only  Security   isPE  Hardware Acceleration\n-----------  -------------------  -----------  ----------  -------  ---------  --------  -----  ---------------------\nbackup41     10.0.0.7,10.0.0.8    /backup            true     true      false  AUTH_SYS  false  Not Supported\n", 0),
             ("devices", "naa.600605b008de55301b682f19bee11ef3\n   Display Name: DGC Fibre Channel Disk (naa.600605b008de55301b682f19bee11ef3)\n   Is Local: false\n   Is Shared Clusterwide: true\n\nmpx.vmhba0:C0:T0:L0\n   Display Name: Local Disk (mpx.vmhba0:C0:T0:L0)\n   Is Local: true\n   Is Shared Clusterwide: false\n", 0),
             ("vswitch", "vSwitch0\n   Name: vSwitch0\n   Uplinks: vmnic0\n   Portgroups: VM Network, Management Network (1)\n\nvSwitch1\n   Name: vSwitch1\n   Uplinks: vmnic1\n   Portgroups: vMotion\n\nvSwitchInternal\n   Name: vSwitchInternal\n   Beacon Required By: \n   Uplinks: \n   Portgroups: Lab only\n", 0),
             ("portgroup", "Name                    Virtual Switch   Active Clients  VLAN ID\n----------------------  ---------------  --------------  -------\nManagement Network (1)  vSwitch0                      1       28\nVM Network              vSwitch0                      1        0\nvMotion                 vSwitch1                      1       23\nLab only                vSwitchInternal               0        0\n", 0),
@@ -307,8 +312,16 @@ mod tests {
             vec![
                 ("SAN LUN (1)", false),
                 ("local-ds", true),
-                ("ISO store", false)
+                ("ISO store", false),
+                ("backup41", false)
             ]
+        );
+        assert_eq!(
+            f.datastores[3].identity,
+            StorageIdentity::Nfs {
+                server: "10.0.0.7,10.0.0.8".into(),
+                path: "/backup".into()
+            }
         );
         assert_eq!(
             f.datastores[2].identity,
@@ -338,6 +351,19 @@ mod tests {
             })
         );
         assert_eq!(f.nics[0].speed_mbps, Some(10000));
+    }
+
+    #[test]
+    fn vmotion_on_a_distributed_switch_has_no_known_speed() {
+        let s = sample().replace("VirtualNic-vmk1'", "VirtualNic-vmk2'");
+        let f = parse(&s).unwrap();
+        assert_eq!(
+            f.vmotion,
+            Some(VmotionPort {
+                vmk: "vmk2".into(),
+                speed_mbps: None
+            })
+        );
     }
 
     #[test]
