@@ -10,7 +10,7 @@ use super::{
 };
 
 /// (key, command) of everything read from an ESXi host.
-pub const COMMANDS: [(&str, &str); 9] = [
+pub const COMMANDS: [(&str, &str); 10] = [
     ("vmfs", "esxcli storage vmfs extent list"),
     ("nfs", "esxcli storage nfs list"),
     ("nfs41", "esxcli storage nfs41 list"),
@@ -21,6 +21,9 @@ pub const COMMANDS: [(&str, &str); 9] = [
         "esxcli network vswitch standard portgroup list",
     ),
     ("vmknic", "esxcli network ip interface list"),
+    // Only used when the one above fails: its port-group column shows a
+    // DVPort number, an NSX network UUID or N/A for ports not on a vSwitch.
+    ("vmknic_cfg", "esxcfg-vmknic -l"),
     ("vmotion", "vim-cmd hostsvc/vmotion/netconfig_get"),
     ("nics", "esxcli network nic list"),
 ];
@@ -216,19 +219,31 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
             link_up: r.get("Link Status").map(|s| s.eq_ignore_ascii_case("up")),
         });
     }
-    let vmknics = records(parts, "vmknic")?;
     let selected = vmotion_vnic(part(parts, "vmotion", cmd("vmotion"))?)?;
-    f.vmotion = selected.map(|vmk| {
-        let portset = vmknics
+    // vmk -> the standard vSwitch it lives on (None: a distributed switch).
+    let portset: Option<String> = match (&selected, records(parts, "vmknic")) {
+        (None, _) => None,
+        (Some(vmk), Ok(rows)) => rows
             .iter()
-            .find(|r| r.get("Name").or(r.get("")).is_some_and(|n| n == &vmk))
+            .find(|r| r.get("Name").or(r.get("")).is_some_and(|n| n == vmk))
             .and_then(|r| r.get("Portset"))
-            .cloned();
-        let speed_mbps = portset
-            .and_then(|ps| f.vswitches.iter().find(|v| v.name == ps))
-            .and_then(|sw| uplink_speed(&sw.uplinks, &f.nics));
-        VmotionPort { vmk, speed_mbps }
-    });
+            .cloned(),
+        (Some(vmk), Err(e)) => {
+            let text = part(parts, "vmknic_cfg", cmd("vmknic_cfg")).map_err(|_| e)?;
+            let col = "Port Group/DVPort/Opaque Network";
+            let rows = table::by_header(text, &["Interface", col, "IP Family"])
+                .map_err(|m| bad("vmknic_cfg", m))?;
+            rows.iter()
+                .find(|r| r.get("Interface") == Some(vmk))
+                .and_then(|r| r.get(col))
+                .and_then(|pg| f.port_groups.iter().find(|p| &p.label == pg))
+                .and_then(|p| p.vswitch.clone())
+        }
+    };
+    let speed_mbps = portset
+        .and_then(|ps| f.vswitches.iter().find(|v| v.name == ps))
+        .and_then(|sw| uplink_speed(&sw.uplinks, &f.nics));
+    f.vmotion = selected.map(|vmk| VmotionPort { vmk, speed_mbps });
     Ok(f)
 }
 
@@ -291,10 +306,14 @@ mod tests {
             ("vmotion", "(vim.host.VMotionSystem.NetConfig) {\n   candidateVnic = (vim.host.VirtualNic) [\n   ],\n   selectedVnic = 'vim.host.VirtualNic:VMotionConfig.vmotion.key-vim.host.VirtualNic-vmk1'\n}\n", 0),
             ("nics", "Name    PCI Device    Driver  Admin Status  Link Status  Speed  Duplex  MAC Address         MTU  Description\n------  ------------  ------  ------------  -----------  -----  ------  -----------------  ----  -----------\nvmnic0  0000:03:00.0  ixgben  Up            Up           10000  Full    a4:bf:01:4e:37:14  1500  Intel(R) Ethernet Controller X540-AT2\nvmnic1  0000:03:00.1  igbn    Up            Up             100  Half    a4:bf:01:4e:37:15  1500  Intel(R) I350 Gigabit Network Connection\n", 0),
         ];
-        parts
+        let mut out: String = parts
             .iter()
             .map(|(k, t, s)| format!("@@vmcompat-begin {k}\n{t}@@vmcompat-end {k} {s}\n"))
-            .collect()
+            .collect();
+        if !out.contains("vmknic_cfg") {
+            out.push_str("@@vmcompat-begin vmknic_cfg\n@@vmcompat-end vmknic_cfg missing\n");
+        }
+        out
     }
 
     #[test]
@@ -364,6 +383,35 @@ mod tests {
                 speed_mbps: None
             })
         );
+    }
+
+    #[test]
+    fn esxcfg_vmknic_when_esxcli_ip_interface_list_fails() {
+        let cfg = "Interface  Port Group/DVPort/Opaque Network        IP Family IP Address       Enabled\n\
+                   vmk0       Management Network (1)                  IPv4      172.31.0.82      true\n\
+                   vmk1       vMotion                                 IPv4      10.9.0.1         true\n\
+                   vmk2       16                                      IPv4      15.1.1.1         true\n";
+        let s = sample().replace(
+            "@@vmcompat-end vmknic 0",
+            "Error: hostd not reachable\n@@vmcompat-end vmknic 1",
+        ) + &format!("@@vmcompat-begin vmknic_cfg\n{cfg}@@vmcompat-end vmknic_cfg 0\n");
+        let f = parse(&s).unwrap();
+        assert_eq!(f.vmotion.and_then(|v| v.speed_mbps), Some(100));
+        let s2 = s.replace("VirtualNic-vmk1'", "VirtualNic-vmk2'");
+        let f = parse(&s2).unwrap();
+        assert_eq!(
+            f.vmotion.map(|v| (v.vmk, v.speed_mbps)),
+            Some(("vmk2".into(), None))
+        );
+        // Both failing: the esxcli error is reported.
+        let s3 = s.replace(
+            "@@vmcompat-end vmknic_cfg 0",
+            "@@vmcompat-end vmknic_cfg missing",
+        );
+        assert!(parse(&s3)
+            .unwrap_err()
+            .to_string()
+            .contains("esxcli network ip interface list"));
     }
 
     #[test]

@@ -121,6 +121,47 @@ fn by_gaps(line: &str, n: usize) -> Option<Vec<String>> {
     (cells.len() == n).then_some(cells)
 }
 
+/// Parses a table with no dashes line (`esxcfg-*` style): the header line is
+/// the first that starts with `columns[0]`; each column starts where its name
+/// starts in the header. Cells are cut there (a cut that would split a word,
+/// as with values wider than their column, is an error naming the line).
+/// Lines after a blank line or a new header belong to no table and end it.
+pub fn by_header(text: &str, columns: &[&str]) -> Result<Vec<Row>, String> {
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let first = columns.first().copied().unwrap_or("");
+    let Some(h) = lines.iter().position(|l| l.trim_start().starts_with(first)) else {
+        return Err(format!("no header line starting with {first:?}"));
+    };
+    let header = lines[h];
+    let mut starts = Vec::with_capacity(columns.len());
+    let mut from = 0;
+    for c in columns {
+        let at = header
+            .get(from..)
+            .and_then(|rest| rest.find(c))
+            .map(|p| p + from)
+            .ok_or_else(|| format!("the header {header:?} lacks the column {c:?}"))?;
+        starts.push((header[..at].chars().count(), 0));
+        from = at + c.len();
+    }
+    let mut rows = Vec::new();
+    for (i, line) in lines.iter().enumerate().skip(h + 1) {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let cells = by_spans(line, &starts).ok_or_else(|| {
+            format!(
+                "line {}: {:?} does not line up with the columns {}",
+                i + 1,
+                line.trim(),
+                columns.join(", ")
+            )
+        })?;
+        rows.push(columns.iter().map(|c| c.to_string()).zip(cells).collect());
+    }
+    Ok(rows)
+}
+
 /// Parses records: a name line (no `: `), then `Key: Value` lines (usually
 /// indented deeper); blank lines between records. Each record holds its
 /// name under the key `""`. Errors name the first line that fits neither shape.
@@ -187,6 +228,38 @@ mod tests {
         assert!(dashed("garbage\n").is_err());
         assert!(dashed("A  B\n-  -\nx y z w  v  u\n").is_err());
         assert!(dashed("----\n").is_err());
+    }
+
+    #[test]
+    fn header_positions_for_esxcfg_tables() {
+        let t = "Interface  Port Group/DVPort/Opaque Network        IP Family IP Address                              Netmask         Broadcast       MAC Address       MTU     TSO MSS   Enabled Type                NetStack\n\
+vmk0       Management Network                      IPv4      172.31.0.82                             255.255.0.0     172.31.255.255  48:df:37:aa:bb:cc 1500    65535     true    DHCP                defaultTcpipStack\n\
+vmk1       16                                      IPv4      15.1.1.1                                255.0.0.0       15.255.255.255  00:50:aa:bb:cc:5e 1500    65535     true    STATIC              defaultTcpipStack\n\
+vmk2       N/A                                     IPv4      N/A                                     N/A             N/A             00:50:56:aa:bb:cc 9000    65535     true    NONE                defaultTcpipStack\n";
+        let cols = [
+            "Interface",
+            "Port Group/DVPort/Opaque Network",
+            "IP Family",
+            "Enabled",
+            "NetStack",
+        ];
+        let rows = by_header(t, &cols).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[0]["Port Group/DVPort/Opaque Network"],
+            "Management Network"
+        );
+        assert_eq!(rows[1]["Port Group/DVPort/Opaque Network"], "16");
+        assert_eq!(rows[2]["Port Group/DVPort/Opaque Network"], "N/A");
+        assert!(by_header("nothing here", &cols).is_err());
+        assert!(by_header(
+            &format!(
+                "{}\nvmk0 Management-Network-with-a-long-name IPv4\n",
+                t.lines().next().unwrap()
+            ),
+            &["Interface", "Port Group/DVPort/Opaque Network", "IP Family"]
+        )
+        .is_err());
     }
 
     #[test]
