@@ -115,6 +115,21 @@ pub struct AuditArgs {
     /// group, findings and masks.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Run only these checks: `cpu`, `storage` (shared LUNs and datastores) or
+    /// `network` (port groups, vMotion port). Default: all of them.
+    #[arg(long, value_enum, value_name = "CHECKS")]
+    pub only: Option<AuditOnly>,
+}
+
+/// Which checks `vmcompat audit --only` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditOnly {
+    /// CPU compatibility only (no storage/network facts are read).
+    Cpu,
+    /// Shared storage only: LUNs and datastores.
+    Storage,
+    /// Network only: port-group labels, the vMotion port and its speed.
+    Network,
 }
 
 /// `vmcompat diff`.

@@ -65,6 +65,8 @@ pub struct AuditReport {
     pub cpu: FleetAnalysis,
     /// Labels of groups that contain a partial dump: their verdicts rest on it.
     pub groups_with_partial_dumps: Vec<String>,
+    /// The storage/network checks (None when not run: `--only cpu`).
+    pub storage_network: Option<super::storage_network::StorageNetworkReport>,
 }
 
 impl AuditReport {
@@ -150,5 +152,6 @@ pub fn audit(
         hosts: rows,
         cpu,
         groups_with_partial_dumps,
+        storage_network: None,
     }
 }

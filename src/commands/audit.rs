@@ -2,7 +2,8 @@
 
 use super::Outcome;
 use crate::analysis::audit::audit;
-use crate::cli::AuditArgs;
+use crate::analysis::storage_network;
+use crate::cli::{AuditArgs, AuditOnly};
 use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
 
@@ -14,20 +15,44 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timer.mark("read fleet file");
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = crate::remote::fleet::RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
+    let (storage, network) = match args.only {
+        None => (true, true),
+        Some(AuditOnly::Cpu) => (false, false),
+        Some(AuditOnly::Storage) => (true, false),
+        Some(AuditOnly::Network) => (false, true),
+    };
+    if args.only.is_some_and(|o| o != AuditOnly::Cpu) {
+        return storage_network_only(args, &spec, &settings, storage, network);
+    }
     // The HTML report carries the masks, verified against every member's leaves.
     let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
-    let report = audit(&spec.name, hosts, failed, policy);
+    let mut report = audit(&spec.name, hosts, failed, policy);
+    if storage || network {
+        let skip: Vec<String> = failed.iter().map(|f| f.name.clone()).collect();
+        let facts = crate::facts::collect::gather(&spec.hosts, &skip, &settings);
+        report.storage_network = Some(storage_network::check(&facts, storage, network));
+    }
     timer.mark("analyze");
     let text = match args.format {
-        OutputFormat::Table => render::audit::render(&report),
+        OutputFormat::Table => {
+            let mut t = render::audit::render(&report);
+            if let Some(sn) = &report.storage_network {
+                t.push_str(&render::storage_network::render(sn));
+            }
+            t
+        }
         OutputFormat::Json => render::json(&report),
     };
     println!("{}", text.trim_end());
     timer.mark("render");
     if let Some(path) = &args.html {
-        let html = render::html::render(&report, &mask_sections(&report, &input)?);
+        let mut sections = mask_sections(&report, &input)?;
+        if let Some(sn) = &report.storage_network {
+            sections.push(render::storage_network::html(sn));
+        }
+        let html = render::html::render(&report, &sections);
         super::probe::write_atomically(path, html.as_bytes())?;
     }
     if !failed.is_empty() {
@@ -43,7 +68,44 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             ),
         });
     }
-    Ok(if report.cpu.all_reachable() {
+    let sn_errors = report.storage_network.as_ref().map_or(0, |r| r.errors());
+    Ok(if report.cpu.all_reachable() && sn_errors == 0 {
+        Outcome::Good
+    } else {
+        Outcome::Findings
+    })
+}
+
+/// `audit --only storage|network`: no CPU collection; only the facts and their
+/// checks. Exit: 1 on an error finding, else 0.
+fn storage_network_only(
+    args: &AuditArgs,
+    spec: &crate::fleet::file::FleetSpec,
+    settings: &crate::remote::fleet::RemoteSettings,
+    storage: bool,
+    network: bool,
+) -> Result<Outcome> {
+    if args.html.is_some() {
+        return Err(Error::Usage(
+            "--html needs the CPU audit: drop --only, or use --only cpu".into(),
+        ));
+    }
+    let facts = crate::facts::collect::gather(&spec.hosts, &[], settings);
+    let r = storage_network::check(&facts, storage, network);
+    let text = match args.format {
+        OutputFormat::Table => format!(
+            "Fleet {:?}: {} hosts\n{}",
+            spec.name,
+            spec.hosts.len(),
+            render::storage_network::render(&r)
+        ),
+        OutputFormat::Json => render::json(&serde_json::json!({
+            "fleet": spec.name,
+            "storage_network": r,
+        })),
+    };
+    println!("{}", text.trim_end());
+    Ok(if r.errors() == 0 {
         Outcome::Good
     } else {
         Outcome::Findings

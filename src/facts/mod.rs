@@ -143,3 +143,10 @@ impl HostFacts {
         self.vswitch_of(label).is_some_and(|v| v.uplinks.is_empty())
     }
 }
+
+pub mod collect;
+pub mod declared;
+pub mod esxi;
+pub mod linux;
+pub mod script;
+pub mod table;

@@ -13,6 +13,7 @@
 //! luns = ["naa.600a0b80005ad3e2000002c34f3e8b2d"]
 //! datastores = ["datastore1"]
 //! vmotion = { vmk = "vmk1", speed_mbps = 10000 }
+//! nfs = ["filer01:/vol/vmware"]   # NFS exports by server and path
 //! ```
 //!
 //! Remote hosts (see README "Remote hosts"):
@@ -123,6 +124,8 @@ pub struct HostSpec {
     pub port_groups: Option<Vec<String>>,
     /// Declared vMotion port.
     pub vmotion: Option<VmotionDecl>,
+    /// Declared NFS exports (`server:/path`), mounted under their own names.
+    pub nfs: Option<Vec<String>>,
 }
 
 /// A parsed fleet file.
@@ -182,6 +185,7 @@ struct RawHost {
     datastores: Option<Vec<String>>,
     port_groups: Option<Vec<String>>,
     vmotion: Option<VmotionDecl>,
+    nfs: Option<Vec<String>>,
     ssh: Option<Spanned<String>>,
     esxi: Option<Spanned<String>>,
     identity: Option<String>,
@@ -317,6 +321,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             datastores: h.datastores,
             port_groups: h.port_groups,
             vmotion: h.vmotion,
+            nfs: h.nfs,
         });
     }
     for spanned in raw.host_dir {
@@ -346,6 +351,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 datastores: None,
                 port_groups: None,
                 vmotion: None,
+                nfs: None,
             });
         }
     }

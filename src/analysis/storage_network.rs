@@ -1,0 +1,696 @@
+//! The non-CPU requirements of live migration, per cluster: shared storage
+//! (by identity: device, VMFS UUID, NFS export, not display name), port-group
+//! labels (case-sensitive, exact), and a vMotion VMkernel port on a fast enough
+//! link. Pure: built from [`HostFacts`] only, no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::facts::{FactsSource, HostFacts, StorageIdentity};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Migration fails (exit status 1).
+    Error,
+    /// Worth fixing; migration may still work (exit status unchanged).
+    Warning,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A shared LUN some hosts of the cluster do not see.
+    LunNotShared,
+    /// A datastore (by identity) some hosts of the cluster do not have.
+    DatastoreNotShared,
+    /// The same storage (VMFS UUID, NFS export) under different datastore names.
+    DatastoreNameMismatch,
+    /// The same datastore name pointing at different storage on different hosts.
+    DatastoreIdentityConflict,
+    /// A port group some hosts of the cluster lack.
+    PortGroupMissing,
+    /// Port-group labels equal but for case or surrounding whitespace.
+    PortGroupLabelMismatch,
+    /// No VMkernel port enabled for vMotion.
+    NoVmotionPort,
+    /// The vMotion link is slower than 1000 Mb/s.
+    SlowVmotionLink,
+    /// The host's storage/network facts could not be read.
+    FactsUnavailable,
+}
+
+/// One storage/network finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What kind of problem.
+    pub kind: FindingKind,
+    /// The cluster (None: hosts without a cluster).
+    pub cluster: Option<String>,
+    /// What it is about: a LUN id, a datastore, a port-group label, a host.
+    pub subject: String,
+    /// The hosts involved (those lacking something, or the host concerned).
+    pub hosts: Vec<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub action: String,
+}
+
+/// One host as the checks see it.
+#[derive(Debug, Clone)]
+pub struct FactsHost {
+    /// Host name.
+    pub name: String,
+    /// Cluster, if any.
+    pub cluster: Option<String>,
+    /// Its facts; `None` when the host has none (or they could not be read: see `error`).
+    pub facts: Option<HostFacts>,
+    /// Why its facts could not be read, if they could not.
+    pub error: Option<String>,
+}
+
+/// The storage/network part of the audit.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StorageNetworkReport {
+    /// Which checks ran: `storage`, `network` or both.
+    pub checks: Vec<String>,
+    /// Hosts whose facts were checked.
+    pub hosts_checked: Vec<String>,
+    /// Hosts skipped because no facts are known for them (none declared, not
+    /// read over SSH); left empty when no host has facts (see `hosts_total`).
+    /// Hosts whose facts could not be read are `facts-unavailable` findings instead.
+    pub skipped: Vec<String>,
+    /// Hosts in the fleet.
+    pub hosts_total: usize,
+    /// The findings, errors first.
+    pub findings: Vec<Finding>,
+}
+
+impl StorageNetworkReport {
+    /// Number of error findings.
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    /// Number of warning findings.
+    pub fn warnings(&self) -> usize {
+        self.findings.len() - self.errors()
+    }
+
+    /// True when no host had any facts: the checks did not run.
+    pub fn not_run(&self) -> bool {
+        self.hosts_checked.is_empty()
+    }
+}
+
+/// Below this vMotion link speed (Mb/s) a warning is given (vSphere asks for gigabit).
+pub const MIN_VMOTION_MBPS: u32 = 1000;
+
+/// Runs the storage checks (`storage`), the network checks (`network`), or both.
+pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetworkReport {
+    let mut r = StorageNetworkReport::default();
+    if storage {
+        r.checks.push("storage".into());
+    }
+    if network {
+        r.checks.push("network".into());
+    }
+    r.hosts_total = hosts.len();
+    let mut clusters: BTreeMap<Option<&str>, Vec<(&str, &HostFacts)>> = BTreeMap::new();
+    for h in hosts {
+        match (&h.facts, &h.error) {
+            (Some(f), _) => {
+                r.hosts_checked.push(h.name.clone());
+                clusters
+                    .entry(h.cluster.as_deref())
+                    .or_default()
+                    .push((h.name.as_str(), f));
+            }
+            (None, Some(e)) => {
+                r.findings.push(Finding {
+                    severity: Severity::Warning,
+                    kind: FindingKind::FactsUnavailable,
+                    cluster: h.cluster.clone(),
+                    subject: h.name.clone(),
+                    hosts: vec![h.name.clone()],
+                    message: format!("storage/network facts of {} could not be read: {e}", h.name),
+                    action: "fix the cause above, or declare the host's facts in the fleet file \
+                             (luns, datastores, port_groups, vmotion)"
+                        .into(),
+                });
+            }
+            (None, None) => r.skipped.push(h.name.clone()),
+        }
+    }
+    if r.hosts_checked.is_empty() {
+        r.skipped.clear();
+    }
+    for (cluster, members) in &clusters {
+        let cluster = cluster.map(str::to_string);
+        if storage {
+            check_luns(&cluster, members, &mut r.findings);
+            check_datastores(&cluster, members, &mut r.findings);
+        }
+        if network {
+            check_port_groups(&cluster, members, &mut r.findings);
+            check_vmotion(&cluster, members, &mut r.findings);
+        }
+    }
+    r.findings
+        .sort_by(|a, b| (a.severity, &a.cluster, a.kind).cmp(&(b.severity, &b.cluster, b.kind)));
+    r
+}
+
+fn cluster_words(c: &Option<String>) -> String {
+    match c {
+        Some(c) => format!("cluster {c:?}"),
+        None => "the hosts without a cluster".into(),
+    }
+}
+
+fn list(v: &[String]) -> String {
+    v.join(", ")
+}
+
+fn check_luns(cluster: &Option<String>, members: &[(&str, &HostFacts)], out: &mut Vec<Finding>) {
+    if members.len() < 2 {
+        return;
+    }
+    let mut seen: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (name, f) in members {
+        for l in f.luns.iter().filter(|l| !l.is_local) {
+            seen.entry(l.id.as_str()).or_default().insert(name);
+        }
+    }
+    for (id, have) in seen {
+        let lack: Vec<String> = members
+            .iter()
+            .filter(|(n, f)| !have.contains(n) && !f.luns.iter().any(|l| l.id == id))
+            .map(|(n, _)| n.to_string())
+            .collect();
+        if lack.is_empty() {
+            continue;
+        }
+        let have: Vec<String> = have.iter().map(|s| s.to_string()).collect();
+        out.push(Finding {
+            severity: Severity::Error,
+            kind: FindingKind::LunNotShared,
+            cluster: cluster.clone(),
+            subject: id.to_string(),
+            hosts: lack.clone(),
+            message: format!(
+                "LUN {id} is seen by {} but not by {} ({}): VMs on it cannot move there",
+                list(&have),
+                list(&lack),
+                cluster_words(cluster)
+            ),
+            action: format!(
+                "present LUN {id} to {} (zoning/masking on the array, then rescan storage), \
+                 or keep its VMs off those hosts",
+                list(&lack)
+            ),
+        });
+    }
+}
+
+/// A datastore's identity for comparison (NFS paths without a trailing '/').
+fn identity_key(id: &StorageIdentity, name: &str) -> String {
+    match id {
+        StorageIdentity::Vmfs { uuid, .. } => format!("VMFS {uuid}"),
+        StorageIdentity::Nfs { server, path } => {
+            let p = path.trim_end_matches('/');
+            format!(
+                "NFS {}:{}",
+                server.to_ascii_lowercase(),
+                if p.is_empty() { "/" } else { p }
+            )
+        }
+        StorageIdentity::Other { fstype, source } => format!("{fstype} {source}"),
+        StorageIdentity::Named => format!("datastore {name:?}"),
+    }
+}
+
+fn check_datastores(
+    cluster: &Option<String>,
+    members: &[(&str, &HostFacts)],
+    out: &mut Vec<Finding>,
+) {
+    // identity -> (host -> name)
+    let mut by_id: BTreeMap<String, BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
+    // name -> identity -> hosts
+    let mut by_name: BTreeMap<&str, BTreeMap<String, BTreeSet<&str>>> = BTreeMap::new();
+    for (host, f) in members {
+        for d in f.datastores.iter().filter(|d| !d.is_local) {
+            let key = identity_key(&d.identity, &d.name);
+            by_id
+                .entry(key.clone())
+                .or_default()
+                .entry(host)
+                .or_default()
+                .insert(d.name.as_str());
+            by_name
+                .entry(d.name.as_str())
+                .or_default()
+                .entry(key)
+                .or_default()
+                .insert(host);
+        }
+    }
+    for (key, hosts) in &by_id {
+        let names: BTreeSet<&str> = hosts.values().flatten().copied().collect();
+        let shown = names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        if members.len() >= 2 {
+            let lack: Vec<String> = members
+                .iter()
+                .filter(|(n, _)| !hosts.contains_key(n))
+                .map(|(n, _)| n.to_string())
+                .collect();
+            if !lack.is_empty() {
+                let have: Vec<String> = hosts.keys().map(|s| s.to_string()).collect();
+                out.push(Finding {
+                    severity: Severity::Error,
+                    kind: FindingKind::DatastoreNotShared,
+                    cluster: cluster.clone(),
+                    subject: format!("{shown} ({key})"),
+                    hosts: lack.clone(),
+                    message: format!(
+                        "datastore {shown} ({key}) is mounted on {} but not on {} ({}): VMs \
+                         stored there cannot move to them without Storage vMotion",
+                        list(&have),
+                        list(&lack),
+                        cluster_words(cluster)
+                    ),
+                    action: format!("mount {key} on {} under the name {shown}", list(&lack)),
+                });
+            }
+        }
+        if names.len() > 1 {
+            let detail = names
+                .iter()
+                .map(|n| {
+                    let hs: Vec<&str> = hosts
+                        .iter()
+                        .filter(|(_, ns)| ns.contains(n))
+                        .map(|(h, _)| *h)
+                        .collect();
+                    format!("{n:?} on {}", hs.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.push(Finding {
+                severity: Severity::Error,
+                kind: FindingKind::DatastoreNameMismatch,
+                cluster: cluster.clone(),
+                subject: key.clone(),
+                hosts: hosts.keys().map(|s| s.to_string()).collect(),
+                message: format!(
+                    "the same storage ({key}) is mounted under different names: {detail}; \
+                     vCenter sees different datastores and refuses to migrate between them"
+                ),
+                action: "unmount and remount it under one name on every host (for NFS also \
+                         the same server spelling and path)"
+                    .into(),
+            });
+        }
+    }
+    for (name, ids) in &by_name {
+        if ids.len() < 2 {
+            continue;
+        }
+        let detail = ids
+            .iter()
+            .map(|(k, hs)| {
+                format!(
+                    "{k} on {}",
+                    hs.iter().copied().collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let hosts: BTreeSet<&str> = ids.values().flatten().copied().collect();
+        out.push(Finding {
+            severity: Severity::Error,
+            kind: FindingKind::DatastoreIdentityConflict,
+            cluster: cluster.clone(),
+            subject: name.to_string(),
+            hosts: hosts.iter().map(|s| s.to_string()).collect(),
+            message: format!(
+                "datastore name {name:?} points at different storage: {detail}; a VM's files \
+                 under [{name}] are not the same files on the other hosts"
+            ),
+            action: format!(
+                "rename one of them, or mount the same export/volume as {name:?} everywhere"
+            ),
+        });
+    }
+}
+
+fn check_port_groups(
+    cluster: &Option<String>,
+    members: &[(&str, &HostFacts)],
+    out: &mut Vec<Finding>,
+) {
+    // normalized -> spelling -> hosts
+    let mut labels: BTreeMap<String, BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
+    for (host, f) in members {
+        for p in &f.port_groups {
+            labels
+                .entry(p.label.trim().to_lowercase())
+                .or_default()
+                .entry(p.label.as_str())
+                .or_default()
+                .insert(host);
+        }
+    }
+    for spellings in labels.values() {
+        let all: BTreeSet<&str> = spellings.values().flatten().copied().collect();
+        // The spelling most hosts use (ties: the first in order) names the port group.
+        let main = spellings
+            .iter()
+            .max_by_key(|(s, hs)| (hs.len(), std::cmp::Reverse(**s)))
+            .map(|(s, _)| *s)
+            .unwrap_or_default();
+        if spellings.len() > 1 {
+            let detail = spellings
+                .iter()
+                .map(|(s, hs)| {
+                    format!(
+                        "{s:?} on {}",
+                        hs.iter().copied().collect::<Vec<_>>().join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let others: Vec<String> = spellings
+                .iter()
+                .filter(|(s, _)| **s != main)
+                .flat_map(|(_, hs)| hs.iter().map(|h| h.to_string()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            out.push(Finding {
+                severity: Severity::Error,
+                kind: FindingKind::PortGroupLabelMismatch,
+                cluster: cluster.clone(),
+                subject: main.to_string(),
+                hosts: all.iter().map(|s| s.to_string()).collect(),
+                message: format!(
+                    "port-group labels differ only by case or whitespace: {detail} (labels are \
+                     case-sensitive: VMs on one cannot migrate to the other; almost always a typo)"
+                ),
+                action: format!(
+                    "rename the port group on {} to exactly {main:?}",
+                    list(&others)
+                ),
+            });
+        }
+        if members.len() >= 2 {
+            let lack: Vec<String> = members
+                .iter()
+                .filter(|(n, _)| !all.contains(n))
+                .map(|(n, _)| n.to_string())
+                .collect();
+            if !lack.is_empty() {
+                out.push(Finding {
+                    severity: Severity::Error,
+                    kind: FindingKind::PortGroupMissing,
+                    cluster: cluster.clone(),
+                    subject: main.to_string(),
+                    hosts: lack.clone(),
+                    message: format!(
+                        "port group {main:?} exists on {} but not on {} ({}): VMs attached to it \
+                         cannot migrate there",
+                        list(&all.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+                        list(&lack),
+                        cluster_words(cluster)
+                    ),
+                    action: format!("create port group {main:?} (same VLAN) on {}", list(&lack)),
+                });
+            }
+        }
+    }
+}
+
+fn check_vmotion(cluster: &Option<String>, members: &[(&str, &HostFacts)], out: &mut Vec<Finding>) {
+    // Declared hosts are vSphere hosts when any declared host of the cluster names a
+    // vMotion port; Linux/KVM hosts have no VMkernel ports.
+    let declared_vsphere = members
+        .iter()
+        .any(|(_, f)| f.source == Some(FactsSource::Declared) && f.vmotion.is_some());
+    for (host, f) in members {
+        let applies = match f.source {
+            Some(FactsSource::Esxi) => true,
+            Some(FactsSource::Declared) => declared_vsphere,
+            _ => false,
+        };
+        if !applies {
+            continue;
+        }
+        match &f.vmotion {
+            None => out.push(Finding {
+                severity: Severity::Error,
+                kind: FindingKind::NoVmotionPort,
+                cluster: cluster.clone(),
+                subject: host.to_string(),
+                hosts: vec![host.to_string()],
+                message: format!("{host} has no VMkernel port enabled for vMotion: no VM can migrate to or from it"),
+                action: format!(
+                    "enable vMotion on a VMkernel port of {host} (vSphere Client: Configure > \
+                     VMkernel adapters > Edit > vMotion, or `esxcli network ip interface tag add -i vmkN -t VMotion`)"
+                ),
+            }),
+            Some(v) => {
+                if let Some(speed) = v.speed_mbps.filter(|&s| s < MIN_VMOTION_MBPS) {
+                    out.push(Finding {
+                        severity: Severity::Warning,
+                        kind: FindingKind::SlowVmotionLink,
+                        cluster: cluster.clone(),
+                        subject: format!("{host} {}", v.vmk),
+                        hosts: vec![host.to_string()],
+                        message: format!(
+                            "the vMotion port {} of {host} runs at {speed} Mb/s{}; vSphere asks for at \
+                             least 1000 Mb/s: migrations will be slow and may time out",
+                            v.vmk,
+                            if speed == 0 { " (link down)" } else { "" }
+                        ),
+                        action: format!(
+                            "give {} of {host} a gigabit (or faster) uplink, or check the NIC's \
+                             cabling and negotiated speed",
+                            v.vmk
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Datastore, Lun, PortGroup, VmotionPort};
+
+    fn host(name: &str, f: HostFacts) -> FactsHost {
+        FactsHost {
+            name: name.into(),
+            cluster: Some("prod".into()),
+            facts: Some(f),
+            error: None,
+        }
+    }
+
+    fn esxi(luns: &[&str], pgs: &[&str], vmotion: Option<u32>) -> HostFacts {
+        HostFacts {
+            source: Some(FactsSource::Esxi),
+            luns: luns
+                .iter()
+                .map(|l| Lun {
+                    id: l.to_string(),
+                    display_name: None,
+                    is_local: l.starts_with("mpx"),
+                    is_shared: true,
+                })
+                .collect(),
+            port_groups: pgs
+                .iter()
+                .map(|p| PortGroup {
+                    label: p.to_string(),
+                    vswitch: None,
+                    vlan: None,
+                })
+                .collect(),
+            vmotion: vmotion.map(|s| VmotionPort {
+                vmk: "vmk1".into(),
+                speed_mbps: Some(s),
+            }),
+            ..HostFacts::default()
+        }
+    }
+
+    fn kinds(r: &StorageNetworkReport) -> Vec<(FindingKind, String, Vec<String>)> {
+        r.findings
+            .iter()
+            .map(|f| (f.kind, f.subject.clone(), f.hosts.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn the_four_classic_problems() {
+        let hosts = vec![
+            host(
+                "a",
+                esxi(
+                    &["naa.1", "mpx.local"],
+                    &["Production", "vMotion"],
+                    Some(10000),
+                ),
+            ),
+            host(
+                "b",
+                esxi(&["naa.1"], &["production ", "vMotion"], Some(10000)),
+            ),
+            host("c", esxi(&[], &["Production", "vMotion"], None)),
+            host("d", esxi(&["naa.1"], &["Production"], Some(100))),
+        ];
+        let r = check(&hosts, true, true);
+        let k = kinds(&r);
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(
+            k.contains(&(FindingKind::LunNotShared, "naa.1".into(), s(&["c"]))),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(
+                FindingKind::PortGroupLabelMismatch,
+                "Production".into(),
+                s(&["a", "b", "c", "d"])
+            )),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(FindingKind::PortGroupMissing, "vMotion".into(), s(&["d"]))),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(FindingKind::NoVmotionPort, "c".into(), s(&["c"]))),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(FindingKind::SlowVmotionLink, "d vmk1".into(), s(&["d"]))),
+            "{k:?}"
+        );
+        assert_eq!(r.findings.len(), 5, "{k:?}");
+        assert_eq!((r.errors(), r.warnings()), (4, 1));
+        let mm = r
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::PortGroupLabelMismatch)
+            .unwrap();
+        assert!(
+            mm.message.contains("\"production \" on b"),
+            "{}",
+            mm.message
+        );
+        assert!(
+            mm.action.contains("on b to exactly \"Production\""),
+            "{}",
+            mm.action
+        );
+        // Storage only: no network findings.
+        let r = check(&hosts, true, false);
+        assert!(r
+            .findings
+            .iter()
+            .all(|f| f.kind == FindingKind::LunNotShared));
+    }
+
+    #[test]
+    fn datastores_compare_by_identity() {
+        let nfs = |name: &str, server: &str, path: &str| Datastore {
+            name: name.into(),
+            identity: StorageIdentity::Nfs {
+                server: server.into(),
+                path: path.into(),
+            },
+            is_local: false,
+        };
+        let with = |ds: Vec<Datastore>| HostFacts {
+            source: Some(FactsSource::Esxi),
+            datastores: ds,
+            vmotion: Some(VmotionPort {
+                vmk: "vmk1".into(),
+                speed_mbps: None,
+            }),
+            ..HostFacts::default()
+        };
+        let hosts = vec![
+            host(
+                "a",
+                with(vec![
+                    nfs("iso", "filer", "/vol/iso"),
+                    nfs("vms", "filer", "/vol/vms"),
+                ]),
+            ),
+            host(
+                "b",
+                with(vec![
+                    nfs("ISO-store", "filer", "/vol/iso/"),
+                    nfs("vms", "filer2", "/vol/vms"),
+                ]),
+            ),
+        ];
+        let r = check(&hosts, true, true);
+        let k: Vec<FindingKind> = r.findings.iter().map(|f| f.kind).collect();
+        assert!(k.contains(&FindingKind::DatastoreNameMismatch), "{k:?}");
+        assert!(k.contains(&FindingKind::DatastoreIdentityConflict), "{k:?}");
+        // "vms" differs in identity: each export is missing on the other host.
+        assert_eq!(
+            k.iter()
+                .filter(|k| **k == FindingKind::DatastoreNotShared)
+                .count(),
+            2,
+            "{k:?}"
+        );
+    }
+
+    #[test]
+    fn hosts_without_facts_are_skipped_and_said_so() {
+        let hosts = vec![
+            FactsHost {
+                name: "x".into(),
+                cluster: None,
+                facts: None,
+                error: None,
+            },
+            FactsHost {
+                name: "y".into(),
+                cluster: None,
+                facts: None,
+                error: Some("esxcli missing".into()),
+            },
+        ];
+        let r = check(&hosts, true, true);
+        assert!(r.not_run());
+        assert!(
+            r.skipped.is_empty(),
+            "none has facts: no list, only the count"
+        );
+        assert_eq!(r.hosts_total, 2);
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].kind, FindingKind::FactsUnavailable);
+        assert_eq!(r.errors(), 0);
+    }
+}

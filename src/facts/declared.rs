@@ -1,0 +1,63 @@
+//! Facts declared in the fleet file (`luns`, `datastores`, `nfs`,
+//! `port_groups`, `vmotion`) for hosts not yet bought or not reachable.
+
+use super::{Datastore, FactsSource, HostFacts, Lun, PortGroup, StorageIdentity, VmotionPort};
+use crate::fleet::file::HostSpec;
+
+/// The host's declared facts; `None` when it declares none of the keys.
+pub fn from_spec(h: &HostSpec) -> Option<HostFacts> {
+    if h.luns.is_none()
+        && h.datastores.is_none()
+        && h.port_groups.is_none()
+        && h.vmotion.is_none()
+        && h.nfs.is_none()
+    {
+        return None;
+    }
+    let mut f = HostFacts {
+        source: Some(FactsSource::Declared),
+        ..HostFacts::default()
+    };
+    for id in h.luns.iter().flatten() {
+        f.luns.push(Lun {
+            id: id.trim().to_string(),
+            display_name: None,
+            is_local: false,
+            is_shared: true,
+        });
+    }
+    for name in h.datastores.iter().flatten() {
+        f.datastores.push(Datastore {
+            name: name.clone(),
+            identity: StorageIdentity::Named,
+            is_local: false,
+        });
+    }
+    for export in h.nfs.iter().flatten() {
+        let (server, path) = export
+            .rsplit_once(":/")
+            .map_or((export.as_str(), String::from("/")), |(s, p)| {
+                (s, format!("/{p}"))
+            });
+        f.datastores.push(Datastore {
+            name: export.clone(),
+            identity: StorageIdentity::Nfs {
+                server: server.to_string(),
+                path,
+            },
+            is_local: false,
+        });
+    }
+    for label in h.port_groups.iter().flatten() {
+        f.port_groups.push(PortGroup {
+            label: label.clone(),
+            vswitch: None,
+            vlan: None,
+        });
+    }
+    f.vmotion = h.vmotion.as_ref().map(|v| VmotionPort {
+        vmk: v.vmk.clone(),
+        speed_mbps: v.speed_mbps,
+    });
+    Some(f)
+}

@@ -1,0 +1,131 @@
+//! The storage/network section of the audit: text for the table output, HTML
+//! for the report.
+
+use std::fmt::Write as _;
+
+use crate::analysis::storage_network::{Severity, StorageNetworkReport};
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "ERROR",
+        Severity::Warning => "warning",
+    }
+}
+
+fn kind_word(f: &crate::analysis::storage_network::Finding) -> String {
+    serde_json::to_value(f.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The section as text.
+pub fn render(r: &StorageNetworkReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nStorage and network ({} checks)",
+        r.checks.join(" and ")
+    );
+    if r.not_run() {
+        let _ = writeln!(
+            out,
+            "  Not run: none of the {} host(s) has storage/network facts. Declare them in the fleet file \
+             (luns, datastores, nfs, port_groups, vmotion) or read them over SSH (ssh/esxi hosts).",
+            r.hosts_total
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  {} host(s) checked: {}",
+            r.hosts_checked.len(),
+            r.hosts_checked.join(", ")
+        );
+    }
+    const SHOWN: usize = 10;
+    if !r.skipped.is_empty() {
+        let more = r.skipped.len().saturating_sub(SHOWN);
+        let _ = writeln!(
+            out,
+            "  Skipped (no storage/network facts declared or read): {}{}",
+            r.skipped[..r.skipped.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    for f in &r.findings {
+        let cluster = f
+            .cluster
+            .as_deref()
+            .map_or_else(|| "no cluster".to_string(), |c| format!("cluster {c}"));
+        let _ = writeln!(
+            out,
+            "\n  {} [{}] {} ({cluster}; hosts: {})",
+            severity(f.severity),
+            kind_word(f),
+            f.subject,
+            f.hosts.join(", ")
+        );
+        let _ = writeln!(out, "    {}", f.message);
+        let _ = writeln!(out, "    Fix: {}", f.action);
+    }
+    if !r.not_run() && r.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "  No findings: storage and port groups match, vMotion is ready."
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nStorage/network: {} error(s), {} warning(s)",
+        r.errors(),
+        r.warnings()
+    );
+    out
+}
+
+/// The section as HTML (escaped).
+pub fn html(r: &StorageNetworkReport) -> super::html::Section {
+    use super::html::esc;
+    let mut h = String::new();
+    if r.not_run() {
+        h.push_str("<p class=\"note\">Not run: no host has storage/network facts.</p>\n");
+    }
+    if !r.skipped.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Skipped (no storage/network facts): {}</p>",
+            esc(&r.skipped.join(", "))
+        );
+    }
+    if !r.findings.is_empty() {
+        h.push_str("<table><tr><th>Severity</th><th>Kind</th><th>Cluster</th><th>Subject</th><th>Hosts</th><th>Finding</th><th>Fix</th></tr>\n");
+        for f in &r.findings {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                severity(f.severity),
+                esc(&kind_word(f)),
+                esc(f.cluster.as_deref().unwrap_or("")),
+                esc(&f.subject),
+                esc(&f.hosts.join(", ")),
+                esc(&f.message),
+                esc(&f.action)
+            );
+        }
+        h.push_str("</table>\n");
+    } else if !r.not_run() {
+        h.push_str("<p>No findings.</p>\n");
+    }
+    super::html::Section {
+        title: format!(
+            "Storage and network: {} error(s), {} warning(s)",
+            r.errors(),
+            r.warnings()
+        ),
+        html: h,
+    }
+}
