@@ -6,3 +6,4 @@ pub mod diff;
 pub mod fleet;
 pub mod host;
 pub mod maskplan;
+pub mod vm_readiness;
