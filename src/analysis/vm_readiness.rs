@@ -279,14 +279,14 @@ fn network(c: &Ctx, out: &mut Vec<Finding>) {
             .src
             .facts
             .vswitch_of(label)
-            .map_or_else(String::new, |s| format!(" on {}", s.name));
+            .map_or_else(String::new, |s| format!(" (switch \"{}\")", s.name));
         if connected(vmx, &dev) {
             out.push(finding(
                 Severity::Error,
                 "internal-network",
                 Some(&dev),
                 format!(
-                    "{dev} is connected to port group \"{label}\"{switch}, an internal switch with no uplinks on {}: the VM would lose that network anywhere else, so vMotion refuses it",
+                    "{dev} is connected to port group \"{label}\"{switch}, which has no uplinks on {}: the VM would lose that network anywhere else, so vMotion refuses it",
                     c.src.name
                 ),
                 format!(
@@ -299,7 +299,7 @@ fn network(c: &Ctx, out: &mut Vec<Finding>) {
                 "internal-network",
                 Some(&dev),
                 format!(
-                    "{dev} is on port group \"{label}\"{switch}, an internal switch with no uplinks, but not connected: vMotion may proceed; connecting it would pin the VM to {}",
+                    "{dev} is on port group \"{label}\"{switch}, which has no uplinks, but not connected: vMotion may proceed; connecting it would pin the VM to {}",
                     c.src.name
                 ),
                 format!(

@@ -13,6 +13,9 @@
 //! luns = ["naa.600a0b80005ad3e2000002c34f3e8b2d"]
 //! datastores = ["datastore1"]
 //! vmotion = { vmk = "vmk1", speed_mbps = 10000 }
+//! vms_dir = "vms/esx01"           # VM readiness: the host's .vmx files
+//! internal_port_groups = ["isolated"]   # port groups on switches with no uplinks
+//! local_datastores = ["esx01-local"]    # datastores only this host sees
 //! ```
 //!
 //! Remote hosts (see README "Remote hosts"):
@@ -123,6 +126,20 @@ pub struct HostSpec {
     pub port_groups: Option<Vec<String>>,
     /// Declared vMotion port.
     pub vmotion: Option<VmotionDecl>,
+    /// VM readiness keys (`vms_dir`, `internal_port_groups`, `local_datastores`).
+    pub vm_keys: HostVmKeys,
+}
+
+/// The fleet-file keys of a host that VM readiness reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostVmKeys {
+    /// `vms_dir`: a local directory of the host's `.vmx` files (searched
+    /// recursively; resolved relative to the fleet file).
+    pub vms_dir: Option<PathBuf>,
+    /// `internal_port_groups`: declared port groups on switches with no uplinks.
+    pub internal_port_groups: Option<Vec<String>>,
+    /// `local_datastores`: declared datastores only this host sees.
+    pub local_datastores: Option<Vec<String>>,
 }
 
 /// A parsed fleet file.
@@ -185,6 +202,9 @@ struct RawHost {
     ssh: Option<Spanned<String>>,
     esxi: Option<Spanned<String>>,
     identity: Option<String>,
+    vms_dir: Option<String>,
+    internal_port_groups: Option<Vec<String>>,
+    local_datastores: Option<Vec<String>>,
 }
 
 /// Expands `~/` to the home directory, then anchors relative paths at `base`.
@@ -317,6 +337,11 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             datastores: h.datastores,
             port_groups: h.port_groups,
             vmotion: h.vmotion,
+            vm_keys: HostVmKeys {
+                vms_dir: h.vms_dir.as_deref().map(|d| resolve_path(base, d)),
+                internal_port_groups: h.internal_port_groups,
+                local_datastores: h.local_datastores,
+            },
         });
     }
     for spanned in raw.host_dir {
@@ -346,6 +371,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 datastores: None,
                 port_groups: None,
                 vmotion: None,
+                vm_keys: HostVmKeys::default(),
             });
         }
     }

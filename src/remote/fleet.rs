@@ -172,6 +172,7 @@ pub fn fleet_spec(
                 datastores: None,
                 port_groups: None,
                 vmotion: None,
+                vm_keys: Default::default(),
             });
         }
     }

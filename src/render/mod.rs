@@ -8,6 +8,7 @@ pub mod libvirt;
 pub mod mask;
 pub mod qemu;
 pub mod report;
+pub mod vms;
 
 /// How findings are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

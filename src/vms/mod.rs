@@ -47,3 +47,68 @@ impl VmSource {
         }
     }
 }
+
+/// The storage/network facts VM readiness uses for one host: today the facts
+/// declared in the fleet file (`port_groups`, `internal_port_groups`,
+/// `datastores`, `local_datastores`, `luns`). The one place to swap in
+/// collected facts.
+pub fn host_facts(spec: &crate::fleet::file::HostSpec) -> crate::facts::HostFacts {
+    use crate::facts::{
+        Datastore, FactsSource, HostFacts, Lun, PortGroup, StorageIdentity, VSwitch,
+    };
+    let k = &spec.vm_keys;
+    let mut f = HostFacts::default();
+    let declared = [
+        &spec.port_groups,
+        &spec.datastores,
+        &spec.luns,
+        &k.internal_port_groups,
+        &k.local_datastores,
+    ]
+    .iter()
+    .any(|v| v.is_some());
+    if !declared {
+        return f;
+    }
+    f.source = Some(FactsSource::Declared);
+    const UPLINKED: &str = "declared switch with uplinks";
+    const INTERNAL: &str = "declared internal switch (no uplinks)";
+    f.vswitches.push(VSwitch {
+        name: UPLINKED.into(),
+        uplinks: vec!["declared".into()],
+    });
+    f.vswitches.push(VSwitch {
+        name: INTERNAL.into(),
+        uplinks: Vec::new(),
+    });
+    for (labels, sw) in [
+        (&spec.port_groups, UPLINKED),
+        (&k.internal_port_groups, INTERNAL),
+    ] {
+        for l in labels.iter().flatten() {
+            f.port_groups.push(PortGroup {
+                label: l.clone(),
+                vswitch: Some(sw.into()),
+                vlan: None,
+            });
+        }
+    }
+    for (names, is_local) in [(&spec.datastores, false), (&k.local_datastores, true)] {
+        for n in names.iter().flatten() {
+            f.datastores.push(Datastore {
+                name: n.clone(),
+                identity: StorageIdentity::Named,
+                is_local,
+            });
+        }
+    }
+    for id in spec.luns.iter().flatten() {
+        f.luns.push(Lun {
+            id: id.clone(),
+            display_name: None,
+            is_local: false,
+            is_shared: true,
+        });
+    }
+    f
+}
