@@ -11,72 +11,12 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::net::TcpListener;
+use std::time::Duration;
+
+use common::sshlab::{can_run, free_port, keygen, Lab};
 
 use serde_json::Value;
-
-const SSHD: &str = "/usr/sbin/sshd";
-const BIN: &str = env!("CARGO_BIN_EXE_vmcompat");
-
-/// Commands linked into each fixture host's PATH (besides the fixture scripts).
-const TOOLS: [&str; 12] = [
-    "sh", "cat", "grep", "od", "sleep", "id", "head", "sed", "printf", "true", "echo", "dd",
-];
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// `false` (after saying why) when the SSH tests cannot run here.
-fn can_run(test: &str) -> bool {
-    let why = if !Path::new(SSHD).exists() {
-        Some(format!("{SSHD} is missing (install openssh-server)"))
-    } else if unsafe { libc::geteuid() } != 0 {
-        Some("they need root (sshd with per-test host keys and /run/sshd)".to_string())
-    } else {
-        None
-    };
-    match why {
-        None => true,
-        Some(w) if in_ci() => panic!("SSH test {test} cannot run: {w}; in CI it must"),
-        Some(w) => {
-            eprintln!("NOTE: SSH test {test} SKIPPED: {w}");
-            false
-        }
-    }
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn keygen(path: &Path) -> String {
-    let _ = std::fs::remove_file(path);
-    run(Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "vmcompat-test", "-f"])
-        .arg(path));
-    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
-    public
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn write_script(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, format!("#!/bin/sh\n{body}")).expect("write script");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-}
 
 /// (leaf, subleaf, regs) of a corpus file.
 fn corpus(name: &str) -> Option<Vec<(u32, u32, [u32; 4])>> {
@@ -146,211 +86,66 @@ enum Role {
     Truncated(&'static str),
 }
 
-struct Server {
-    addr: String,
-    port: u16,
-    host_key: String,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-static NEXT_ADDR: AtomicU32 = AtomicU32::new(2);
-
-fn free_port(addr: &str) -> u16 {
-    TcpListener::bind((addr, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-struct Lab {
-    dir: PathBuf,
-    user_key: PathBuf,
-    user_pub: String,
-    servers: Vec<Server>,
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        self.servers.clear();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Lab {
-    fn new(name: &str) -> Lab {
-        let _ = std::fs::create_dir_all("/run/sshd");
-        let dir = std::env::temp_dir().join(format!("vmcompat-ssh-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("lab dir");
-        let user_key = dir.join("user_key");
-        let user_pub = keygen(&user_key);
-        std::fs::write(dir.join("authorized_keys"), format!("{user_pub}\n"))
-            .expect("authorized_keys");
-        Lab {
-            dir,
-            user_key,
-            user_pub,
-            servers: Vec::new(),
+/// Starts a fixture host answering as `role`; returns its index.
+fn host(lab: &mut Lab, role: Role) -> usize {
+    let h = lab.prepare();
+    let fake_dd = |leaves: Option<&[(u32, u32, [u32; 4])]>| {
+        h.file("dd.tbl", &leaves.map(dd_table).unwrap_or_default());
+        match leaves {
+            Some(_) => h.script("dd", FAKE_DD),
+            None => h.script("dd", "exit 0\n"),
         }
-    }
-
-    /// Starts a fixture host; returns its index.
-    fn host(&mut self, role: Role) -> usize {
-        let n = NEXT_ADDR.fetch_add(1, Ordering::SeqCst);
-        let addr = format!("127.0.0.{}", 2 + (n - 2) % 250);
-        let hdir = self.dir.join(format!("host{}", self.servers.len()));
-        let bin = hdir.join("bin");
-        std::fs::create_dir_all(&bin).expect("host dir");
-        for tool in TOOLS {
-            if let Some(path) = ["/usr/bin", "/bin"]
-                .iter()
-                .map(|d| Path::new(d).join(tool))
-                .find(|p| p.exists())
-            {
-                let _ = std::os::unix::fs::symlink(path, bin.join(tool));
-            }
+    };
+    match &role {
+        Role::Cpuid(f) => {
+            let leaves = corpus(f).expect("corpus");
+            h.file("cpuid-r.txt", &cpuid_r(&leaves));
+            h.script("cpuid", "cat \"${0%/*}/cpuid-r.txt\"\n");
         }
-        let fake_dd = |leaves: Option<&[(u32, u32, [u32; 4])]>| {
-            let _ = std::fs::remove_file(bin.join("dd"));
-            std::fs::write(bin.join("dd.tbl"), leaves.map(dd_table).unwrap_or_default())
-                .expect("dd table");
-            match leaves {
-                Some(_) => write_script(&bin.join("dd"), FAKE_DD),
-                None => write_script(&bin.join("dd"), "exit 0\n"),
-            }
-        };
-        match &role {
-            Role::Cpuid(f) => {
-                let leaves = corpus(f).expect("corpus");
-                std::fs::write(hdir.join("cpuid-r.txt"), cpuid_r(&leaves)).expect("dump");
-                write_script(
-                    &bin.join("cpuid"),
-                    &format!("cat {}\n", hdir.join("cpuid-r.txt").display()),
-                );
-            }
-            Role::Dd(f) => fake_dd(Some(&corpus(f).expect("corpus"))),
-            Role::DdDenied => {
-                let _ = std::fs::remove_file(bin.join("dd"));
-                write_script(
-                    &bin.join("dd"),
-                    "echo \"dd: failed to open '/dev/cpu/0/cpuid': Permission denied\" >&2\nexit 1\n",
-                );
-            }
-            Role::Esxi(f) => {
-                let leaves = corpus(f).expect("corpus");
-                let basic: Vec<(u32, vmcompat::cpuid::Regs)> = leaves
-                    .iter()
-                    .filter(|(l, s, _)| *s == 0 && [0, 1, 0x8000_0000, 0x8000_0001].contains(l))
-                    .map(|(l, _, r)| (*l, vmcompat::cpuid::Regs::new(r[0], r[1], r[2], r[3])))
-                    .collect();
-                let text = format!(
-                    "(vim.host.HardwareInfo) {{\n   systemInfo = (vim.host.SystemInfo) {{\n      vendor = \"Test\"\n   }},\n{}\n}}\n",
-                    vmcompat::remote::esxi::render_cpu_feature(&basic, 3)
-                );
-                std::fs::write(hdir.join("hosthardware.txt"), text).expect("hosthardware");
-                write_script(
-                    &bin.join("vim-cmd"),
-                    &format!(
-                        "[ \"$1\" = hostsvc/hosthardware ] || exit 1\ncat {}\n",
-                        hdir.join("hosthardware.txt").display()
-                    ),
-                );
-            }
-            Role::Hang => write_script(&bin.join("cpuid"), "exec sleep 20\n"),
-            Role::Garbage => {
-                write_script(
-                    &bin.join("cpuid"),
-                    "echo 'Segmentation fault (core dumped) %%%'\necho '0x???'\n",
-                );
-                fake_dd(None);
-            }
-            Role::Truncated(f) => {
-                let text = cpuid_r(&corpus(f).expect("corpus"));
-                let cut = &text[..text.len() / 2];
-                let cut = &cut[..cut.rfind("eax=").map_or(cut.len(), |p| p + 7)];
-                std::fs::write(hdir.join("cpuid-r.txt"), cut).expect("dump");
-                write_script(
-                    &bin.join("cpuid"),
-                    &format!("cat {}\n", hdir.join("cpuid-r.txt").display()),
-                );
-                fake_dd(None);
-            }
-        }
-        let host_key_path = hdir.join("host_key");
-        let host_key = keygen(&host_key_path);
-        let port = free_port(&addr);
-        let config = hdir.join("sshd_config");
-        std::fs::write(
-            &config,
-            format!(
-                "Port {port}\nListenAddress {addr}\nHostKey {}\nPidFile none\n\
-                 AuthorizedKeysFile {}\nUsePAM no\nStrictModes no\nPermitRootLogin yes\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 SetEnv PATH={}\nLogLevel ERROR\nMaxStartups 200\n",
-                host_key_path.display(),
-                self.dir.join("authorized_keys").display(),
-                bin.display()
-            ),
-        )
-        .expect("sshd_config");
-        let child = Command::new(SSHD)
-            .args(["-D", "-e", "-f"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sshd starts");
-        let until = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect((addr.as_str(), port)).is_err() {
-            assert!(
-                Instant::now() < until,
-                "sshd on {addr}:{port} did not start"
+        Role::Dd(f) => fake_dd(Some(&corpus(f).expect("corpus"))),
+        Role::DdDenied => h.script(
+            "dd",
+            "echo \"dd: failed to open '/dev/cpu/0/cpuid': Permission denied\" >&2\nexit 1\n",
+        ),
+        Role::Esxi(f) => {
+            let leaves = corpus(f).expect("corpus");
+            h.file("hosthardware.txt", &esxi_hosthardware(&leaves));
+            h.script(
+                "vim-cmd",
+                "[ \"$1\" = hostsvc/hosthardware ] || exit 1\ncat \"${0%/*}/hosthardware.txt\"\n",
             );
-            std::thread::sleep(Duration::from_millis(20));
         }
-        self.servers.push(Server {
-            addr,
-            port,
-            host_key,
-            child,
-        });
-        self.servers.len() - 1
+        Role::Hang => h.script("cpuid", "exec sleep 20\n"),
+        Role::Garbage => {
+            h.script(
+                "cpuid",
+                "echo 'Segmentation fault (core dumped) %%%'\necho '0x???'\n",
+            );
+            fake_dd(None);
+        }
+        Role::Truncated(f) => {
+            let text = cpuid_r(&corpus(f).expect("corpus"));
+            let cut = &text[..text.len() / 2];
+            let cut = &cut[..cut.rfind("eax=").map_or(cut.len(), |p| p + 7)];
+            h.file("cpuid-r.txt", cut);
+            h.script("cpuid", "cat \"${0%/*}/cpuid-r.txt\"\n");
+            fake_dd(None);
+        }
     }
+    lab.start(h)
+}
 
-    fn target(&self, i: usize) -> String {
-        format!("root@{}:{}", self.servers[i].addr, self.servers[i].port)
-    }
-
-    fn known_line(&self, i: usize) -> String {
-        format!(
-            "[{}]:{} {}\n",
-            self.servers[i].addr, self.servers[i].port, self.servers[i].host_key
-        )
-    }
-
-    fn vmcompat(&self, args: &[&str]) -> (i32, String, String, Duration) {
-        let started = Instant::now();
-        let out = Command::new(BIN)
-            .args(args)
-            .env_remove("SSH_AUTH_SOCK")
-            .env("HOME", &self.dir)
-            .output()
-            .expect("vmcompat runs");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            started.elapsed(),
-        )
-    }
+/// `vim-cmd hostsvc/hosthardware` output carrying the corpus file's basic leaves.
+fn esxi_hosthardware(leaves: &[(u32, u32, [u32; 4])]) -> String {
+    let basic: Vec<(u32, vmcompat::cpuid::Regs)> = leaves
+        .iter()
+        .filter(|(l, s, _)| *s == 0 && [0, 1, 0x8000_0000, 0x8000_0001].contains(l))
+        .map(|(l, _, r)| (*l, vmcompat::cpuid::Regs::new(r[0], r[1], r[2], r[3])))
+        .collect();
+    format!(
+        "(vim.host.HardwareInfo) {{\n   systemInfo = (vim.host.SystemInfo) {{\n      vendor = \"Test\"\n   }},\n{}\n}}\n",
+        vmcompat::remote::esxi::render_cpu_feature(&basic, 3)
+    )
 }
 
 const BACKENDS: [&str; 2] = ["libssh2", "openssh"];
@@ -375,12 +170,12 @@ fn fleet_audited_end_to_end_over_ssh() {
     let amd = "amd-epyc-7713-64-core-processor.txt";
     let mut lab = Lab::new("e2e");
     let hosts = [
-        ("xeon-a", lab.host(Role::Cpuid(intel)), "ssh"),
-        ("xeon-b", lab.host(Role::Cpuid(intel)), "ssh"),
-        ("xeon-dd", lab.host(Role::Dd(intel)), "ssh"),
-        ("epyc", lab.host(Role::Cpuid(amd)), "ssh"),
-        ("epyc-esxi", lab.host(Role::Esxi(amd)), "esxi"),
-        ("cpuinfo-only", lab.host(Role::DdDenied), "ssh"),
+        ("xeon-a", host(&mut lab, Role::Cpuid(intel)), "ssh"),
+        ("xeon-b", host(&mut lab, Role::Cpuid(intel)), "ssh"),
+        ("xeon-dd", host(&mut lab, Role::Dd(intel)), "ssh"),
+        ("epyc", host(&mut lab, Role::Cpuid(amd)), "ssh"),
+        ("epyc-esxi", host(&mut lab, Role::Esxi(amd)), "esxi"),
+        ("cpuinfo-only", host(&mut lab, Role::DdDenied), "ssh"),
     ];
     let known: String = (0..lab.servers.len()).map(|i| lab.known_line(i)).collect();
     std::fs::write(lab.dir.join("known_hosts"), known).expect("known_hosts");
@@ -492,15 +287,15 @@ fn failure_matrix_each_host_a_row() {
     }
     let intel = "intel-xeon-bronze-3104-cpu.txt";
     let mut lab = Lab::new("matrix");
-    let good = lab.host(Role::Cpuid(intel));
-    let wrong_key = lab.host(Role::Cpuid(intel));
-    let unknown = lab.host(Role::Cpuid(intel));
-    let changed = lab.host(Role::Cpuid(intel));
-    let revoked = lab.host(Role::Cpuid(intel));
-    let hang = lab.host(Role::Hang);
-    let garbage = lab.host(Role::Garbage);
-    let truncated = lab.host(Role::Truncated(intel));
-    let no_vimcmd = lab.host(Role::Cpuid(intel));
+    let good = host(&mut lab, Role::Cpuid(intel));
+    let wrong_key = host(&mut lab, Role::Cpuid(intel));
+    let unknown = host(&mut lab, Role::Cpuid(intel));
+    let changed = host(&mut lab, Role::Cpuid(intel));
+    let revoked = host(&mut lab, Role::Cpuid(intel));
+    let hang = host(&mut lab, Role::Hang);
+    let garbage = host(&mut lab, Role::Garbage);
+    let truncated = host(&mut lab, Role::Truncated(intel));
+    let no_vimcmd = host(&mut lab, Role::Cpuid(intel));
     // Refused: a port nothing listens on. Silent: accepts TCP, never speaks.
     let refused_port = free_port("127.0.0.1");
     let silent = TcpListener::bind("127.0.0.1:0").expect("listener");
@@ -628,7 +423,7 @@ fn new_host_keys_are_recorded_only_when_asked() {
         return;
     }
     let mut lab = Lab::new("accept");
-    let h = lab.host(Role::Cpuid("amd-epyc-7713-64-core-processor.txt"));
+    let h = host(&mut lab, Role::Cpuid("amd-epyc-7713-64-core-processor.txt"));
     for backend in BACKENDS {
         let kh = lab.dir.join(format!("kh-{backend}"));
         let _ = std::fs::remove_file(&kh);

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod sshlab;
+
 use std::path::PathBuf;
 
 /// The `../shared` folder beside the project (corpus, reference facts, samples).
