@@ -9,6 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// (name, path, [(problem, fix)]) of a VM.
+type VmSummary = (String, String, Vec<(String, String)>);
+
 const BIN: &str = env!("CARGO_BIN_EXE_vmcompat");
 
 fn fixtures() -> PathBuf {
@@ -266,7 +269,7 @@ fn over_ssh_from_an_esxi_like_host_findings_equal_the_directory_case() {
     };
     assert_eq!(only(&ssh, "esx01"), only(&dir, "esx01"));
     // Same paths, problems and fixes (except where the file's location is named).
-    let per_vm = |r: &Value| -> Vec<(String, String, Vec<(String, String)>)> {
+    let per_vm = |r: &Value| -> Vec<VmSummary> {
         let mut v: Vec<_> = r["hosts"][0]["vms"]
             .as_array()
             .expect("vms")
@@ -286,4 +289,27 @@ fn over_ssh_from_an_esxi_like_host_findings_equal_the_directory_case() {
         v
     };
     assert_eq!(per_vm(&ssh), per_vm(&dir));
+}
+
+#[test]
+fn audit_carries_the_vm_section_in_table_json_and_html() {
+    let fleet = fixtures().join("fleet.toml");
+    let fleet = fleet.to_str().expect("utf-8");
+    let (code, stdout, stderr) = run(&["audit", fleet, "--format", "json"]);
+    assert_eq!(code, 1, "VM errors make the audit exit 1: {stderr}");
+    let r: Value = serde_json::from_str(&stdout).expect("json");
+    assert!(r["cpu"]["groups"].is_array(), "the CPU audit is kept");
+    assert_eq!(findings(&r["vms"]), expected());
+    let html = std::env::temp_dir().join(format!("vmcompat-vms-{}.html", std::process::id()));
+    let (code, text, _) = run(&["audit", fleet, "--html", html.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(
+        text.contains("VM readiness: 16 VM(s) on 2 host(s): 10 error(s), 5 warning(s)"),
+        "{text}"
+    );
+    let page = std::fs::read_to_string(&html).expect("html written");
+    let _ = std::fs::remove_file(&html);
+    assert!(page.contains("VM readiness (what would stop each VM from moving)"));
+    assert!(page.contains("Maintenance mode would stall on: "));
+    assert!(page.contains("sched.cpu.affinity = &quot;all&quot;"));
 }

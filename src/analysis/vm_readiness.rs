@@ -518,10 +518,15 @@ fn removable(c: &Ctx, out: &mut Vec<Finding>) {
             ),
             format!(
                 "disconnect it ({dev}.startConnected = \"FALSE\"), or move the image to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")",
-                file.rsplit('/').next().unwrap_or(&file).trim_start_matches(|ch| ch == '[' || ch == ']')
+                base_name(&file)
             ),
         ));
     }
+}
+
+/// The file name of a `fileName` value (after the last `/` or `]`).
+fn base_name(f: &str) -> &str {
+    f.rsplit(['/', ']']).next().unwrap_or(f).trim()
 }
 
 fn affinity(vmx: &Vmx, out: &mut Vec<Finding>) {
@@ -606,19 +611,19 @@ fn disks(c: &Ctx, out: &mut Vec<Finding>) {
             (
                 "clustered-disk",
                 format!("{dev} is shared multi-writer (a guest cluster disk) on datastore \"{ds}\", which {} cannot see: a clustered disk must be on shared storage to move", hosts_text(&blind)),
-                format!("move it to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\"), or stop sharing it ({dev}.sharing = \"none\")", file.rsplit('/').next().unwrap_or(file)),
+                format!("move it to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\"), or stop sharing it ({dev}.sharing = \"none\")", base_name(file)),
             )
         } else if raw {
             (
                 "rdm",
                 format!("{dev} is a raw device mapping ({file}) on datastore \"{ds}\", which {} cannot see", hosts_text(&blind)),
-                format!("keep the mapping file and its LUN on storage every host sees ({dev}.fileName = \"[shared datastore] {}\") and present the LUN to every host", file.rsplit('/').next().unwrap_or(file)),
+                format!("keep the mapping file and its LUN on storage every host sees ({dev}.fileName = \"[shared datastore] {}\") and present the LUN to every host", base_name(file)),
             )
         } else {
             (
                 "storage",
                 format!("{dev} ({file}) is on datastore \"{ds}\", which {} cannot see: vMotion without Storage vMotion needs shared storage", hosts_text(&blind)),
-                format!("Storage vMotion the disk to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")", file.rsplit('/').next().unwrap_or(file)),
+                format!("Storage vMotion the disk to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")", base_name(file)),
             )
         };
         out.push(finding(Severity::Error, kind, Some(&dev), problem, fix));

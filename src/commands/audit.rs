@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
 
 /// Runs the command. Exit: 0 every group reaches every other (with masks where
-/// needed), 1 when not, 2 when a host could not be collected or input is bad.
+/// needed) and no VM has a readiness error, 1 when not, 2 when a host could not
+/// be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
     let spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
@@ -20,14 +21,22 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timer.mark("collect and decode");
     let report = audit(&spec.name, hosts, failed, policy);
     timer.mark("analyze");
+    // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
+    let vms = super::vms::has_vms(&spec)
+        .then(|| super::vms::readiness(&spec, &settings, Some((hosts, &report.cpu))));
     let text = match args.format {
         OutputFormat::Table => render::audit::render(&report),
-        OutputFormat::Json => render::json(&report),
+        OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
     };
     println!("{}", text.trim_end());
+    if let (OutputFormat::Table, Some(v)) = (args.format, &vms) {
+        println!("\n{}", render::vms::render(v).trim_end());
+    }
     timer.mark("render");
     if let Some(path) = &args.html {
-        let html = render::html::render(&report, &mask_sections(&report, &input)?);
+        let mut sections = mask_sections(&report, &input)?;
+        sections.extend(vms.as_ref().map(render::vms::html));
+        let html = render::html::render(&report, &sections);
         super::probe::write_atomically(path, html.as_bytes())?;
     }
     if !failed.is_empty() {
@@ -43,7 +52,8 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             ),
         });
     }
-    Ok(if report.cpu.all_reachable() {
+    let vms_ok = vms.as_ref().map_or(Outcome::Good, super::vms::outcome) == Outcome::Good;
+    Ok(if report.cpu.all_reachable() && vms_ok {
         Outcome::Good
     } else {
         Outcome::Findings

@@ -87,3 +87,17 @@ pub fn readiness(
     });
     vm_readiness::check(&contexts, &inputs, cpu.map(|(_, a)| a))
 }
+
+/// JSON of `report` (an object) with the VM readiness added as `"vms"`.
+pub fn json_with_vms<T: serde::Serialize>(report: &T, vms: Option<&VmReadiness>) -> String {
+    let Some(vms) = vms else {
+        return render::json(report);
+    };
+    match (serde_json::to_value(report), serde_json::to_value(vms)) {
+        (Ok(serde_json::Value::Object(mut m)), Ok(v)) => {
+            m.insert("vms".into(), v);
+            render::json(&serde_json::Value::Object(m))
+        }
+        _ => render::json(report),
+    }
+}

@@ -70,7 +70,6 @@ fn assemble(
     home_datastore: Option<String>,
     vmx_text: &str,
     vmsd_text: Option<(&str, String)>,
-    runtime: Option<vmsd::Runtime>,
 ) -> VmSource {
     let fallback = listed_name.map(str::to_string).unwrap_or_else(|| {
         Path::new(origin)
@@ -86,7 +85,7 @@ fn assemble(
             home_datastore,
             vmx: v,
             snapshots: None,
-            runtime,
+            runtime: None,
             problem: None,
         },
         Err(e) => return VmSource::unreadable(host, &fallback, &path, e.to_string()),
@@ -136,7 +135,7 @@ pub fn read_dir(host: &str, dir: &Path) -> Result<Vec<VmSource>> {
         let runtime = read_small(&sibling(&f, "summary"))
             .ok()
             .map(|t| vmsd::parse_runtime(&t));
-        out.push(assemble(
+        let mut vm = assemble(
             host,
             None,
             path,
@@ -145,8 +144,9 @@ pub fn read_dir(host: &str, dir: &Path) -> Result<Vec<VmSource>> {
             &vmx_text,
             vmsd.as_deref()
                 .map(|t| (t, vmsd_path.display().to_string())),
-            runtime,
-        ));
+        );
+        vm.runtime = runtime;
+        out.push(vm);
     }
     Ok(out)
 }
@@ -269,7 +269,7 @@ fn read_remote(
         let summary = session.exec(&format!("vim-cmd vmsvc/get.summary {}", vm.id), t)?;
         let runtime =
             (summary.status == Some(0)).then(|| vmsd::parse_runtime(&text(&summary.stdout)));
-        out.push(assemble(
+        let mut read = assemble(
             host,
             Some(&vm.name),
             shown,
@@ -279,8 +279,9 @@ fn read_remote(
             vmsd_text
                 .as_deref()
                 .map(|s| (s, format!("{target}:{vmsd_path}"))),
-            runtime,
-        ));
+        );
+        read.runtime = runtime;
+        out.push(read);
     }
     Ok(out)
 }
