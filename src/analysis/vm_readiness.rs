@@ -781,3 +781,195 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
         ),
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{FactsSource, Lun, PortGroup, VSwitch};
+
+    fn vmfs(name: &str, uuid: &str, local: bool) -> Datastore {
+        Datastore {
+            name: name.into(),
+            identity: StorageIdentity::Vmfs {
+                uuid: uuid.into(),
+                devices: vec![],
+            },
+            is_local: local,
+        }
+    }
+
+    fn host(name: &str, datastores: Vec<Datastore>, luns: &[&str]) -> HostContext {
+        HostContext {
+            name: name.into(),
+            cluster: Some("c".into()),
+            facts: HostFacts {
+                source: Some(FactsSource::Esxi),
+                datastores,
+                luns: luns
+                    .iter()
+                    .map(|id| Lun {
+                        id: id.to_string(),
+                        display_name: None,
+                        is_local: false,
+                        is_shared: true,
+                    })
+                    .collect(),
+                vswitches: vec![
+                    VSwitch {
+                        name: "vSwitch0".into(),
+                        uplinks: vec!["vmnic0".into()],
+                    },
+                    VSwitch {
+                        name: "vSwitch1".into(),
+                        uplinks: vec![],
+                    },
+                ],
+                port_groups: vec![
+                    PortGroup {
+                        label: "VM Network".into(),
+                        vswitch: Some("vSwitch0".into()),
+                        vlan: None,
+                    },
+                    PortGroup {
+                        label: "backup-isolated".into(),
+                        vswitch: Some("vSwitch1".into()),
+                        vlan: None,
+                    },
+                ],
+                ..HostFacts::default()
+            },
+            group: None,
+        }
+    }
+
+    fn vm(text: &str) -> VmSource {
+        VmSource {
+            host: "a".into(),
+            name: "vm".into(),
+            path: "[ds] vm/vm.vmx".into(),
+            home_datastore: Some("san1".into()),
+            vmx: crate::vms::vmx::parse(text, "vm.vmx").expect("parses"),
+            snapshots: None,
+            runtime: None,
+            problem: None,
+        }
+    }
+
+    fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
+        r.findings.iter().map(|f| (f.severity, f.kind)).collect()
+    }
+
+    #[test]
+    fn datastores_by_identity_not_name() {
+        // "san1" is the same VMFS volume on both; "datastore1" is a local disk on
+        // each host that happens to share its default name; "nfs" differs by uuid.
+        let a = host(
+            "a",
+            vec![
+                vmfs("san1", "5f1-aaa", false),
+                vmfs("datastore1", "5f1-loc-a", true),
+                vmfs("vol2", "5f1-x", false),
+            ],
+            &["naa.1"],
+        );
+        let b = host(
+            "b",
+            vec![
+                vmfs("san1-renamed", "5f1-aaa", false),
+                vmfs("datastore1", "5f1-loc-b", true),
+                vmfs("vol2", "5f1-other", false),
+            ],
+            &[],
+        );
+        let r = check_vm(
+            &vm("scsi0:0.present = \"TRUE\"\nscsi0:0.fileName = \"vm.vmdk\"\nscsi0:1.present = \"TRUE\"\nscsi0:1.fileName = \"/vmfs/volumes/5f1-aaa/vm/b.vmdk\"\n"),
+            &a,
+            &[&b],
+            None,
+        );
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        for (file, kind) in [
+            ("[datastore1] vm/c.vmdk", "storage"),
+            ("[vol2] vm/c.vmdk", "storage"),
+        ] {
+            let r = check_vm(
+                &vm(&format!(
+                    "scsi0:0.present = \"TRUE\"\nscsi0:0.fileName = \"{file}\"\n"
+                )),
+                &a,
+                &[&b],
+                None,
+            );
+            assert_eq!(kinds(&r), vec![(Severity::Error, kind)], "{file}");
+        }
+        // A raw LUN b does not see; a destination with unknown facts is not judged.
+        let rdm = vm("scsi0:1.present = \"TRUE\"\nscsi0:1.deviceType = \"rawDisk\"\nscsi0:1.fileName = \"/vmfs/devices/disks/NAA.1:1\"\n");
+        assert_eq!(
+            kinds(&check_vm(&rdm, &a, &[&b], None)),
+            vec![(Severity::Error, "rdm")]
+        );
+        let unknown = HostContext {
+            name: "c".into(),
+            ..HostContext::default()
+        };
+        assert!(check_vm(&rdm, &a, &[&unknown], None).findings.is_empty());
+        let c = host("c", vec![], &["naa.1"]);
+        assert!(
+            check_vm(&rdm, &a, &[&b, &c], None).findings.is_empty(),
+            "c sees it"
+        );
+    }
+
+    #[test]
+    fn network_devices_affinity_and_runtime() {
+        let a = host("a", vec![vmfs("san1", "u", false)], &[]);
+        let b = host("b", vec![vmfs("san1", "u", false)], &[]);
+        let mut v = vm("ethernet0.present = \"TRUE\"\nethernet0.networkName = \"VM Network\"\n\
+ethernet1.present = \"TRUE\"\nethernet1.networkName = \"backup-isolated\"\nethernet1.connected = \"FALSE\"\n\
+sched.cpu.affinity = \"ALL\"\nfloppy0.fileName = \"/dev/fd0\"\nsata0:0.present = \"TRUE\"\nsata0:0.deviceType = \"cdrom-raw\"\nsata0:0.startConnected = \"FALSE\"\n");
+        v.runtime = Some(crate::vms::vmsd::Runtime {
+            power_state: Some("poweredOn".into()),
+            tools_status: Some("toolsNotRunning".into()),
+            tools_running: None,
+        });
+        v.snapshots = Some(crate::vms::vmsd::Snapshots {
+            count: 1,
+            names: vec!["x".into()],
+        });
+        let r = check_vm(&v, &a, &[&b], None);
+        assert_eq!(
+            kinds(&r),
+            vec![
+                (Severity::Error, "host-device"),
+                (Severity::Warning, "internal-network"),
+                (Severity::Warning, "host-device"),
+                (Severity::Warning, "snapshots"),
+                (Severity::Warning, "no-heartbeat"),
+            ]
+        );
+        assert!(r.findings[0]
+            .fix
+            .contains("floppy0.startConnected = \"FALSE\""));
+        assert!(r.blocks());
+    }
+
+    #[test]
+    fn datastore_paths() {
+        assert_eq!(
+            datastore_of("[ds 1] a/b.iso", None).as_deref(),
+            Some("ds 1")
+        );
+        assert_eq!(
+            datastore_of("/vmfs/volumes/u-1/a.iso", None).as_deref(),
+            Some("u-1")
+        );
+        assert_eq!(datastore_of("a.iso", Some("home")).as_deref(), Some("home"));
+        assert_eq!(
+            datastore_of("/usr/lib/vmware/isoimages/linux.iso", Some("h")),
+            None
+        );
+        assert_eq!(datastore_of("[unclosed", None), None);
+        assert_eq!(base_name("[ds] a/b.iso"), "b.iso");
+        assert_eq!(base_name("[ds] b.iso"), "b.iso");
+    }
+}

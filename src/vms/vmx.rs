@@ -274,3 +274,21 @@ featMask.vm.cpuid.AVX = \"Val:0\"\r\n";
         assert_eq!(unescape("x|41"), "xA");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_names_a_line(text in "[a-zA-Z0-9:._\"|# =\\r\\n\u{e9}-]{0,200}") {
+            match super::parse(&text, "p.vmx") {
+                Ok(v) => { let _ = v.mask(); }
+                Err(e) => prop_assert!(e.to_string().starts_with("p.vmx:")),
+            }
+            let _ = crate::vms::vmsd::parse(&text, "p.vmsd");
+            let _ = crate::vms::vmsd::parse_runtime(&text);
+            let _ = crate::vms::inventory::parse_getallvms(&text);
+        }
+    }
+}
