@@ -313,3 +313,33 @@ fn audit_carries_the_vm_section_in_table_json_and_html() {
     assert!(page.contains("Maintenance mode would stall on: "));
     assert!(page.contains("sched.cpu.affinity = &quot;all&quot;"));
 }
+
+#[test]
+fn unreadable_vms_dir_is_exit_2_naming_the_host() {
+    let dir = std::env::temp_dir().join(format!("vmcompat-vms-missing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let fleet = dir.join("f.toml");
+    std::fs::write(
+        &fleet,
+        "[[host]]\nname = \"h1\"\nprofile = \"xeon-e5-2600-v3\"\nvms_dir = \"nowhere\"\n",
+    )
+    .expect("fleet");
+    let (code, text, stderr) = run(&["vms", fleet.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("Host h1") && text.contains("could not be read"),
+        "{text}"
+    );
+    assert!(stderr.contains("h1"), "{stderr}");
+    let bad = std::env::temp_dir().join(format!("vmcompat-vms-badkey-{}.toml", std::process::id()));
+    std::fs::write(
+        &bad,
+        "[[host]]\nname = \"h1\"\nlocal = true\nvms_dirs = \"x\"\n",
+    )
+    .expect("fleet");
+    let (code, _, stderr) = run(&["vms", bad.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_file(&bad);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(":4"), "{stderr}");
+}

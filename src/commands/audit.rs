@@ -23,7 +23,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timer.mark("analyze");
     // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
     let vms = super::vms::has_vms(&spec)
-        .then(|| super::vms::readiness(&spec, &settings, Some((hosts, &report.cpu))));
+        .then(|| super::vms::readiness(&spec, &settings, Some((hosts, &report.cpu)), failed));
     let text = match args.format {
         OutputFormat::Table => render::audit::render(&report),
         OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),

@@ -10,25 +10,41 @@ use crate::fleet::file::{FleetSpec, HostSourceSpec};
 use crate::remote::fleet::RemoteSettings;
 use crate::render::{self, OutputFormat};
 
-/// Runs the command. Exit: 0 no VM has an error, 1 some VM has one, 2 bad input.
+/// Runs the command. Exit: 0 no VM has an error, 1 some VM has one, 2 bad input
+/// or some host's VMs could not be read.
 pub fn run(args: &VmsArgs) -> Result<Outcome> {
     let spec = crate::fleet::file::read(&args.fleet)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
     let input = super::fleet_input::collect_fleet(&spec, &settings, false);
     let cpu = fleet::analyze(&input.hosts, policy);
-    let report = readiness(&spec, &settings, Some((&input.hosts, &cpu)));
+    let report = readiness(&spec, &settings, Some((&input.hosts, &cpu)), &input.failed);
     let text = match args.format {
         OutputFormat::Table => render::vms::render(&report),
         OutputFormat::Json => render::json(&report),
     };
     println!("{}", text.trim_end());
+    let unread: Vec<&str> = report
+        .hosts
+        .iter()
+        .filter(|h| h.error.is_some())
+        .map(|h| h.host.as_str())
+        .collect();
+    if !unread.is_empty() {
+        return Err(crate::error::Error::Collect {
+            host: unread.join(", "),
+            message: format!(
+                "the VMs of {} host(s) could not be read (see above)",
+                unread.len()
+            ),
+        });
+    }
     Ok(outcome(&report))
 }
 
-/// Exit 1 when some VM has an error or some host's VMs could not be read.
+/// Exit 1 when some VM has an error.
 pub fn outcome(r: &VmReadiness) -> Outcome {
-    if r.errors > 0 || r.unreadable_hosts > 0 {
+    if r.errors > 0 {
         Outcome::Findings
     } else {
         Outcome::Good
@@ -44,10 +60,12 @@ pub fn has_vms(spec: &FleetSpec) -> bool {
 
 /// Reads every host's VMs (a `vms_dir`, or over SSH for ESXi hosts) and checks
 /// them; `cpu`: the collected hosts and their analysis, for the per-VM masks.
+/// ESXi hosts in `failed` (their CPU could not be collected) are not tried again.
 pub fn readiness(
     spec: &FleetSpec,
     settings: &RemoteSettings,
     cpu: Option<(&[FleetHost], &FleetAnalysis)>,
+    failed: &[crate::analysis::audit::FailedHost],
 ) -> VmReadiness {
     let contexts: Vec<HostContext> = spec
         .hosts
@@ -74,6 +92,12 @@ pub fn readiness(
         let h = &spec.hosts[i];
         let vms = match (&h.vm_keys.vms_dir, &h.source) {
             (Some(dir), _) => crate::vms::inventory::read_dir(&h.name, dir),
+            (None, HostSourceSpec::Esxi(_)) if failed.iter().any(|f| f.name == h.name) => {
+                Err(crate::error::Error::Collect {
+                    host: h.name.clone(),
+                    message: "not tried: the host could not be collected (see its row)".into(),
+                })
+            }
             (None, HostSourceSpec::Esxi(r)) => {
                 let mut opts = settings.ssh.clone();
                 if r.identity.is_some() {
