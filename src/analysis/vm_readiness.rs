@@ -404,16 +404,21 @@ fn unreachable(c: &Ctx, visible: impl Fn(&HostContext) -> Option<bool>) -> Optio
     Some(known.iter().map(|(n, _)| n.to_string()).collect())
 }
 
-fn hosts_text(names: &[String]) -> String {
+/// "which esx02, esx03 cannot see", or (no destination's facts known, but the
+/// source says it is local) "which is local to esx01".
+fn unseen(names: &[String], src: &str) -> String {
     if names.is_empty() {
-        "no other host".into()
+        format!("which is local to {src}")
     } else {
-        names.join(", ")
+        format!("which {} cannot see", names.join(", "))
     }
 }
 
 /// True when the VM cannot carry a file on datastore `ds` to any known destination.
 fn ds_pins(c: &Ctx, ds: &str) -> Option<Vec<String>> {
+    if c.dests.is_empty() {
+        return None;
+    }
     let local_here = find_ds(&c.src.facts, ds).is_some_and(|d| d.is_local);
     match unreachable(c, |d| ds_visible(ds, c.src, d)) {
         Some(h) => Some(h),
@@ -483,16 +488,18 @@ fn removable(c: &Ctx, out: &mut Vec<Finding>) {
             "vMotion may proceed; connecting it would pin the VM"
         };
         if how == "device" {
-            let shown = if file.is_empty() {
-                "a host device".into()
+            let shown = if vmx.flag(&format!("{dev}.clientDevice")) == Some(true) {
+                "a client device (the drive of the vSphere client's machine)".to_string()
+            } else if file.is_empty() {
+                format!("a host device of {}", c.src.name)
             } else {
-                format!("the host device {file}")
+                format!("the host device {file} of {}", c.src.name)
             };
             out.push(finding(
                 sev,
                 "host-device",
                 Some(&dev),
-                format!("{dev} ({what}) {state} to {shown} of {}: {consequence}", c.src.name),
+                format!("{dev} ({what}) {state} to {shown}: {consequence}"),
                 if dev.starts_with("floppy") {
                     format!("disconnect it ({dev}.startConnected = \"FALSE\") or remove it ({dev}.present = \"FALSE\")")
                 } else {
@@ -512,9 +519,8 @@ fn removable(c: &Ctx, out: &mut Vec<Finding>) {
             "local-image",
             Some(&dev),
             format!(
-                "{dev} ({what}) {state} to the image {file} on datastore \"{ds}\", which {} cannot see (local to {}): {consequence}",
-                hosts_text(&blind),
-                c.src.name
+                "{dev} ({what}) {state} to the image {file} on datastore \"{ds}\", {}: {consequence}",
+                unseen(&blind, &c.src.name)
             ),
             format!(
                 "disconnect it ({dev}.startConnected = \"FALSE\"), or move the image to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")",
@@ -595,7 +601,7 @@ fn disks(c: &Ctx, out: &mut Vec<Finding>) {
                     Severity::Error,
                     "rdm",
                     Some(&dev),
-                    format!("{dev} maps LUN {id} raw, which {} cannot see: vMotion needs the LUN presented to the destination", hosts_text(&blind)),
+                    format!("{dev} maps LUN {id} raw, {}: vMotion needs the LUN presented to the destination", unseen(&blind, &c.src.name)),
                     format!("present LUN {id} to every host of the cluster (zoning/masking), or replace the raw disk with a virtual disk on shared storage ({dev}.fileName = \"[shared datastore] vm/disk.vmdk\")"),
                 ));
             }
@@ -610,19 +616,19 @@ fn disks(c: &Ctx, out: &mut Vec<Finding>) {
         let (kind, problem, fix) = if multi {
             (
                 "clustered-disk",
-                format!("{dev} is shared multi-writer (a guest cluster disk) on datastore \"{ds}\", which {} cannot see: a clustered disk must be on shared storage to move", hosts_text(&blind)),
+                format!("{dev} is shared multi-writer (a guest cluster disk) on datastore \"{ds}\", {}: a clustered disk must be on shared storage to move", unseen(&blind, &c.src.name)),
                 format!("move it to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\"), or stop sharing it ({dev}.sharing = \"none\")", base_name(file)),
             )
         } else if raw {
             (
                 "rdm",
-                format!("{dev} is a raw device mapping ({file}) on datastore \"{ds}\", which {} cannot see", hosts_text(&blind)),
+                format!("{dev} is a raw device mapping ({file}) on datastore \"{ds}\", {}", unseen(&blind, &c.src.name)),
                 format!("keep the mapping file and its LUN on storage every host sees ({dev}.fileName = \"[shared datastore] {}\") and present the LUN to every host", base_name(file)),
             )
         } else {
             (
                 "storage",
-                format!("{dev} ({file}) is on datastore \"{ds}\", which {} cannot see: vMotion without Storage vMotion needs shared storage", hosts_text(&blind)),
+                format!("{dev} ({file}) is on datastore \"{ds}\", {}: vMotion without Storage vMotion needs shared storage", unseen(&blind, &c.src.name)),
                 format!("Storage vMotion the disk to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")", base_name(file)),
             )
         };

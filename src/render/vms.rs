@@ -57,8 +57,11 @@ fn vm_text(out: &mut String, vm: &VmReport) {
         for l in &m.lines {
             let _ = writeln!(out, "      {l}");
         }
-        if !m.explanation.hidden.is_empty() {
-            let _ = writeln!(out, "      hides: {}", m.explanation.hidden.join(" "));
+        let _ = writeln!(out, "    what it does:");
+        for l in crate::render::mask::explanation(&m.explanation).lines() {
+            if !l.trim().is_empty() {
+                let _ = writeln!(out, "      {l}");
+            }
         }
     }
     if vm.mask.is_some() || vm.cpu_moves.iter().any(|m| !m.movable) {
