@@ -21,6 +21,12 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
     // Every host's VMs are tried, even where the CPU could not be read (the VMs
     // matter more here; only the per-VM CPU verdicts are then missing).
     let report = readiness(&spec, &settings, Some((&input.hosts, &cpu)), &[]);
+    for f in &input.failed {
+        eprintln!(
+            "vmcompat: note: the CPU of {} could not be read, so its VMs get no CPU verdicts: {}",
+            f.name, f.error
+        );
+    }
     let text = match args.format {
         OutputFormat::Table => render::vms::render(&report),
         OutputFormat::Json => render::json(&report),
