@@ -43,6 +43,31 @@ pub enum Command {
     /// List the CPU profiles (profiles/) and named baselines (masks/) shipped with
     /// vmcompat.
     Profiles(ProfilesArgs),
+    /// VM readiness: read each host's VMs (.vmx files in `vms_dir`, or over SSH
+    /// from ESXi hosts) and name what would stop each from moving, per host (the
+    /// VMs that would stall maintenance mode), with the setting to change. Exit 1
+    /// when some VM has an error.
+    Vms(VmsArgs),
+}
+
+/// `vmcompat vms`.
+#[derive(Debug, Args)]
+pub struct VmsArgs {
+    /// The fleet file (hosts with `vms_dir = "DIR"` or `esxi = "USER@HOST"`).
+    #[arg(value_name = "FLEET.toml")]
+    pub fleet: PathBuf,
+    /// Remote hosts read at once (default: the fleet file's `jobs`, else 32).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// SSH settings for the fleet's remote hosts (override the fleet file).
+    #[command(flatten)]
+    pub ssh: crate::remote::fleet::SshArgs,
+    /// Compatibility rules for the per-VM CPU checks (see `audit --help`).
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// Where a single host's CPUID comes from.

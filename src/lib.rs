@@ -20,5 +20,6 @@ pub mod mask;
 pub mod profiles;
 pub mod remote;
 pub mod render;
+pub mod vms;
 
 pub use error::{Error, Result};

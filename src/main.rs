@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Mask(args) => commands::mask::run(args),
         Command::Profiles(args) => commands::profiles::run(args),
+        Command::Vms(args) => commands::vms::run(args),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

@@ -7,3 +7,4 @@ pub mod fleet;
 pub mod host;
 pub mod maskplan;
 pub mod storage_network;
+pub mod vm_readiness;

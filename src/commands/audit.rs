@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
 
 /// Runs the command. Exit: 0 every group reaches every other (with masks where
-/// needed), 1 when not, 2 when a host could not be collected or input is bad.
+/// needed), no storage/network error and no VM readiness error; 1 when not; 2 when
+/// a host could not be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
     let spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
@@ -29,11 +30,23 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy);
+    let mut facts = None;
     if storage || network {
         let skip: Vec<String> = failed.iter().map(|f| f.name.clone()).collect();
-        let facts = crate::facts::collect::gather(&spec.hosts, &skip, &settings);
-        report.storage_network = Some(storage_network::check(&facts, storage, network));
+        let gathered = crate::facts::collect::gather(&spec.hosts, &skip, &settings);
+        report.storage_network = Some(storage_network::check(&gathered, storage, network));
+        facts = Some(gathered);
     }
+    // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
+    let vms = (args.only.is_none() && super::vms::has_vms(&spec)).then(|| {
+        super::vms::readiness(
+            &spec,
+            &settings,
+            Some((hosts, &report.cpu)),
+            failed,
+            facts.as_deref(),
+        )
+    });
     timer.mark("analyze");
     let text = match args.format {
         OutputFormat::Table => {
@@ -41,9 +54,17 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             if let Some(sn) = &report.storage_network {
                 t.push_str(&render::storage_network::render(sn));
             }
+            if let Some(v) = &vms {
+                t.push('\n');
+                t.push_str(&render::vms::render(v));
+            }
+            t.push_str(&render::audit::overall(
+                &report,
+                vms.as_ref().map(|v| v.errors),
+            ));
             t
         }
-        OutputFormat::Json => render::json(&report),
+        OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
     };
     println!("{}", text.trim_end());
     timer.mark("render");
@@ -52,6 +73,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         if let Some(sn) = &report.storage_network {
             sections.push(render::storage_network::html(sn));
         }
+        sections.extend(vms.as_ref().map(render::vms::html));
         let html = render::html::render(&report, &sections);
         super::probe::write_atomically(path, html.as_bytes())?;
     }
@@ -69,7 +91,8 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         });
     }
     let sn_errors = report.storage_network.as_ref().map_or(0, |r| r.errors());
-    Ok(if report.cpu.all_reachable() && sn_errors == 0 {
+    let vms_ok = vms.as_ref().map_or(Outcome::Good, super::vms::outcome) == Outcome::Good;
+    Ok(if report.cpu.all_reachable() && sn_errors == 0 && vms_ok {
         Outcome::Good
     } else {
         Outcome::Findings

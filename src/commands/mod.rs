@@ -8,6 +8,7 @@ pub mod mask;
 pub mod probe;
 pub mod profiles;
 pub mod report;
+pub mod vms;
 
 use crate::cli::HostSource;
 use crate::cpuid::{self, RawDump};

@@ -14,6 +14,9 @@
 //! datastores = ["datastore1"]
 //! vmotion = { vmk = "vmk1", speed_mbps = 10000 }
 //! nfs = ["filer01:/vol/vmware"]   # NFS exports by server and path
+//! vms_dir = "vms/esx01"           # VM readiness: the host's .vmx files
+//! internal_port_groups = ["isolated"]   # port groups on switches with no uplinks
+//! local_datastores = ["esx01-local"]    # datastores only this host sees
 //! ```
 //!
 //! Remote hosts (see README "Remote hosts"):
@@ -126,6 +129,20 @@ pub struct HostSpec {
     pub vmotion: Option<VmotionDecl>,
     /// Declared NFS exports (`server:/path`), mounted under their own names.
     pub nfs: Option<Vec<String>>,
+    /// VM readiness keys (`vms_dir`, `internal_port_groups`, `local_datastores`).
+    pub vm_keys: HostVmKeys,
+}
+
+/// The fleet-file keys of a host that VM readiness reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostVmKeys {
+    /// `vms_dir`: a local directory of the host's `.vmx` files (searched
+    /// recursively; resolved relative to the fleet file).
+    pub vms_dir: Option<PathBuf>,
+    /// `internal_port_groups`: declared port groups on switches with no uplinks.
+    pub internal_port_groups: Option<Vec<String>>,
+    /// `local_datastores`: declared datastores only this host sees.
+    pub local_datastores: Option<Vec<String>>,
 }
 
 /// A parsed fleet file.
@@ -189,6 +206,9 @@ struct RawHost {
     ssh: Option<Spanned<String>>,
     esxi: Option<Spanned<String>>,
     identity: Option<String>,
+    vms_dir: Option<String>,
+    internal_port_groups: Option<Vec<String>>,
+    local_datastores: Option<Vec<String>>,
 }
 
 /// Expands `~/` to the home directory, then anchors relative paths at `base`.
@@ -322,6 +342,11 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             port_groups: h.port_groups,
             vmotion: h.vmotion,
             nfs: h.nfs,
+            vm_keys: HostVmKeys {
+                vms_dir: h.vms_dir.as_deref().map(|d| resolve_path(base, d)),
+                internal_port_groups: h.internal_port_groups,
+                local_datastores: h.local_datastores,
+            },
         });
     }
     for spanned in raw.host_dir {
@@ -352,6 +377,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 port_groups: None,
                 vmotion: None,
                 nfs: None,
+                vm_keys: HostVmKeys::default(),
             });
         }
     }

@@ -173,6 +173,7 @@ pub fn fleet_spec(
                 port_groups: None,
                 vmotion: None,
                 nfs: None,
+                vm_keys: Default::default(),
             });
         }
     }

@@ -239,3 +239,32 @@ pub fn render(r: &AuditReport) -> String {
     );
     out
 }
+
+/// The last line of the audit: the verdict over everything checked (CPU groups,
+/// storage and network, VMs), so that no section's good news hides another's errors.
+pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
+    let mut problems = Vec::new();
+    if !r.cpu.all_reachable() {
+        problems.push("some CPU groups cannot reach each other".to_string());
+    }
+    if let Some(n) = r
+        .storage_network
+        .as_ref()
+        .map(|s| s.errors())
+        .filter(|n| *n > 0)
+    {
+        problems.push(format!("{n} storage/network error(s)"));
+    }
+    if let Some(n) = vm_errors.filter(|n| *n > 0) {
+        problems.push(format!("{n} VM readiness error(s)"));
+    }
+    let failures = r.failures();
+    if failures > 0 {
+        problems.push(format!("{failures} host(s) not collected"));
+    }
+    if problems.is_empty() {
+        "\nOverall: ready: every check passed\n".to_string()
+    } else {
+        format!("\nOverall: NOT ready: {}\n", problems.join("; "))
+    }
+}

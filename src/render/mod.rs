@@ -9,6 +9,7 @@ pub mod mask;
 pub mod qemu;
 pub mod report;
 pub mod storage_network;
+pub mod vms;
 
 /// How findings are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,0 +1,182 @@
+//! VM readiness as text (for `vmcompat vms` and the audit) and as HTML (the
+//! audit report's VM section).
+
+use std::fmt::Write as _;
+
+use crate::analysis::vm_readiness::{Severity, VmReadiness, VmReport};
+use crate::render::html::esc;
+
+/// The summary line.
+pub fn summary(r: &VmReadiness) -> String {
+    let blocked = r.hosts.iter().filter(|h| !h.blocking.is_empty()).count();
+    format!(
+        "VM readiness: {} VM(s) on {} host(s): {} error(s), {} warning(s); {} host(s) cannot be evacuated (maintenance mode would stall){}",
+        r.vms,
+        r.hosts.len(),
+        r.errors,
+        r.warnings,
+        blocked,
+        if r.unreadable_hosts > 0 {
+            format!("; the VMs of {} host(s) could not be read", r.unreadable_hosts)
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn vm_text(out: &mut String, vm: &VmReport) {
+    let state = vm
+        .power_state
+        .as_deref()
+        .map_or_else(String::new, |p| format!(" ({p})"));
+    let _ = writeln!(out, "  VM {}{state}  {}", vm.name, vm.path);
+    if vm.findings.is_empty() {
+        let _ = writeln!(out, "    ok: nothing in its configuration stops vMotion");
+    }
+    for f in &vm.findings {
+        let tag = match f.severity {
+            Severity::Error => "ERROR  ",
+            Severity::Warning => "warning",
+        };
+        let dev = f
+            .device
+            .as_deref()
+            .map_or_else(String::new, |d| format!(" {d}"));
+        let _ = writeln!(out, "    {tag} [{}{dev}] {}", f.kind, f.problem);
+        let _ = writeln!(out, "            fix: {}", f.fix);
+    }
+    for d in &vm.duplicate_keys {
+        let _ = writeln!(
+            out,
+            "    note: {} is set twice (lines {} and {}); the last one (line {}) is used",
+            d.key, d.first_line, d.line, d.line
+        );
+    }
+    if let Some(m) = &vm.mask {
+        let _ = writeln!(out, "    CPUID mask ({} line(s)):", m.lines.len());
+        for l in &m.lines {
+            let _ = writeln!(out, "      {l}");
+        }
+        let _ = writeln!(out, "    what it does:");
+        for l in crate::render::mask::explanation(&m.explanation).lines() {
+            if !l.trim().is_empty() {
+                let _ = writeln!(out, "      {l}");
+            }
+        }
+    }
+    if vm.mask.is_some() || vm.cpu_moves.iter().any(|m| !m.movable) {
+        for mv in &vm.cpu_moves {
+            let _ = writeln!(
+                out,
+                "    to CPU group {}: {} ({})",
+                mv.to,
+                if mv.movable {
+                    "can move"
+                } else {
+                    "cannot move"
+                },
+                mv.why
+            );
+        }
+    }
+}
+
+/// The VM readiness report as text: per host, the VMs that would block
+/// evacuating it first, with the reason and the fix for each.
+pub fn render(r: &VmReadiness) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", summary(r));
+    for h in &r.hosts {
+        let _ = writeln!(out);
+        let dests = if h.destinations.is_empty() {
+            "no other host in its cluster".to_string()
+        } else {
+            format!("destinations: {}", h.destinations.join(", "))
+        };
+        if let Some(e) = &h.error {
+            let _ = writeln!(out, "Host {} ({dests}): VMs could not be read: {e}", h.host);
+            continue;
+        }
+        let verdict = if h.blocking.is_empty() {
+            "maintenance mode can evacuate every VM".to_string()
+        } else {
+            format!(
+                "maintenance mode would stall on {} VM(s): {}",
+                h.blocking.len(),
+                h.blocking.join(", ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "Host {} ({dests}): {} VM(s); {verdict}",
+            h.host,
+            h.vms.len()
+        );
+        let mut vms: Vec<&VmReport> = h.vms.iter().collect();
+        vms.sort_by_key(|v| (!v.blocks(), v.findings.is_empty()));
+        for vm in vms {
+            vm_text(&mut out, vm);
+        }
+    }
+    out
+}
+
+/// The VM readiness section of the HTML report.
+pub fn html(r: &VmReadiness) -> crate::render::html::Section {
+    let mut h = String::new();
+    let _ = writeln!(h, "<p>{}</p>", esc(&summary(r)));
+    for host in &r.hosts {
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&host.host));
+        if let Some(e) = &host.error {
+            let _ = writeln!(h, "<p class=\"err\">VMs could not be read: {}</p>", esc(e));
+            continue;
+        }
+        if host.blocking.is_empty() {
+            let _ = writeln!(
+                h,
+                "<p>Maintenance mode can evacuate every VM ({}).</p>",
+                host.vms.len()
+            );
+        } else {
+            let _ = writeln!(
+                h,
+                "<p class=\"err\">Maintenance mode would stall on: {}</p>",
+                esc(&host.blocking.join(", "))
+            );
+        }
+        let _ = writeln!(h, "<table><tr><th>VM</th><th>Severity</th><th>Device</th><th>Problem</th><th>Fix</th></tr>");
+        for vm in &host.vms {
+            for f in &vm.findings {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                    esc(&vm.name),
+                    if f.severity == Severity::Error { "err" } else { "note" },
+                    f.severity.word(),
+                    esc(f.device.as_deref().unwrap_or("")),
+                    esc(&f.problem),
+                    esc(&f.fix)
+                );
+            }
+            if let Some(m) = &vm.mask {
+                let moves: Vec<String> = vm
+                    .cpu_moves
+                    .iter()
+                    .map(|mv| format!("{}: {}", mv.to, if mv.movable { "yes" } else { "no" }))
+                    .collect();
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>mask</td><td></td><td><pre>{}</pre></td><td>{}</td></tr>",
+                    esc(&vm.name),
+                    esc(&m.lines.join("\n")),
+                    esc(&moves.join(", "))
+                );
+            }
+        }
+        let _ = writeln!(h, "</table>");
+    }
+    crate::render::html::Section {
+        title: "VM readiness (what would stop each VM from moving)".into(),
+        html: h,
+    }
+}
