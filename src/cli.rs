@@ -56,12 +56,9 @@ pub struct VmsArgs {
     /// The fleet file (hosts with `vms_dir = "DIR"` or `esxi = "USER@HOST"`).
     #[arg(value_name = "FLEET.toml")]
     pub fleet: PathBuf,
-    /// Remote hosts read at once (default: the fleet file's `jobs`, else 32).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// SSH settings for the fleet's remote hosts (override the fleet file).
+    /// How remote hosts are reached.
     #[command(flatten)]
-    pub ssh: crate::remote::fleet::SshArgs,
+    pub remote: RemoteArgs,
     /// Compatibility rules for the per-VM CPU checks (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
@@ -121,12 +118,9 @@ pub struct AuditArgs {
     /// (`ansible all -m raw -a 'cpuid -r' --tree DIR`); repeatable.
     #[arg(long, value_name = "DIR")]
     pub ansible_tree: Vec<PathBuf>,
-    /// Remote hosts collected at once (default: the fleet file's `jobs`, else 32).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// SSH settings for the fleet's remote hosts (override the fleet file).
+    /// How remote hosts are reached.
     #[command(flatten)]
-    pub ssh: crate::remote::fleet::SshArgs,
+    pub remote: RemoteArgs,
     /// Compatibility rules: `evc` (vendor must match, every feature counts) or
     /// `esx3` (vendor and family must match; SSE3, NX/XD, VT-x/AMD-V). Default: the
     /// fleet file's `policy`, else evc.
@@ -255,4 +249,25 @@ pub struct MaskArgs {
     /// Compatibility rules (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+}
+
+/// How the fleet commands reach remote hosts; each flag overrides the fleet file.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Remote hosts collected at once (default: the fleet file's `jobs`, else 32).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// SSH settings for the fleet's remote hosts.
+    #[command(flatten)]
+    pub ssh: crate::remote::fleet::SshArgs,
+}
+
+impl RemoteArgs {
+    /// The settings for a fleet: the fleet file's, overridden by these flags.
+    pub fn settings(
+        &self,
+        spec: &crate::fleet::file::FleetSpec,
+    ) -> crate::remote::fleet::RemoteSettings {
+        crate::remote::fleet::RemoteSettings::new(&spec.ssh, &self.ssh, self.jobs)
+    }
 }

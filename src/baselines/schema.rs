@@ -32,17 +32,7 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Baseline> {
         Error::at_line(origin, line_of(text, span.start), msg)
     };
     let name = raw.name.get_ref().clone();
-    let stem = origin
-        .rsplit('/')
-        .next()
-        .and_then(|f| f.strip_suffix(".toml"))
-        .unwrap_or(origin);
-    if name != stem {
-        return Err(at(
-            raw.name.span(),
-            format!("name {name:?} must equal the file name without .toml ({stem:?})"),
-        ));
-    }
+    crate::fleet::file::name_matches_file(&name, origin).map_err(|msg| at(raw.name.span(), msg))?;
     let vendor = match &raw.vendor {
         None => None,
         Some(v) => {

@@ -15,7 +15,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
     timer.mark("read fleet file");
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let settings = crate::remote::fleet::RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
+    let settings = args.remote.settings(&spec);
     let (storage, network) = match args.only {
         None => (true, true),
         Some(AuditOnly::Cpu) => (false, false),

@@ -15,7 +15,7 @@ use crate::render::{self, OutputFormat};
 pub fn run(args: &VmsArgs) -> Result<Outcome> {
     let spec = crate::fleet::file::read(&args.fleet)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let settings = RemoteSettings::new(&spec.ssh, &args.ssh, args.jobs);
+    let settings = args.remote.settings(&spec);
     let input = super::fleet_input::collect_fleet(&spec, &settings, false);
     let cpu = fleet::analyze(&input.hosts, policy);
     // Every host's VMs are tried, even where the CPU could not be read (the VMs

@@ -249,6 +249,24 @@ impl LineIndex {
     }
 }
 
+/// For the data files shipped with vmcompat (`profiles/`, `masks/`): a file's
+/// `name` must be its file name without `.toml`, so that the name people type
+/// finds the file. The error message says what is expected.
+pub fn name_matches_file(name: &str, origin: &str) -> std::result::Result<(), String> {
+    let stem = origin
+        .rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".toml"))
+        .unwrap_or(origin);
+    if name == stem {
+        Ok(())
+    } else {
+        Err(format!(
+            "name {name:?} must equal the file name without .toml ({stem:?})"
+        ))
+    }
+}
+
 /// Turns a TOML error into ours, with the line it points at.
 pub fn toml_error(text: &str, origin: &str, e: &toml::de::Error) -> Error {
     let message = e.message().to_string();

@@ -75,17 +75,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Profile> {
     };
 
     let name = raw.name.get_ref().clone();
-    let stem = origin
-        .rsplit('/')
-        .next()
-        .and_then(|f| f.strip_suffix(".toml"))
-        .unwrap_or(origin);
-    if name != stem {
-        return Err(at(
-            raw.name.span(),
-            format!("name {name:?} must equal the file name without .toml ({stem:?})"),
-        ));
-    }
+    crate::fleet::file::name_matches_file(&name, origin).map_err(|msg| at(raw.name.span(), msg))?;
 
     let vendor_string = raw.vendor.get_ref().clone();
     let vendor_bytes: [u8; 12] = vendor_string.as_bytes().try_into().map_err(|_| {
