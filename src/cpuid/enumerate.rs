@@ -82,7 +82,9 @@ pub fn walk(index: u32, mut query: impl FnMut(u32, u32) -> Regs) -> CpuLeaves {
 
     if hypervisor {
         // Hypervisor ranges start at 0x4000_0000 and, with Hyper-V enlightenments
-        // on KVM or Xen, again at 0x4000_0100 and beyond.
+        // on KVM or Xen, again at 0x4000_0100 (and, rarely, beyond). 0x4000_0000
+        // and 0x4000_0100 are always asked, as `cpuid -r` does; the scan goes on
+        // in steps of 0x100 (up to 0x4000_1000) only while ranges keep answering.
         for base in (0x4000_0000u32..=0x4000_1000).step_by(0x100) {
             let r = q(&mut cpu, base, 0);
             if let Some(max) = range_max(base, r) {
@@ -91,6 +93,7 @@ pub fn walk(index: u32, mut query: impl FnMut(u32, u32) -> Regs) -> CpuLeaves {
                 }
             } else if base > 0x4000_0000 {
                 cpu.leaves.remove(&super::LeafKey::new(base, 0));
+                break;
             }
         }
     }
