@@ -11,8 +11,11 @@ done
 cargo build --release --quiet
 bin=target/release/vmcompat
 echo "machine: $(nproc) logical CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
-hyperfine --warmup 10 --runs "$runs" -N \
-  --export-markdown /tmp/probe_vs_cpuid.md \
+hyperfine --warmup 50 --runs "$runs" -N \
+  --export-markdown /tmp/probe_vs_cpuid.md --export-json /tmp/probe_vs_cpuid.json \
   "cpuid -r" \
   "$bin probe -o /dev/null"
 cat /tmp/probe_vs_cpuid.md
+# Medians too: one slow outlier (a VM's scheduler) moves a mean of 3 ms a lot.
+python3 -c 'import json; r=json.load(open("/tmp/probe_vs_cpuid.json"))["results"]; [print("median %-40s %.2f ms" % (x["command"], x["median"]*1e3)) for x in r]'
+

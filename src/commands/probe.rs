@@ -9,12 +9,15 @@ use crate::error::{Error, Result};
 
 /// Runs the command: probe every logical CPU, write TOML (or JSON).
 pub fn run(args: &ProbeArgs) -> Result<Outcome> {
+    let mut timer = super::PhaseTimer::from_env();
     let dump = cpuid::local::probe()?;
+    timer.mark("probe");
     let text = if args.json {
         native::to_json(&dump)
     } else {
         native::to_toml(&dump)
     };
+    timer.mark("serialize");
     match &args.output {
         Some(path) => write_atomically(path, text.as_bytes())?,
         None => {
