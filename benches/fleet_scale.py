@@ -6,11 +6,16 @@ For each N it writes N dump files and a fleet file into a scratch folder (setup,
 not timed), then times `vmcompat audit FLEET --format json` (collect, decode,
 group, matrix, baselines, render) with GNU time for wall time and peak memory.
 
+It then times `vmcompat mask FLEET --groups ...` for the Intel groups that agree
+on invariant TSC (collect, decode, group, build the mask and verify it on every
+member: it keeps every host's leaves).
+
 Bar (issue 3): 100,000 hosts under 2 s wall and under 1 GiB peak on a 2-core
 machine, time growing linearly from 10,000 to 100,000.
 
 Usage: benches/fleet_scale.py [N ...]   (default: 10000 50000 100000)
 """
+import json
 import os
 import random
 import shutil
@@ -63,6 +68,23 @@ def run(fleet):
     return p.returncode, float(wall), int(peak_kib) / 1024.0, float(user), float(sys_)
 
 
+def mask_groups(fleet):
+    """The Intel groups that agree on invariant TSC (a must-match bit no mask can
+    hide; the corpus mixes parts with and without it): the largest set one mask
+    can cover."""
+    out = subprocess.run([BIN, "audit", fleet, "--format", "json"], capture_output=True, text=True).stdout
+    groups = json.loads(out)["cpu"]["groups"]
+    chosen = [g for g in groups if g["vendor"] == "intel" and "invtsc" in g["features"]]
+    return ",".join(g["label"] for g in chosen), sum(len(g["hosts"]) for g in chosen)
+
+
+def run_mask(fleet, groups):
+    cmd = ["/usr/bin/time", "-f", "%e %M %U %S", BIN, "mask", fleet, "--groups", groups]
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall, peak_kib, user, sys_ = p.stderr.strip().splitlines()[-1].split()
+    return p.returncode, float(wall), int(peak_kib) / 1024.0, float(user), float(sys_)
+
+
 def main():
     sizes = [int(a) for a in sys.argv[1:]] or [10000, 50000, 100000]
     if not os.path.isdir(CORPUS):
@@ -84,6 +106,10 @@ def main():
                     best = r
             code, wall, peak, user, sys_ = best
             print("%-8d %-5d %-7.2f %-9.0f %-7.2f %-6.2f %.1f" % (n, code, wall, peak, user, sys_, wall / n * 1e6))
+            groups, members = mask_groups(fleet)
+            m = min((run_mask(fleet, groups) for _ in range(3)), key=lambda r: r[1])
+            print("  mask for %d Intel hosts (groups %s...): exit %d, %.2f s wall, %.0f MiB peak"
+                  % (members, groups[:20], m[0], m[1], m[2]))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
