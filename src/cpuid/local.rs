@@ -9,31 +9,47 @@ use crate::error::{Error, Result};
 pub fn probe() -> Result<RawDump> {
     let cpus = allowed_cpus()?;
     let mut out: Vec<Result<CpuLeaves>> = Vec::with_capacity(cpus.len());
-    // One thread per CPU, each pinned to its CPU before it reads, in parallel.
+    let mut side = (None, String::new());
+    // One thread per CPU, each pinned to its CPU before it reads, in parallel; the
+    // walk needs little stack. Meanwhile this thread reads the kernel's flags and
+    // the host name.
     std::thread::scope(|scope| {
         let handles: Vec<_> = cpus
             .iter()
-            .map(|&cpu| scope.spawn(move || read_pinned(cpu)))
+            .map(|&cpu| {
+                std::thread::Builder::new()
+                    .stack_size(256 * 1024)
+                    .spawn_scoped(scope, move || read_pinned(cpu))
+            })
             .collect();
+        side = (kernel_flags(), hostname());
         for h in handles {
-            out.push(h.join().unwrap_or_else(|_| {
-                Err(Error::Collect {
+            let result = match h {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(Error::Collect {
+                        host: "local".into(),
+                        message: "a CPUID reader thread panicked".into(),
+                    })
+                }),
+                Err(e) => Err(Error::Collect {
                     host: "local".into(),
-                    message: "a CPUID reader thread panicked".into(),
-                })
-            }));
+                    message: format!("cannot start a CPUID reader thread: {e}"),
+                }),
+            };
+            out.push(result);
         }
     });
+    let (os_flags, origin) = side;
     let mut dump = RawDump::new(
         Provenance {
             kind: SourceKind::Local,
-            origin: hostname(),
+            origin,
             detail: format!("vmcompat {} local probe", env!("CARGO_PKG_VERSION")),
         },
         Completeness::Full,
     );
     dump.cpus = out.into_iter().collect::<Result<Vec<_>>>()?;
-    dump.os_flags = kernel_flags();
+    dump.os_flags = os_flags;
     Ok(dump)
 }
 
