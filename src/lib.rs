@@ -7,6 +7,7 @@
 //! Analysis never does I/O; sources never format output.
 
 pub mod analysis;
+pub mod atomic_file;
 pub mod baselines;
 pub mod catalog;
 pub mod cli;

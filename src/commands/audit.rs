@@ -75,7 +75,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
         sections.extend(vms.as_ref().map(render::vms::html));
         let html = render::html::render(&report, &sections);
-        super::probe::write_atomically(path, html.as_bytes())?;
+        crate::atomic_file::write(path, html.as_bytes())?;
     }
     if !failed.is_empty() {
         return Err(Error::Collect {

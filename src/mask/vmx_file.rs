@@ -233,7 +233,7 @@ pub fn apply_to_vmx(path: &Path, mask: &CpuidMask) -> Result<ApplyOutcome> {
         .map_err(|e| Error::reading(path, e))?
         .permissions();
     let backup = write_backup(&target, &original, &permissions)?;
-    write_atomically(&target, &new, &permissions)?;
+    crate::atomic_file::write(&target, &new)?;
     Ok(ApplyOutcome {
         status: ApplyStatus::Written,
         backup: Some(backup),
@@ -249,7 +249,7 @@ fn write_backup(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> R
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "vm.vmx".into());
-    let dir = parent_dir(target);
+    let dir = crate::atomic_file::parent_dir(target);
     for n in 0u32..10_000 {
         let candidate = if n == 0 {
             dir.join(format!("{name}.bak"))
@@ -276,56 +276,6 @@ fn write_backup(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> R
         "10,000 backups exist beside this file; remove old .bak files and try again",
     ))
 }
-
-fn parent_dir(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-/// Writes `bytes` to a temporary file beside `target` with `permissions` (and, on
-/// Unix, the original owner where allowed), syncs it and renames it over `target`.
-fn write_atomically(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> Result<()> {
-    let dir = parent_dir(target);
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "vm.vmx".into());
-    let tmp = dir.join(format!(".{name}.vmcompat-{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.set_permissions(permissions.clone())?;
-        keep_owner(target, &tmp);
-        file.sync_all()?;
-        fs::rename(&tmp, target)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::writing(target, e));
-    }
-    // Make the rename itself durable where the platform allows it.
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn keep_owner(original: &Path, tmp: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    if let Ok(meta) = fs::metadata(original) {
-        // Only root may give a file away; for anyone else this is a no-op or fails
-        // harmlessly, and the file keeps the writer's ownership.
-        let _ = std::os::unix::fs::chown(tmp, Some(meta.uid()), Some(meta.gid()));
-    }
-}
-
-#[cfg(not(unix))]
-fn keep_owner(_original: &Path, _tmp: &Path) {}
 
 #[cfg(test)]
 mod tests {
