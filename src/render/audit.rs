@@ -225,7 +225,7 @@ pub fn render(r: &AuditReport) -> String {
     let failures = r.failures();
     let _ = writeln!(
         out,
-        "\nVerdict: {}{}",
+        "\nCPU verdict: {}{}",
         if a.all_reachable() {
             "every group can reach every other (with masks where marked)"
         } else {

@@ -97,18 +97,21 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         env!("CARGO_PKG_VERSION")
     );
     let failures = r.failures();
-    let good = a.all_reachable() && failures == 0;
+    let sn_errors = r.storage_network.as_ref().map_or(0, |s| s.errors());
+    let good = a.all_reachable() && failures == 0 && sn_errors == 0;
     let _ = writeln!(
         h,
         "<div class=\"verdict {}\" id=\"verdict\">{}{}</div>",
         if good { "good" } else { "bad" },
         if a.all_reachable() {
-            "Every group can reach every other (with masks where marked)."
+            "CPU: every group can reach every other (with masks where marked)."
         } else {
-            "Some groups cannot reach each other: see the red cells."
+            "CPU: some groups cannot reach each other: see the red cells."
         },
         if failures > 0 {
             format!(" {failures} host(s) could not be collected: the verdict is incomplete.")
+        } else if sn_errors > 0 {
+            format!(" Storage/network: {sn_errors} error(s), listed below.")
         } else {
             String::new()
         }
