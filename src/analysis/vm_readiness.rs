@@ -427,23 +427,31 @@ fn ds_pins(c: &Ctx, ds: &str) -> Option<Vec<String>> {
     }
 }
 
+/// The present devices (`scsi0:1`, `sata0:0`, ...) of the given bus families, each
+/// with its `deviceType` in lowercase (empty when the .vmx gives none).
+fn present_devices(vmx: &Vmx, families: &[&str]) -> Vec<(String, String)> {
+    families
+        .iter()
+        .flat_map(|fam| vmx.devices(fam))
+        .filter(|d| d.contains(':') && vmx.flag(&format!("{d}.present")) == Some(true))
+        .map(|d| {
+            let t = vmx
+                .get(&format!("{d}.deviceType"))
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            (d, t)
+        })
+        .collect()
+}
+
 fn removable(c: &Ctx, out: &mut Vec<Finding>) {
     let vmx = &c.vm.vmx;
     let mut devs: Vec<(String, &'static str)> = Vec::new();
-    for fam in ["ide", "sata"] {
-        for dev in vmx.devices(fam).into_iter().filter(|d| d.contains(':')) {
-            if vmx.flag(&format!("{dev}.present")) != Some(true) {
-                continue;
-            }
-            let t = vmx
-                .get(&format!("{dev}.deviceType"))
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            match t.as_str() {
-                "atapi-cdrom" | "cdrom-raw" => devs.push((dev, "device")),
-                "cdrom-image" => devs.push((dev, "image")),
-                _ => {}
-            }
+    for (dev, t) in present_devices(vmx, &["ide", "sata"]) {
+        match t.as_str() {
+            "atapi-cdrom" | "cdrom-raw" => devs.push((dev, "device")),
+            "cdrom-image" => devs.push((dev, "image")),
+            _ => {}
         }
     }
     for dev in vmx.devices("floppy") {
@@ -568,18 +576,7 @@ fn disks(c: &Ctx, out: &mut Vec<Finding>) {
             }
         }
     }
-    let mut disks: Vec<String> = Vec::new();
-    for fam in ["scsi", "sata", "nvme", "ide"] {
-        disks.extend(vmx.devices(fam).into_iter().filter(|d| d.contains(':')));
-    }
-    for dev in disks {
-        if vmx.flag(&format!("{dev}.present")) != Some(true) {
-            continue;
-        }
-        let t = vmx
-            .get(&format!("{dev}.deviceType"))
-            .unwrap_or("")
-            .to_ascii_lowercase();
+    for (dev, t) in present_devices(vmx, &["scsi", "sata", "nvme", "ide"]) {
         if t.contains("cdrom") {
             continue;
         }

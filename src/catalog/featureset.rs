@@ -97,6 +97,12 @@ impl FeatureSet {
         })
     }
 
+    /// The set of the named features (any spelling `catalog::lookup` accepts);
+    /// names the catalog does not know are left out.
+    pub fn from_names(names: &[&str]) -> FeatureSet {
+        names.iter().filter_map(|n| super::lookup(n)).collect()
+    }
+
     /// The canonical names of the features, in catalog order.
     pub fn names(&self) -> Vec<&'static str> {
         self.iter().map(|id| super::by_id(id).name).collect()

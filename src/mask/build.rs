@@ -136,13 +136,9 @@ mod tests {
     use super::*;
     use crate::cpuid::Reg;
 
-    fn set(names: &[&str]) -> FeatureSet {
-        names.iter().filter_map(|n| catalog::lookup(n)).collect()
-    }
-
     #[test]
     fn hiding_sse3_alone_is_one_line() {
-        let m = cpuid_lines_for(&set(&["pni"]));
+        let m = cpuid_lines_for(&FeatureSet::from_names(&["pni"]));
         assert_eq!(m.registers.len(), 1);
         assert!(m.featmasks.is_empty());
         let r = &m.registers[0];
@@ -165,7 +161,7 @@ mod tests {
 
     #[test]
     fn closure_brings_dependents() {
-        let closed = close_hidden(&set(&["pni"]));
+        let closed = close_hidden(&FeatureSet::from_names(&["pni"]));
         assert!(closed.contains(catalog::lookup("ssse3").expect("seed")));
         let m = cpuid_lines_for(&closed);
         let r = m.register(1, None, Reg::Ecx, false).expect("line");
@@ -175,7 +171,7 @@ mod tests {
 
     #[test]
     fn registers_are_ordered_and_separate() {
-        let m = cpuid_lines_for(&set(&["sse2", "ssse3", "fpu"]));
+        let m = cpuid_lines_for(&FeatureSet::from_names(&["sse2", "ssse3", "fpu"]));
         let keys: Vec<String> = m.registers.iter().map(RegisterMask::key).collect();
         assert_eq!(keys, ["cpuid.1.ecx", "cpuid.1.edx"]);
         let edx = &m.registers[1];
@@ -184,7 +180,7 @@ mod tests {
 
     #[test]
     fn featmask_kind_uses_vmware_names_and_falls_back() {
-        let hidden = set(&["pni", "cx8", "fpu", "mmx"]);
+        let hidden = FeatureSet::from_names(&["pni", "cx8", "fpu", "mmx"]);
         let m = build(&hidden, MaskKind::FeatMask);
         assert!(m.featmasks.contains(&FeatMask::new("SSE3", FeatOp::Val, 0)));
         for id in hidden.iter() {

@@ -54,20 +54,16 @@ fn arg(base: &str, hidden: &FeatureSet) -> String {
 mod tests {
     use super::*;
 
-    fn set(names: &[&str]) -> FeatureSet {
-        names.iter().filter_map(|n| catalog::lookup(n)).collect()
-    }
-
     #[test]
     fn host_and_model_forms() {
-        let hidden = set(&["ssse3", "hypervisor"]);
+        let hidden = FeatureSet::from_names(&["ssse3", "hypervisor"]);
         let ssse3 = catalog::lookup("ssse3")
             .and_then(|id| catalog::by_id(id).qemu_name())
             .unwrap_or("ssse3");
         assert_eq!(host(&FeatureSet::new()), "-cpu host");
         assert!(host(&hidden).starts_with(&format!("-cpu host,-{ssse3}")));
         assert_eq!(
-            with_model("Haswell-noTSX", &set(&["ssse3"])).ok(),
+            with_model("Haswell-noTSX", &FeatureSet::from_names(&["ssse3"])).ok(),
             Some(format!("-cpu Haswell-noTSX,-{ssse3}"))
         );
         assert!(with_model("Haswell,+avx512f", &hidden).is_err());
