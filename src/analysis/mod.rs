@@ -7,4 +7,5 @@ pub mod fleet;
 pub mod host;
 pub mod maskplan;
 pub mod storage_network;
+pub mod vm_cpu;
 pub mod vm_readiness;

@@ -9,9 +9,10 @@
 
 use serde::Serialize;
 
-use super::fleet::{FleetAnalysis, Verdict};
+use super::fleet::FleetAnalysis;
 use crate::facts::{Datastore, HostFacts, StorageIdentity};
-use crate::mask::explain::{explain, hidden_features, Explanation};
+use crate::mask::explain::{explain_with, Explanation};
+use crate::mask::per_vm::{dependency_gaps, DependencyGap, GuestView};
 use crate::vms::vmx::{Duplicate, Vmx};
 use crate::vms::VmSource;
 
@@ -55,7 +56,7 @@ pub struct Finding {
     pub severity: Severity,
     /// What kind: `internal-network`, `host-device`, `local-image`, `cpu-affinity`,
     /// `shared-bus`, `clustered-disk`, `storage`, `rdm`, `snapshots`, `no-heartbeat`,
-    /// `cpu`, `mask`, `unreadable`.
+    /// `cpu`, `mask`, `mask-dependency`, `unreadable`.
     pub kind: &'static str,
     /// The device (`ethernet0`, `ide1:0`, `scsi0:1`), if one.
     pub device: Option<String>,
@@ -70,6 +71,8 @@ pub struct Finding {
 pub struct GroupMove {
     /// The destination group's label.
     pub to: String,
+    /// The hosts of that group the VM could move to (its cluster's).
+    pub hosts: Vec<String>,
     /// True when it can.
     pub movable: bool,
     /// Why (or why not).
@@ -689,7 +692,10 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
             return;
         }
     };
-    let hidden = hidden_features(&mask);
+    let complete =
+        c.vm.vmx
+            .flag("featureCompat.vm.completeMasks")
+            .unwrap_or(false);
     if !mask.is_empty() {
         let mut entries: Vec<_> = c
             .vm
@@ -703,47 +709,48 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
                 .iter()
                 .map(|e| format!("{} = \"{}\"", e.key, e.value))
                 .collect(),
-            explanation: explain(&mask),
+            // The dependency gaps become findings below, judged on the host.
+            explanation: Explanation {
+                dependency_gaps: Vec::new(),
+                ..explain_with(&mask, complete)
+            },
         });
     }
     let (Some(cpu), Some(g)) = (cpu, c.src.group) else {
+        if !mask.is_empty() {
+            // No CPU known: judge the mask alone (Intel meaning of VMware's names).
+            let view = GuestView::of(&mask, complete, crate::decode::Vendor::Intel);
+            mask_gaps(&dependency_gaps(&view, None), &mut r.findings);
+        }
         return;
     };
     let Some(row) = cpu.matrix.get(g) else { return };
+    let Some(from) = cpu.groups.get(g) else {
+        return;
+    };
+    // What the guest sees on its host: the group's features through its mask.
+    let view = GuestView::of(&mask, complete, from.vendor);
+    let seen = view.visible(&from.features);
+    mask_gaps(
+        &dependency_gaps(&view, Some(&from.features)),
+        &mut r.findings,
+    );
     for (h, verdict) in row.iter().enumerate() {
         if h == g {
             continue;
         }
-        let label = cpu
-            .groups
-            .get(h)
-            .map_or_else(|| h.to_string(), |x| x.label.clone());
-        let (movable, why) = match verdict {
-            Verdict::Yes => (true, "no mask needed".to_string()),
-            Verdict::WithMask { missing, .. } => {
-                let left = missing.difference(&hidden);
-                if left.is_empty() {
-                    (
-                        true,
-                        format!(
-                            "its mask hides what {label} lacks: {}",
-                            missing.names().join(" ")
-                        ),
-                    )
-                } else {
-                    (
-                        false,
-                        format!(
-                            "{label} lacks {} which the VM sees (its mask does not hide them)",
-                            left.names().join(" ")
-                        ),
-                    )
-                }
-            }
-            Verdict::No { reasons } => (false, reasons.join("; ")),
+        let Some(to) = cpu.groups.get(h) else {
+            continue;
         };
+        let (movable, why) = super::vm_cpu::judge(&view, &seen, to, verdict);
         r.cpu_moves.push(GroupMove {
-            to: label,
+            to: to.label.clone(),
+            hosts: c
+                .dests
+                .iter()
+                .filter(|d| d.group == Some(h))
+                .map(|d| d.name.clone())
+                .collect(),
             movable,
             why,
         });
@@ -783,6 +790,43 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
             to.first().map_or("?", String::as_str)
         ),
     ));
+}
+
+/// A warning per feature the VM's mask hides while it leaves visible what
+/// requires it (part of the VM's CPU verdict).
+fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
+    for g in gaps {
+        let visible: Vec<String> = g
+            .visible
+            .iter()
+            .map(|(n, bit)| format!("{n} ({bit})"))
+            .collect();
+        let lines: Vec<String> = g
+            .visible
+            .iter()
+            .filter_map(|(n, _)| crate::catalog::lookup(n))
+            .map(|id| match crate::mask::featmask_for(id) {
+                Some(f) => format!("{} = \"{}\"", f.key(), f.value_text()),
+                None => crate::mask::per_vm::bit_name(id),
+            })
+            .collect();
+        out.push(finding(
+            Severity::Warning,
+            "mask-dependency",
+            None,
+            format!(
+                "its mask hides {} ({}) but leaves visible what requires it: {}; a guest that checks only those may use them and fault",
+                g.hidden,
+                g.hidden_bit,
+                visible.join(", ")
+            ),
+            format!(
+                "hide them too ({}), or stop hiding {}",
+                lines.join(", "),
+                g.hidden
+            ),
+        ));
+    }
 }
 
 #[cfg(test)]

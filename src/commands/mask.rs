@@ -166,13 +166,22 @@ pub(crate) fn verified_mask(
 
 fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
     let path = std::path::Path::new(what);
-    let mask = if path.exists() {
+    let (mask, text) = if path.exists() {
         let text = crate::cpuid::formats::read_text(path)?;
-        vmx::parse_vmx(&text, &path.display().to_string())?
+        (vmx::parse_vmx(&text, &path.display().to_string())?, text)
     } else {
-        vmx::parse_mask(what, "the --explain argument")?
+        (
+            vmx::parse_mask(what, "the --explain argument")?,
+            what.to_string(),
+        )
     };
-    let e = explain::explain(&mask);
+    // Per-VM EVC: `featureCompat.vm.completeMasks = "TRUE"` makes the lines the
+    // whole list of what the guest may see.
+    let complete = crate::vms::vmx::parse(&text, "")
+        .ok()
+        .and_then(|v| v.flag("featureCompat.vm.completeMasks"))
+        .unwrap_or(false);
+    let e = explain::explain_with(&mask, complete);
     let text = match args.format {
         MaskFormat::Json => render::json(&e),
         _ => render::mask::explanation(&e),

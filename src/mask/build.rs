@@ -6,6 +6,7 @@
 
 use crate::catalog::{self, FeatureId, FeatureSet, XSAVE_COMPONENTS};
 use crate::cpuid::CpuLeaves;
+use crate::decode::Vendor;
 
 use super::apply::{verify, VerifyError};
 use super::model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
@@ -91,11 +92,58 @@ pub fn featmask_for(id: FeatureId) -> Option<FeatMask> {
     Some(FeatMask::new(name, op, 0))
 }
 
-/// The catalog feature a `featMask.vm.cpuid.<NAME>` line is about: the feature
-/// whose VMware spelling is `name` (ignoring case), else whatever feature the
-/// catalog knows by that name. `None` for names that are not one-bit features
-/// (`FAMILY`, `NUMLEVELS`, `Intel`).
+/// VMware featMask names of the speculation controls that name a *function*
+/// rather than one bit, with the catalog feature each means on Intel and on AMD:
+/// `(VMware name, Intel feature, AMD feature)`.
+///
+/// Per-VM EVC exports VMware writes for Intel modes (the Westmere and Sandy Bridge
+/// sets in `../shared/samples/esxi/featmask_vm_perVM_EVC_template.vmx.txt` and a
+/// public VCSA Westmere workaround) carry `IBRS`, `IBPB`, `STIBP` and `SSBD`; on
+/// Intel these are the IA32_SPEC_CTRL family of CPUID.7.0:EDX (bit 26 is IBRS
+/// *and* IBPB, open-vm-tools `x86cpuid.h` calls it `IBRSIBPB`; 27 STIBP; 31 SSBD).
+/// AMD reports the same functions in CPUID.0x80000008:EBX (bits 14, 12, 15, 24;
+/// `x86cpuid.h`: `LEAF88_IBRS`, `LEAF88_IBPB`, `LEAF88_STIBP`,
+/// `LEAF88_SSBD_SPEC_CTRL`) and leaves those leaf-7 bits reserved, so on an AMD
+/// host the function names resolve there. `IBRSIBPB` is the leaf-7 bit itself.
+const SPECULATION_FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
+    ("IBRS", "spec_ctrl", Some("amd_ibrs")),
+    ("IBPB", "spec_ctrl", Some("amd_ibpb")),
+    ("IBRSIBPB", "spec_ctrl", None),
+    ("STIBP", "intel_stibp", Some("amd_stibp")),
+    ("SSBD", "spec_ctrl_ssbd", Some("amd_ssbd")),
+];
+
+/// Every featMask name that means a different bit on Intel and on AMD hosts
+/// (see [`feature_of_featmask_on`]).
+pub fn vendor_dependent_featmask_names() -> impl Iterator<Item = &'static str> {
+    SPECULATION_FUNCTIONS.iter().map(|(n, _, _)| *n)
+}
+
+/// The catalog feature a `featMask.vm.cpuid.<NAME>` line is about, read as
+/// VMware defines the name (the leaf-7 bit for the speculation-control names:
+/// what they mean on Intel, see [`feature_of_featmask_on`] for a host's
+/// vendor): the feature whose VMware spelling is `name` (ignoring case), else
+/// whatever feature the catalog knows by that name. `None` for names that are
+/// not one-bit features (`FAMILY`, `NUMLEVELS`, `Intel`).
 pub fn feature_of_featmask(name: &str) -> Option<FeatureId> {
+    feature_of_featmask_on(name, Vendor::Intel)
+}
+
+/// The catalog feature a `featMask.vm.cpuid.<NAME>` line is about on a host of
+/// `vendor`: the speculation-control names (`IBRS`, `IBPB`, `STIBP`, `SSBD`)
+/// resolve to CPUID.7.0:EDX on Intel and to CPUID.0x80000008:EBX on AMD and
+/// Hygon; every other name as in [`feature_of_featmask`].
+pub fn feature_of_featmask_on(name: &str, vendor: Vendor) -> Option<FeatureId> {
+    if let Some((_, intel, amd)) = SPECULATION_FUNCTIONS
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+    {
+        let which = match vendor {
+            Vendor::Amd | Vendor::Hygon => (*amd)?,
+            _ => intel,
+        };
+        return catalog::lookup(which);
+    }
     catalog::all()
         .iter()
         .find(|d| {

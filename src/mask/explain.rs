@@ -8,6 +8,8 @@ use crate::catalog::{self, BitLoc, FeatureSet};
 
 use super::build::feature_of_featmask;
 use super::model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
+use super::per_vm::{dependency_gaps, DependencyGap, GuestView};
+use crate::decode::Vendor;
 
 /// One bit a line says something about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,14 +84,39 @@ pub struct Explanation {
     pub featmasks: Vec<FeatMaskExplanation>,
     /// Canonical names of every catalog feature the mask hides (on any host).
     pub hidden: Vec<&'static str>,
+    /// True for a per-VM EVC configuration (`featureCompat.vm.completeMasks =
+    /// "TRUE"`): the guest sees only `granted` and the basic x86-64 set.
+    pub complete_masks: bool,
+    /// With `complete_masks`: the features the lines grant (Intel meaning of
+    /// VMware's names).
+    pub granted: Vec<&'static str>,
+    /// Features the mask hides while it leaves visible features that require
+    /// them (AVX hidden, AVX2 visible), judged on the mask alone.
+    pub dependency_gaps: Vec<DependencyGap>,
 }
 
-/// Explains every line of a mask.
+/// Explains every line of a mask (an ordinary mask: what it does not hide, the
+/// guest sees).
 pub fn explain(mask: &CpuidMask) -> Explanation {
+    explain_with(mask, false)
+}
+
+/// Explains every line of a mask; `complete` is the VM's
+/// `featureCompat.vm.completeMasks` flag (per-VM EVC: the lines are the whole
+/// list of what the guest may see).
+pub fn explain_with(mask: &CpuidMask, complete: bool) -> Explanation {
+    let view = GuestView::of(mask, complete, Vendor::Intel);
+    let (hidden, granted) = match &view {
+        GuestView::Grants { granted, hidden } => (hidden.names(), granted.names()),
+        _ => (hidden_features(mask).names(), Vec::new()),
+    };
     Explanation {
         registers: mask.registers.iter().map(explain_register).collect(),
         featmasks: mask.featmasks.iter().map(explain_featmask).collect(),
-        hidden: hidden_features(mask).names(),
+        hidden,
+        complete_masks: complete,
+        granted,
+        dependency_gaps: dependency_gaps(&view, None),
     }
 }
 

@@ -6,6 +6,8 @@
 //!   group's guests agree.
 //! - [`vmx`]: reading and writing VMware `.vmx` mask lines.
 //! - [`explain`]: what each line of a mask does, in catalog names.
+//! - [`per_vm`]: what one VM's guest sees through its own mask (per-VM EVC
+//!   included), and the features a mask hides while it leaves their dependents visible.
 //! - [`vmx_file`]: writing a mask into a VM's `.vmx`, atomically, with a backup.
 //!
 //! Analysis never does I/O: only [`vmx_file::apply_to_vmx`] touches files.
@@ -14,13 +16,14 @@ pub mod apply;
 pub mod build;
 pub mod explain;
 pub mod model;
+pub mod per_vm;
 pub mod vmx;
 pub mod vmx_file;
 
 pub use apply::{apply, guest_features, verify, VerifyError};
 pub use build::{
     build, build_verified, close_hidden, cpuid_lines_for, featmask_for, feature_of_featmask,
-    MaskKind,
+    feature_of_featmask_on, MaskKind,
 };
 pub use explain::{explain, hidden_features, Explanation};
 pub use model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};

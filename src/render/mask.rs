@@ -144,6 +144,20 @@ pub fn explanation(e: &Explanation) -> String {
     }
     if e.registers.is_empty() && e.featmasks.is_empty() {
         out.push_str("no cpuid.* or featMask.* lines found\n");
+    } else if e.complete_masks {
+        out.push_str(&wrap(
+            &format!(
+                "\nPer-VM EVC (featureCompat.vm.completeMasks = \"TRUE\"): the guest sees \
+                 only what the lines grant, and the basic x86-64 set (fpu, sse2, ...), \
+                 where its host has them: {}",
+                if e.granted.is_empty() {
+                    "nothing more".into()
+                } else {
+                    e.granted.join(" ")
+                }
+            ),
+            "",
+        ));
     } else {
         let _ = writeln!(
             out,
@@ -154,6 +168,66 @@ pub fn explanation(e: &Explanation) -> String {
                 e.hidden.join(" ")
             }
         );
+    }
+    out.push_str(&dependency_gaps(&e.dependency_gaps, ""));
+    out
+}
+
+/// Warnings for features a mask hides while it leaves visible what requires
+/// them, each naming the bits; every line starts with `indent`.
+pub fn dependency_gaps(gaps: &[crate::mask::per_vm::DependencyGap], indent: &str) -> String {
+    let mut out = String::new();
+    for g in gaps {
+        let visible: Vec<String> = g
+            .visible
+            .iter()
+            .map(|(n, bit)| format!("{n} ({bit})"))
+            .collect();
+        out.push_str(&wrap(
+            &format!(
+                "WARNING: the mask hides {} ({}) but leaves visible what requires it: {}. \
+                 A guest that checks only those may use them and fault; hide them too, \
+                 or stop hiding {}.",
+                g.hidden,
+                g.hidden_bit,
+                visible.join(", "),
+                g.hidden
+            ),
+            indent,
+        ));
+    }
+    out
+}
+
+/// Wraps `text` at 72 columns (room for the indent `vms` adds) (words kept whole); every line starts with
+/// `indent`, continuation lines with two more spaces. A leading newline is kept.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let text = match text.strip_prefix('\n') {
+        Some(rest) => {
+            out.push('\n');
+            rest
+        }
+        None => text,
+    };
+    let mut line = String::from(indent);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.len() + 1 + word.len() > 72 {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("{indent}  ");
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty {
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }

@@ -68,8 +68,13 @@ fn vm_text(out: &mut String, vm: &VmReport) {
         for mv in &vm.cpu_moves {
             let _ = writeln!(
                 out,
-                "    to CPU group {}: {} ({})",
+                "    to CPU group {}{}: {} ({})",
                 mv.to,
+                if mv.hosts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", mv.hosts.join(", "))
+                },
                 if mv.movable {
                     "can move"
                 } else {
