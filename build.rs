@@ -1,4 +1,4 @@
-//! Embeds the shipped data files (`profiles/*.toml`, `masks/*.toml`) in the binary.
+//! Embeds the shipped data files (`profiles/*.toml`, `masks/*.toml`, `evc/*.toml`) in the binary.
 //!
 //! For each directory it writes `$OUT_DIR/<dir>.rs`: a sorted table of
 //! `(file name, include_str!(absolute path))`. Adding a profile or a baseline is
@@ -13,7 +13,7 @@ fn main() {
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    for dir in ["profiles", "masks"] {
+    for dir in ["profiles", "masks", "evc"] {
         embed(&manifest.join(dir), &out.join(format!("{dir}.rs")), dir);
     }
 }

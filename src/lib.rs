@@ -15,6 +15,7 @@ pub mod commands;
 pub mod cpuid;
 pub mod decode;
 pub mod error;
+pub mod evc;
 pub mod facts;
 pub mod fleet;
 pub mod mask;

@@ -199,7 +199,8 @@ pub fn dependency_gaps(gaps: &[crate::mask::per_vm::DependencyGap], indent: &str
     out
 }
 
-/// Wraps `text` at 72 columns (room for the indent `vms` adds) (words kept whole); every line starts with
+/// Wraps `text` at 72 columns (room for the indent `vms` adds), words and a
+/// feature's `(CPUID...)` bit kept whole; every line starts with
 /// `indent`, continuation lines with two more spaces. A leading newline is kept.
 fn wrap(text: &str, indent: &str) -> String {
     let mut out = String::new();
@@ -210,9 +211,20 @@ fn wrap(text: &str, indent: &str) -> String {
         }
         None => text,
     };
+    // "avx2 (CPUID.7H.0:EBX[5])," stays on one line: a bit sticks to its name.
+    let mut units: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match units.last_mut() {
+            Some(last) if word.starts_with("(CPUID") => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => units.push(word.to_string()),
+        }
+    }
     let mut line = String::from(indent);
     let mut empty = true;
-    for word in text.split_whitespace() {
+    for word in &units {
         if !empty && line.len() + 1 + word.len() > 72 {
             out.push_str(&line);
             out.push('\n');
