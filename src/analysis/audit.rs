@@ -67,6 +67,9 @@ pub struct AuditReport {
     pub groups_with_partial_dumps: Vec<String>,
     /// The storage/network checks (None when not run: `--only cpu`).
     pub storage_network: Option<super::storage_network::StorageNetworkReport>,
+    /// Hosts unfit as they are whatever the others are (a VM, no VT-x/AMD-V,
+    /// logical CPUs that differ): each counts against the verdict.
+    pub host_blockers: Vec<super::host_blockers::HostBlockers>,
 }
 
 impl AuditReport {
@@ -153,5 +156,6 @@ pub fn audit(
         cpu,
         groups_with_partial_dumps,
         storage_network: None,
+        host_blockers: Vec::new(),
     }
 }

@@ -158,7 +158,9 @@ pub fn host_report(dump: &RawDump) -> Option<HostReport> {
     })
 }
 
-fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
+/// Whether VT-x/AMD-V is usable on `cpu`: `os_flags` is the kernel's flag list
+/// when the source read it (Linux drops `vmx` when firmware locked VT-x off).
+pub fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
     if !cpu.has_virtualization() {
         return VirtState::NotReported;
     }

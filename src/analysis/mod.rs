@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod fleet;
 pub mod host;
+pub mod host_blockers;
 pub mod maskplan;
 pub mod storage_network;
 pub mod vm_cpu;

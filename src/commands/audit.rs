@@ -30,6 +30,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy);
+    report.host_blockers = input.blockers.clone();
     let mut facts = None;
     if storage || network {
         let skip: Vec<String> = failed.iter().map(|f| f.name.clone()).collect();
@@ -92,11 +93,14 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     }
     let sn_errors = report.storage_network.as_ref().map_or(0, |r| r.errors());
     let vms_ok = vms.as_ref().map_or(Outcome::Good, super::vms::outcome) == Outcome::Good;
-    Ok(if report.cpu.all_reachable() && sn_errors == 0 && vms_ok {
-        Outcome::Good
-    } else {
-        Outcome::Findings
-    })
+    let hosts_ok = report.host_blockers.is_empty();
+    Ok(
+        if report.cpu.all_reachable() && sn_errors == 0 && vms_ok && hosts_ok {
+            Outcome::Good
+        } else {
+            Outcome::Findings
+        },
+    )
 }
 
 /// `audit --only storage|network`: no CPU collection; only the facts and their

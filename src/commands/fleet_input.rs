@@ -3,6 +3,7 @@
 
 use crate::analysis::audit::FailedHost;
 use crate::analysis::fleet::FleetHost;
+use crate::analysis::host_blockers::{host_blockers, HostBlocker, HostBlockers};
 use crate::cpuid::CpuLeaves;
 use crate::decode::decode_dump;
 use crate::fleet::{collect, file::FleetSpec};
@@ -18,6 +19,9 @@ pub struct FleetInput {
     pub leaves: Vec<CpuLeaves>,
     /// Hosts that could not be collected.
     pub failed: Vec<FailedHost>,
+    /// The host-level blockers found in each collected host's dump (hosts with
+    /// none are left out), in fleet-file order.
+    pub blockers: Vec<HostBlockers>,
 }
 
 /// The decoded hosts of a fleet, and those that could not be collected, with the
@@ -35,7 +39,7 @@ pub fn default_settings(spec: &FleetSpec) -> RemoteSettings {
 /// Collects and decodes every host; with `keep_leaves`, also keeps each host's
 /// first logical CPU (large fleets otherwise drop raw dumps as soon as decoded).
 pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: bool) -> FleetInput {
-    type One = Result<(FleetHost, Option<CpuLeaves>), FailedHost>;
+    type One = Result<(FleetHost, Option<CpuLeaves>, Vec<HostBlocker>), FailedHost>;
     let decoded: Vec<One> = collect::collect_map(spec, settings, |host, dump| {
         let failed = |error: String| FailedHost {
             name: host.name.clone(),
@@ -45,6 +49,7 @@ pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: b
         let dump = dump.map_err(|e| failed(e.to_string()))?;
         let cpu =
             decode_dump(&dump).ok_or_else(|| failed("the dump holds no logical CPU".into()))?;
+        let blockers = host_blockers(&dump, &cpu);
         let leaves = if keep_leaves {
             dump.cpus.into_iter().next()
         } else {
@@ -57,12 +62,19 @@ pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: b
                 cpu,
             },
             leaves,
+            blockers,
         ))
     });
     let mut input = FleetInput::default();
     for d in decoded {
         match d {
-            Ok((h, leaves)) => {
+            Ok((h, leaves, blockers)) => {
+                if !blockers.is_empty() {
+                    input.blockers.push(HostBlockers {
+                        host: h.name.clone(),
+                        blockers,
+                    });
+                }
                 input.hosts.push(h);
                 input.leaves.extend(leaves);
             }

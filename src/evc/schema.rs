@@ -56,12 +56,14 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<EvcMode> {
     let vendor = match raw.vendor.get_ref().as_str() {
         "GenuineIntel" => Vendor::Intel,
         "AuthenticAMD" => Vendor::Amd,
-        other => return Err(at(
-            raw.vendor.span(),
-            format!(
+        other => {
+            return Err(at(
+                raw.vendor.span(),
+                format!(
                 "vendor {other:?} must be \"GenuineIntel\" or \"AuthenticAMD\" (EVC has no other)"
             ),
-        )),
+            ))
+        }
     };
     let set = |list: &[Spanned<String>]| -> Result<FeatureSet> {
         let mut out = FeatureSet::new();

@@ -222,14 +222,33 @@ pub fn render(r: &AuditReport) -> String {
         }
     }
 
+    if !r.host_blockers.is_empty() {
+        out.push_str(
+            "\nHost-level blockers (each host is unfit as it is, whatever the others are)\n",
+        );
+        for h in &r.host_blockers {
+            for b in &h.blockers {
+                let wrap = super::mask::wrap;
+                out.push_str(&wrap(&format!("{}: {}", h.host, b.problem()), "  "));
+                out.push_str(&wrap(&format!("fix: {}", b.fix()), "    "));
+            }
+        }
+    }
+
     let failures = r.failures();
+    let blocked = r.host_blockers.len();
     let _ = writeln!(
         out,
-        "\nCPU verdict: {}{}",
+        "\nCPU verdict: {}{}{}",
         if a.all_reachable() {
             "every group can reach every other (with masks where marked)"
         } else {
             "some groups cannot reach each other (see NO above)"
+        },
+        if blocked > 0 {
+            format!("; {blocked} host(s) have host-level blockers (see above)")
+        } else {
+            String::new()
         },
         if failures > 0 {
             format!("; {failures} host(s) could not be collected, so the verdict is incomplete")
@@ -254,6 +273,17 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
         .filter(|n| *n > 0)
     {
         problems.push(format!("{n} storage/network error(s)"));
+    }
+    if !r.host_blockers.is_empty() {
+        problems.push(format!(
+            "{} host(s) with host-level blockers ({})",
+            r.host_blockers.len(),
+            r.host_blockers
+                .iter()
+                .map(|h| h.host.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let Some(n) = vm_errors.filter(|n| *n > 0) {
         problems.push(format!("{n} VM readiness error(s)"));

@@ -202,7 +202,7 @@ pub fn dependency_gaps(gaps: &[crate::mask::per_vm::DependencyGap], indent: &str
 /// Wraps `text` at 72 columns (room for the indent `vms` adds), words and a
 /// feature's `(CPUID...)` bit kept whole; every line starts with
 /// `indent`, continuation lines with two more spaces. A leading newline is kept.
-fn wrap(text: &str, indent: &str) -> String {
+pub(crate) fn wrap(text: &str, indent: &str) -> String {
     let mut out = String::new();
     let text = match text.strip_prefix('\n') {
         Some(rest) => {
