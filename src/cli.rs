@@ -62,6 +62,13 @@ pub struct VmsArgs {
     /// Compatibility rules for the per-VM CPU checks (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+    /// Instead of VM readiness: what setting each cluster to this VMware EVC
+    /// mode (`intel-haswell`, `amd-zen3`, ...) means for its VMs: the hosts that
+    /// cannot run it, the VMs to power off first (they run with more), and the
+    /// running VMs to power-cycle so they pick it up (from each VM's vmware.log
+    /// or per-VM EVC lines; otherwise "not known").
+    #[arg(long, value_name = "KEY")]
+    pub evc_mode: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

@@ -213,9 +213,17 @@ fn every_mode_is_shipped_tested_and_ordered() {
             "{}",
             m.key
         );
-        // Never invariant TSC (it does not migrate) nor any must-match bit.
+        // Never invariant TSC (it does not migrate) nor any must-match bit,
+        // nor a firmware-dependent one.
         for id in m.features.iter() {
-            assert_ne!(catalog::by_id(id).class, Class::MustMatch, "{}", m.key);
+            let def = catalog::by_id(id);
+            assert_ne!(def.class, Class::MustMatch, "{}", m.key);
+            assert!(
+                !evc::FIRMWARE_DEPENDENT.contains(&def.name),
+                "{}: {}",
+                m.key,
+                def.name
+            );
         }
         if let Some(lower) = &m.superset_of {
             let l = evc::mode(lower).expect("superset_of names a mode");
@@ -229,6 +237,9 @@ fn every_mode_is_shipped_tested_and_ordered() {
                 lost.names()
             );
         }
+    }
+    for n in evc::FIRMWARE_DEPENDENT {
+        assert!(catalog::lookup(n).is_some(), "FIRMWARE_DEPENDENT: {n}");
     }
     let e = evc::mode("intel-pentium-pro").unwrap_err().to_string();
     assert!(e.contains("intel-merom") && e.contains("amd-zen4"), "{e}");

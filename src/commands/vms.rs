@@ -17,6 +17,9 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = args.remote.settings(&spec);
     let input = super::fleet_input::collect_fleet(&spec, &settings, false);
+    if let Some(key) = &args.evc_mode {
+        return evc_mode(&spec, &settings, &input, key, args.format);
+    }
     let cpu = fleet::analyze(&input.hosts, policy);
     // Every host's VMs are tried, even where the CPU could not be read (the VMs
     // matter more here; only the per-VM CPU verdicts are then missing).
@@ -157,4 +160,146 @@ fn collected_facts(
         .facts
         .clone()
         .filter(|f| f.source != Some(crate::facts::FactsSource::Declared))
+}
+
+/// `vms --evc-mode KEY`: per cluster, what the mode means for its hosts and
+/// VMs. Exit: 1 when a host cannot run the mode or a VM must be powered off
+/// first, else 0; 2 for an unknown mode or unreadable VMs.
+fn evc_mode(
+    spec: &FleetSpec,
+    settings: &RemoteSettings,
+    input: &super::fleet_input::FleetInput,
+    key: &str,
+    format: OutputFormat,
+) -> Result<Outcome> {
+    use crate::analysis::evc_transition::{self, RunningFeatures, VmState};
+    let mode = crate::evc::mode(key)?;
+    let mut clusters: Vec<Option<String>> = Vec::new();
+    for h in &spec.hosts {
+        if !clusters.contains(&h.cluster) {
+            clusters.push(h.cluster.clone());
+        }
+    }
+    let with_vms: Vec<usize> = (0..spec.hosts.len())
+        .filter(|&i| {
+            let h = &spec.hosts[i];
+            h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
+        })
+        .collect();
+    let read = crate::remote::pool::run(&with_vms, settings.jobs, |&i| {
+        let h = &spec.hosts[i];
+        let vms = match (&h.vm_keys.vms_dir, &h.source) {
+            (Some(dir), _) => crate::vms::inventory::read_dir(&h.name, dir),
+            (None, HostSourceSpec::Esxi(r)) => {
+                let mut opts = settings.ssh.clone();
+                if r.identity.is_some() {
+                    opts.identity = r.identity.clone();
+                }
+                crate::vms::inventory::read_esxi(&h.name, &r.target, &opts)
+            }
+            (None, _) => Ok(Vec::new()),
+        };
+        (i, vms)
+    });
+    let mut unreadable = Vec::new();
+    let mut states: Vec<(Option<String>, VmState)> = Vec::new();
+    for (i, vms) in read {
+        let h = &spec.hosts[i];
+        let cpu = input
+            .hosts
+            .iter()
+            .find(|x| x.name == h.name)
+            .map(|x| &x.cpu);
+        let vms = match vms {
+            Ok(v) => v,
+            Err(e) => {
+                unreadable.push(format!("{}: {e}", h.name));
+                continue;
+            }
+        };
+        for vm in vms {
+            let powered_on = vm
+                .runtime
+                .as_ref()
+                .and_then(|r| r.power_state.as_deref())
+                .map(|p| p != "poweredOff");
+            let complete = vm.vmx.flag("featureCompat.vm.completeMasks") == Some(true);
+            let running = match (complete, vm.vmx.mask(), cpu) {
+                (true, Ok(mask), Some(cpu)) => RunningFeatures::PerVmEvc {
+                    features: crate::mask::per_vm::GuestView::of(&mask, true, cpu.vendor)
+                        .visible(&cpu.compared_features()),
+                },
+                _ => match (
+                    crate::vms::runlog::read_beside(std::path::Path::new(&vm.vmx.origin)),
+                    cpu,
+                ) {
+                    (Some(log), Some(cpu)) => {
+                        let names = evc_transition::requirements_in_log(&log);
+                        if names.is_empty() {
+                            RunningFeatures::NotKnown
+                        } else {
+                            RunningFeatures::Known {
+                                features: evc_transition::features_of_requirements(
+                                    &names, cpu.vendor,
+                                ),
+                                source: "vmware.log".into(),
+                            }
+                        }
+                    }
+                    _ => RunningFeatures::NotKnown,
+                },
+            };
+            states.push((
+                h.cluster.clone(),
+                VmState {
+                    host: h.name.clone(),
+                    name: vm.name.clone(),
+                    powered_on,
+                    running,
+                },
+            ));
+        }
+    }
+    let transitions: Vec<_> = clusters
+        .iter()
+        .map(|c| {
+            let hosts: Vec<_> = input
+                .hosts
+                .iter()
+                .filter(|h| &h.cluster == c)
+                .map(|h| (h.name.clone(), h.cpu.vendor, h.cpu.compared_features()))
+                .collect();
+            let vms: Vec<VmState> = states
+                .iter()
+                .filter(|(cl, _)| cl == c)
+                .map(|(_, v)| v.clone())
+                .collect();
+            evc_transition::transition(c.as_deref(), mode, &hosts, &vms)
+        })
+        .collect();
+    let text = match format {
+        OutputFormat::Table => render::evc_transition::render(mode, &transitions),
+        OutputFormat::Json => render::json(&transitions),
+    };
+    println!("{}", text.trim_end());
+    for f in &input.failed {
+        eprintln!(
+            "vmcompat: note: the CPU of {} could not be read, so it is not judged against {}: {}",
+            f.name, mode.key, f.error
+        );
+    }
+    if !unreadable.is_empty() {
+        return Err(crate::error::Error::Collect {
+            host: unreadable.join("; "),
+            message: "the VMs of some hosts could not be read".into(),
+        });
+    }
+    let blocked = transitions
+        .iter()
+        .any(|t| !t.hosts_not_qualifying.is_empty() || !t.power_off_first.is_empty());
+    Ok(if blocked {
+        Outcome::Findings
+    } else {
+        Outcome::Good
+    })
 }

@@ -116,6 +116,43 @@ impl EvcMode {
     }
 }
 
+/// Features no EVC mode requires of a host although hosts are compared on
+/// them: the speculation controls and TSX, which a BIOS or microcode update
+/// changes. VMware exposes them in a cluster's mode only when every host's
+/// microcode has them (VMware KB 52085, hypervisor-assisted guest mitigation)
+/// and Intel withdrew TSX by microcode. (The catalog's feature classes are to
+/// carry a firmware-dependent class; this list then follows it.)
+pub const FIRMWARE_DEPENDENT: &[&str] = &[
+    "spec_ctrl",
+    "intel_stibp",
+    "flush_l1d",
+    "spec_ctrl_ssbd",
+    "md_clear",
+    "arch_capabilities",
+    "core_capabilities",
+    "srbds_ctrl",
+    "rtm_always_abort",
+    "tsx_force_abort",
+    "intel_psfd",
+    "ipred_ctrl",
+    "rrsba_ctrl",
+    "bhi_ctrl",
+    "hle",
+    "rtm",
+    "tsxldtrk",
+    "amd_ibpb",
+    "amd_ibrs",
+    "amd_stibp",
+    "amd_ssbd",
+    "virt_ssbd",
+    "amd_ssb_no",
+    "ibrs_always",
+    "amd_stibp_always_on",
+    "ibrs_fast",
+    "amd_ibrs_same_mode",
+    "amd_psfd",
+];
+
 /// The parts of a parse error, kept so every call can rebuild it.
 #[derive(Debug)]
 struct StoredError {

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod evc_transition;
 pub mod html;
 pub mod libvirt;
 pub mod mask;

@@ -4,6 +4,7 @@
 //! a VM can move live in [`crate::analysis::vm_readiness`] (no I/O there).
 
 pub mod inventory;
+pub mod runlog;
 pub mod vmsd;
 pub mod vmx;
 
