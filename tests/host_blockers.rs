@@ -168,4 +168,17 @@ fn nested_no_vtx_odd_cpu_and_hybrid_count_against_the_verdict() {
         "{text}"
     );
     assert!(text.contains("Overall: NOT ready"), "{text}");
+    // The HTML report lists them too, and its verdict box is not green.
+    let html = dir.join("report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args(["audit", "--only", "cpu", "--html"])
+        .arg(&html)
+        .arg(dir.join("fleet.toml"))
+        .output()
+        .expect("vmcompat runs");
+    assert_eq!(out.status.code(), Some(1));
+    let page = std::fs::read_to_string(&html).expect("report written");
+    assert!(page.contains("id=\"host-blockers\""), "no blockers section");
+    assert!(page.contains("logical CPU(s) 1 differ"));
+    assert!(page.contains("verdict bad"));
 }

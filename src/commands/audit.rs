@@ -71,6 +71,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timer.mark("render");
     if let Some(path) = &args.html {
         let mut sections = mask_sections(&report, &input)?;
+        sections.extend(render::audit::blockers_html(&report));
         if let Some(sn) = &report.storage_network {
             sections.push(render::storage_network::html(sn));
         }

@@ -298,3 +298,30 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
         format!("\nOverall: NOT ready: {}\n", problems.join("; "))
     }
 }
+
+/// The host-level blockers as an HTML section for the audit report, when any.
+pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
+    use super::html::esc;
+    if r.host_blockers.is_empty() {
+        return None;
+    }
+    let mut h = String::from(
+        "<table id=\"host-blockers\"><thead><tr><th>Host</th><th>Blocker</th><th>Fix</th></tr></thead><tbody>\n",
+    );
+    for hb in &r.host_blockers {
+        for b in &hb.blockers {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&hb.host),
+                esc(&b.problem()),
+                esc(b.fix())
+            );
+        }
+    }
+    h.push_str("</tbody></table>\n");
+    Some(super::html::Section {
+        title: "Host-level blockers".into(),
+        html: h,
+    })
+}

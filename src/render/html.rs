@@ -98,10 +98,11 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     );
     let failures = r.failures();
     let sn_errors = r.storage_network.as_ref().map_or(0, |s| s.errors());
-    let good = a.all_reachable() && failures == 0 && sn_errors == 0;
+    let blocked = r.host_blockers.len();
+    let good = a.all_reachable() && failures == 0 && sn_errors == 0 && blocked == 0;
     let _ = writeln!(
         h,
-        "<div class=\"verdict {}\" id=\"verdict\">{}{}</div>",
+        "<div class=\"verdict {}\" id=\"verdict\">{}{}{}</div>",
         if good { "good" } else { "bad" },
         if a.all_reachable() {
             "CPU: every group can reach every other (with masks where marked)."
@@ -112,6 +113,11 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
             format!(" {failures} host(s) could not be collected: the verdict is incomplete.")
         } else if sn_errors > 0 {
             format!(" Storage/network: {sn_errors} error(s), listed below.")
+        } else {
+            String::new()
+        },
+        if blocked > 0 {
+            format!(" {blocked} host(s) with host-level blockers, listed below.")
         } else {
             String::new()
         }
