@@ -338,3 +338,36 @@ fn vmware_per_vm_evc_exports_fit_their_modes() {
         extra.names()
     );
 }
+
+#[test]
+fn report_names_the_hosts_highest_evc_mode() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dump = shared.join("corpus/libcpuid/intel-xeon-cpu-e5420.txt");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args(["report", "--format", "json", "--dump"])
+        .arg(&dump)
+        .output()
+        .expect("vmcompat runs");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = &v["summary"];
+    assert!(
+        s["vmware_evc_mode"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("intel-penryn ")),
+        "{s}"
+    );
+    assert_eq!(s["next_vmware_evc_mode"][0], "intel-nehalem");
+    let lacks: Vec<&str> = s["next_vmware_evc_mode"][1]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert!(
+        lacks.contains(&"sse4_2") && lacks.contains(&"popcnt"),
+        "{s}"
+    );
+}

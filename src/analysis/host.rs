@@ -105,6 +105,11 @@ pub struct Summary {
     pub nearest_baseline: Option<String>,
     /// The next baseline up and the features the host lacks for it.
     pub next_baseline: Option<(String, Vec<&'static str>)>,
+    /// The highest VMware EVC mode (from `evc/`) the host can run, as
+    /// `key (label, level)`: what vSphere would report as its maxEVCModeKey.
+    pub vmware_evc_mode: Option<String>,
+    /// The next VMware EVC mode of its vendor and the features the host lacks for it.
+    pub next_vmware_evc_mode: Option<(String, Vec<&'static str>)>,
     /// Highest basic leaf.
     pub max_basic_leaf: String,
     /// Highest extended leaf.
@@ -279,6 +284,16 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
             .map(|b| format!("{} ({})", b.name, b.description)),
         next_baseline: crate::baselines::next_for(cpu.vendor, &cpu.features)
             .map(|(b, missing)| (b.name.clone(), missing.names())),
+        vmware_evc_mode: crate::evc::best_mode_for(cpu.vendor, &[cpu.features])
+            .map(|m| format!("{} ({}, {})", m.key, m.label, m.level)),
+        next_vmware_evc_mode: crate::evc::modes()
+            .ok()
+            .and_then(|all| {
+                all.iter()
+                    .filter(|m| m.vendor == cpu.vendor && !m.qualifies(cpu.vendor, &cpu.features))
+                    .min_by_key(|m| m.rank)
+            })
+            .map(|m| (m.key.clone(), m.lacking(&cpu.features).names())),
         max_basic_leaf: format!("0x{:x}", cpu.max_basic_leaf),
         max_extended_leaf: cpu.max_extended_leaf.map(|m| format!("0x{m:08x}")),
         warnings,

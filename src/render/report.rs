@@ -96,6 +96,19 @@ pub fn table(r: &HostReport) -> String {
             ),
         ),
         (
+            "VMware EVC mode (highest)",
+            s.vmware_evc_mode
+                .clone()
+                .unwrap_or_else(|| "none reached".into()),
+        ),
+        (
+            "Next EVC mode blocked by",
+            s.next_vmware_evc_mode.as_ref().map_or_else(
+                || "(none: the newest mode is reached)".into(),
+                |(key, missing)| format!("{key}: lacks {}", missing.join(" ")),
+            ),
+        ),
+        (
             "Max leaf (basic / extended)",
             format!(
                 "{} / {}",
