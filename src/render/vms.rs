@@ -66,9 +66,8 @@ fn vm_text(out: &mut String, vm: &VmReport) {
     }
     if vm.mask.is_some() || vm.cpu_moves.iter().any(|m| !m.movable) {
         for mv in &vm.cpu_moves {
-            let _ = writeln!(
-                out,
-                "    to CPU group {}{}: {} ({})",
+            let line = format!(
+                "to CPU group {}{}: {} ({})",
                 mv.to,
                 if mv.hosts.is_empty() {
                     String::new()
@@ -82,6 +81,7 @@ fn vm_text(out: &mut String, vm: &VmReport) {
                 },
                 mv.why
             );
+            out.push_str(&crate::render::mask::wrap(&line, "    "));
         }
     }
 }
