@@ -7,4 +7,6 @@ pub mod fleet;
 pub mod host;
 pub mod maskplan;
 pub mod storage_network;
+pub mod vm_clustered;
+pub mod vm_placement;
 pub mod vm_readiness;

@@ -535,6 +535,7 @@ mod tests {
             vmotion: vmotion.map(|s| VmotionPort {
                 vmk: "vmk1".into(),
                 speed_mbps: Some(s),
+                ..VmotionPort::default()
             }),
             ..HostFacts::default()
         }
@@ -633,6 +634,7 @@ mod tests {
             vmotion: Some(VmotionPort {
                 vmk: "vmk1".into(),
                 speed_mbps: None,
+                ..VmotionPort::default()
             }),
             ..HostFacts::default()
         };
