@@ -151,6 +151,9 @@ pub(super) fn shared_buses(c: &Ctx, out: &mut Vec<Finding>) {
             &states,
             out,
         );
+        if !states.is_empty() && states.iter().all(|x| x.1 == FactState::Absent) {
+            continue;
+        }
         let versions = versions_known(c.src, c.dests);
         let hw_text = hw.map_or_else(
             || "its hardware version is not given: it must be 11 or later".to_string(),

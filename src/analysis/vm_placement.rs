@@ -506,7 +506,7 @@ pub(super) fn hardware(c: &Ctx, hw: Option<u32>, out: &mut Vec<Finding>) {
             kind: "hardware-version",
             device: None,
             uses: format!("hardware version {hw}"),
-            subject: format!("the VM has hardware version {hw} (virtualHW.version = \"{hw}\"){needs}"),
+            subject: format!("the VM has hardware version {hw} (virtualHW.version = \"{hw}\"{needs})"),
             connected: true,
             lacks: ("cannot run", "cannot run"),
             consequence: "a host cannot run a VM of a newer hardware version than its ESXi release supports",

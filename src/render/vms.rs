@@ -163,7 +163,7 @@ fn vm_text(out: &mut String, vm: &VmReport) {
 /// evacuating it first, with the reason and the fix for each.
 pub fn render(r: &VmReadiness) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", summary(r));
+    let _ = writeln!(out, "{}", wrap("", 2, &summary(r)));
     for h in &r.hosts {
         let _ = writeln!(out);
         let dests = if h.destinations.is_empty() {
