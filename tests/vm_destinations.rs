@@ -499,3 +499,23 @@ fn wsfc_nodes() {
         let _ = std::fs::remove_dir_all(f.parent().unwrap());
     }
 }
+
+#[test]
+fn a_malformed_esxi_version_is_bad_input_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("vmcompat-esxiver-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let f = dir.join("fleet.toml");
+    std::fs::write(
+        &f,
+        "[[host]]\nname = \"a\"\nprofile = \"xeon-e5-2600-v3\"\nesxi_version = \"seven\"\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = run(&["vms", f.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("fleet.toml:4"), "{stderr}");
+    assert!(
+        stderr.contains("expected an ESXi version such as"),
+        "{stderr}"
+    );
+}

@@ -273,3 +273,113 @@ pub(super) fn other_nodes(
         super::vm_readiness::finish(r, dests);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::vm_readiness::{check, Described};
+    use crate::facts::{FactsSource, HostFacts, Lun};
+
+    fn host(name: &str, esxi: Option<&str>) -> HostContext {
+        HostContext {
+            name: name.into(),
+            cluster: Some("sql".into()),
+            facts: HostFacts {
+                source: Some(FactsSource::Declared),
+                luns: vec![Lun {
+                    id: "naa.6000c29a".into(),
+                    display_name: None,
+                    is_local: false,
+                    is_shared: true,
+                }],
+                ..HostFacts::default()
+            },
+            group: None,
+            described: Described {
+                luns: true,
+                ..Described::default()
+            },
+            esxi: esxi.map(|v| crate::facts::esxi_version::parse(v).expect("version")),
+        }
+    }
+
+    fn node(host: &str, name: &str, hw: u32) -> VmSource {
+        let text = format!(
+            "displayName = \"{name}\"\nvirtualHW.version = \"{hw}\"\nscsi1.present = \"TRUE\"\nscsi1.sharedBus = \"physical\"\nscsi1:0.present = \"TRUE\"\nscsi1:0.deviceType = \"rawDisk\"\nscsi1:0.fileName = \"/vmfs/devices/disks/naa.6000c29a\"\n"
+        );
+        VmSource {
+            host: host.into(),
+            name: name.into(),
+            path: format!("[ds] {name}/{name}.vmx"),
+            home_datastore: None,
+            vmx: crate::vms::vmx::parse(&text, "n.vmx").expect("parses"),
+            snapshots: None,
+            runtime: None,
+            problem: None,
+        }
+    }
+
+    fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
+        r.findings.iter().map(|f| (f.severity, f.kind)).collect()
+    }
+
+    #[test]
+    fn never_onto_the_host_of_the_other_node() {
+        let hosts = [host("a", None), host("b", None), host("c", None)];
+        let inputs = vec![
+            ("a".to_string(), Ok(vec![node("a", "n1", 19)])),
+            ("b".to_string(), Ok(vec![node("b", "n2", 19)])),
+        ];
+        let r = check(&hosts, &inputs, None);
+        let n1 = &r.hosts[0].vms[0];
+        assert_eq!(
+            kinds(n1),
+            vec![
+                (Severity::Warning, "shared-bus"),
+                (Severity::Warning, "cluster-node")
+            ]
+        );
+        let node_f = &n1.findings[1];
+        assert_eq!(node_f.destinations, vec!["b".to_string()]);
+        assert!(node_f.problem.contains("b runs n2"), "{}", node_f.problem);
+        let v: Vec<(&str, crate::analysis::vm_readiness::CanMove)> = n1
+            .destinations
+            .iter()
+            .map(|d| (d.host.as_str(), d.verdict))
+            .collect();
+        use crate::analysis::vm_readiness::CanMove;
+        assert_eq!(v, vec![("b", CanMove::No), ("c", CanMove::Yes)]);
+        // Two hosts only: the node has nowhere to go (maintenance mode stalls).
+        let r = check(&hosts[..2], &inputs, None);
+        let n1 = &r.hosts[0].vms[0];
+        assert_eq!(n1.findings[0].kind, "no-destination");
+        assert!(n1.blocks() && n1.fits_nowhere());
+    }
+
+    #[test]
+    fn versions_decide_the_rule() {
+        let inputs = vec![("a".to_string(), Ok(vec![node("a", "n1", 19)]))];
+        let old = [host("a", Some("5.5.0")), host("b", Some("5.5.0"))];
+        let r = check(&old, &inputs, None);
+        let k = kinds(&r.hosts[0].vms[0]);
+        assert!(k.contains(&(Severity::Error, "shared-bus")), "{k:?}");
+        assert!(!k.contains(&(Severity::Warning, "shared-bus")), "{k:?}");
+        let new = [host("a", Some("6.0.0")), host("b", Some("8.0.3"))];
+        let inputs = vec![("a".to_string(), Ok(vec![node("a", "n1", 11)]))];
+        let r = check(&new, &inputs, None);
+        assert_eq!(
+            kinds(&r.hosts[0].vms[0]),
+            vec![(Severity::Warning, "shared-bus")]
+        );
+        let inputs = vec![("a".to_string(), Ok(vec![node("a", "n1", 10)]))];
+        let r = check(&new, &inputs, None);
+        let f = &r.hosts[0].vms[0].findings;
+        assert_eq!(f[0].kind, "shared-bus");
+        assert!(
+            f[0].problem.contains("hardware version 10"),
+            "{}",
+            f[0].problem
+        );
+        assert!(!f[0].fix.contains("sharedBus"), "{}", f[0].fix);
+    }
+}

@@ -12,7 +12,8 @@
 //! port_groups = ["VM Network", "vMotion"]
 //! luns = ["naa.600a0b80005ad3e2000002c34f3e8b2d"]
 //! datastores = ["datastore1"]
-//! vmotion = { vmk = "vmk1", speed_mbps = 10000 }
+//! vmotion = { vmk = "vmk1", speed_mbps = 10000 }   # also mtu, netstack, ip = "a.b.c.d/len", gateway
+//! esxi_version = "7.0.3"          # its ESXi release (read by `vmware -vl` for esxi hosts)
 //! nfs = ["filer01:/vol/vmware"]   # NFS exports by server and path
 //! vms_dir = "vms/esx01"           # VM readiness: the host's .vmx files
 //! internal_port_groups = ["isolated"]   # port groups on switches with no uplinks

@@ -219,6 +219,9 @@ pub fn html(r: &VmReadiness) -> crate::render::html::Section {
             let _ = writeln!(h, "<p class=\"err\">VMs could not be read: {}</p>", esc(e));
             continue;
         }
+        for n in &host.not_checked {
+            let _ = writeln!(h, "<p class=\"note\">Not checked: {}</p>", esc(n));
+        }
         if host.blocking.is_empty() {
             let _ = writeln!(
                 h,
