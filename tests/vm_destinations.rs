@@ -519,3 +519,113 @@ fn a_malformed_esxi_version_is_bad_input_naming_file_and_line() {
         "{stderr}"
     );
 }
+
+/// `esxcli` on the lab host: the fixture texts of tests/fixtures/esxi-facts.
+const ESXCLI: &str = r#"d="${0%/*}"
+case "$*" in
+  "storage vmfs extent list") cat "$d/vmfs.txt" ;;
+  "storage nfs list") cat "$d/nfs.txt" ;;
+  "storage nfs41 list") ;;
+  "storage core device list") cat "$d/devices.txt" ;;
+  "network vswitch standard list") cat "$d/vswitch.txt" ;;
+  "network vswitch standard portgroup list") cat "$d/portgroup.txt" ;;
+  "network ip interface list") cat "$d/vmknic.txt" ;;
+  "network nic list") cat "$d/nics.txt" ;;
+  *) echo "Error: Unknown command or namespace $*" >&2; exit 1 ;;
+esac
+"#;
+
+const VIM_CMD: &str = r#"d="${0%/*}"
+case "$1" in
+  hostsvc/hosthardware) cat "$d/hosthardware.txt" ;;
+  hostsvc/vmotion/netconfig_get) cat "$d/vmotion.txt" ;;
+  vmsvc/getallvms) echo "Vmid   Name   File   Guest OS   Version   Annotation" ;;
+  *) echo "Unknown command: '$1'" >&2; exit 1 ;;
+esac
+"#;
+
+/// `vmware -vl` of an ESXi 6.7 Update 2 host (the update only on line 2).
+const VMWARE: &str = "echo 'VMware ESXi 6.7.0 build-13006603'\necho 'VMware ESXi 6.7.0 Update 2'\n";
+
+#[test]
+fn esxi_version_read_over_ssh_with_vmware_vl() {
+    use common::sshlab::{can_run, Lab};
+    if !can_run("esxi_version_read_over_ssh_with_vmware_vl") {
+        return;
+    }
+    let Some(dir) = case("hardware-version") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = |n: &str| {
+        std::fs::read_to_string(root.join("tests/fixtures/esxi-facts").join(n)).expect("fixture")
+    };
+    // The CPU as `vim-cmd hostsvc/hosthardware` shows it: leaves 0 and 1 of a Xeon.
+    let hw = "(vim.host.HardwareInfo) {\n   cpuFeature = (vim.host.CpuIdInfo) [\n      (vim.host.CpuIdInfo) {\n         level = 0,\n         vendor = <unset>,\n         eax = \"0000:0000:0000:0000:0000:0000:0001:0110\",\n         ebx = \"0111:0101:0110:1110:0110:0101:0100:0111\",\n         ecx = \"0110:1100:0110:0101:0111:0100:0110:1110\",\n         edx = \"0100:1001:0110:0101:0110:1110:0110:1001\"\n      },\n      (vim.host.CpuIdInfo) {\n         level = 1,\n         vendor = <unset>,\n         eax = \"0000:0000:0000:0101:0000:0110:0101:0100\",\n         ebx = \"0000:0000:0000:0000:0000:1000:0000:0000\",\n         ecx = \"0111:1111:1111:1110:1111:1011:1111:1111\",\n         edx = \"1011:1111:1110:1011:1111:1011:1111:1111\"\n      }\n   ]\n}\n";
+    let names = [
+        "vmfs",
+        "nfs",
+        "devices",
+        "vswitch",
+        "portgroup",
+        "vmknic",
+        "vmotion",
+        "nics",
+    ];
+    let texts: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (format!("{n}.txt"), fixture(&format!("{n}.txt"))))
+        .collect();
+    let mut files: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    files.push(("hosthardware.txt", hw));
+    let mut lab = Lab::new("esxi-version");
+    let esx = lab.host_with(
+        &[("esxcli", ESXCLI), ("vim-cmd", VIM_CMD), ("vmware", VMWARE)],
+        &files,
+    );
+    let known = lab.write_known_hosts();
+    let fleet = format!(
+        "[fleet]\nname = \"rolling\"\ndeadline = 20\n\n[[host]]\nname = \"esx70\"\ncluster = \"prod\"\nprofile = \"xeon-scalable-2nd-gen\"\nvms_dir = {:?}\nport_groups = [\"VM Network\"]\ndatastores = [\"san-01\"]\n\n[[host]]\nname = \"esx67\"\ncluster = \"prod\"\nesxi = \"{}\"\n",
+        dir.join("vms/esx70").to_str().expect("utf-8"),
+        lab.target(esx)
+    );
+    let path = lab.dir.join("fleet.toml");
+    std::fs::write(&path, fleet).expect("fleet");
+    let (_, stdout, stderr, _) = lab.vmcompat(&[
+        "vms",
+        path.to_str().expect("utf-8"),
+        "--format",
+        "json",
+        "--identity",
+        lab.user_key.to_str().expect("utf-8"),
+        "--known-hosts",
+        known.to_str().expect("utf-8"),
+    ]);
+    let r: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    let hwv = |name: &str| -> Vec<String> {
+        findings(vm(&r, name))
+            .into_iter()
+            .filter(|f| f["kind"] == "hardware-version")
+            .map(|f| f["problem"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert!(hwv("app13").is_empty(), "{stdout}");
+    let p = hwv("app19");
+    assert_eq!(p.len(), 1, "{stdout}\n{stderr}");
+    assert!(
+        p[0].contains("esx67: ESXi 6.7 U2 (build 13006603), which runs hardware versions up to 15"),
+        "{}",
+        p[0]
+    );
+    assert!(
+        r["hosts"][0]["not_checked"]
+            .as_array()
+            .expect("notes")
+            .is_empty(),
+        "{stdout}"
+    );
+}
