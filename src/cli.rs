@@ -62,6 +62,11 @@ pub struct VmsArgs {
     /// Compatibility rules for the per-VM CPU checks (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+    /// Check each VM against every other host of the fleet, not only the hosts
+    /// of its cluster (DRS and maintenance mode stay inside the cluster; this is
+    /// for planned moves between clusters).
+    #[arg(long)]
+    pub all_clusters: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

@@ -629,3 +629,32 @@ fn esxi_version_read_over_ssh_with_vmware_vl() {
         "{stdout}"
     );
 }
+
+#[test]
+fn other_clusters_only_when_asked() {
+    let fleet = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vms/fleet.toml");
+    let f = fleet.to_str().expect("utf-8");
+    let (_, stdout, _) = run(&["vms", f, "--format", "json"]);
+    let r: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(r["hosts"][0]["destinations"], serde_json::json!(["esx02"]));
+    let (_, stdout, _) = run(&["vms", f, "--all-clusters", "--format", "json"]);
+    let r: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        r["hosts"][0]["destinations"],
+        serde_json::json!(["esx02", "esx03", "esx04"])
+    );
+    // web01 (on shared01, "VM Network") can go to esx02 only: the lab hosts
+    // lack shared01.
+    let web01 = vm(&r, "web01");
+    let v: Vec<(&str, &str)> = web01["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["host"].as_str().unwrap(), d["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        v,
+        [("esx02", "yes"), ("esx03", "no"), ("esx04", "no")],
+        "{web01}"
+    );
+}

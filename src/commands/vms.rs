@@ -23,12 +23,13 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
     // Port groups, switches and datastores: read from ESXi/Linux hosts, declared
     // for the others.
     let facts = crate::facts::collect::gather(&spec.hosts, &[], &settings);
-    let report = readiness(
+    let report = readiness_in(
         &spec,
         &settings,
         Some((&input.hosts, &cpu)),
         &[],
         Some(&facts),
+        args.all_clusters,
     );
     for f in &input.failed {
         eprintln!(
@@ -85,6 +86,20 @@ pub fn readiness(
     failed: &[crate::analysis::audit::FailedHost],
     collected: Option<&[crate::analysis::storage_network::FactsHost]>,
 ) -> VmReadiness {
+    readiness_in(spec, settings, cpu, failed, collected, false)
+}
+
+/// [`readiness`]; with `all_clusters` every other host of the fleet is a
+/// destination (the hosts are checked as one cluster), not only the hosts of
+/// the VM's cluster.
+pub fn readiness_in(
+    spec: &FleetSpec,
+    settings: &RemoteSettings,
+    cpu: Option<(&[FleetHost], &FleetAnalysis)>,
+    failed: &[crate::analysis::audit::FailedHost],
+    collected: Option<&[crate::analysis::storage_network::FactsHost]>,
+    all_clusters: bool,
+) -> VmReadiness {
     let contexts: Vec<HostContext> = spec
         .hosts
         .iter()
@@ -101,7 +116,11 @@ pub fn readiness(
                 .or_else(|| h.vm_keys.esxi_version.clone());
             HostContext {
                 name: h.name.clone(),
-                cluster: h.cluster.clone(),
+                cluster: if all_clusters {
+                    None
+                } else {
+                    h.cluster.clone()
+                },
                 facts: read.unwrap_or_else(|| crate::vms::host_facts(h)),
                 group: cpu.and_then(|(hosts, a)| {
                     hosts
