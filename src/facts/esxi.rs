@@ -223,7 +223,19 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
             link_up: r.get("Link Status").map(|s| s.eq_ignore_ascii_case("up")),
         });
     }
-    let selected = vmotion_vnic(part(parts, "vmotion", cmd("vmotion"))?)?;
+    // A VMkernel port on the vMotion TCP/IP stack carries vMotion without the
+    // tag `netconfig_get` reports, so it counts when none is selected.
+    let selected = match vmotion_vnic(part(parts, "vmotion", cmd("vmotion"))?)? {
+        Some(v) => Some(v),
+        None => records(parts, "vmknic").ok().and_then(|rows| {
+            rows.iter()
+                .find(|r| {
+                    r.get("Netstack Instance").is_some_and(|n| n == "vmotion")
+                        && flag(r.get("Enabled")) != Some(false)
+                })
+                .and_then(|r| r.get("Name").or(r.get("")).cloned())
+        }),
+    };
     // vmk -> the standard vSwitch it lives on (None: a distributed switch).
     let mut mtu = None;
     let mut netstack = None;
@@ -456,6 +468,17 @@ mod tests {
         assert_eq!(f.esxi_version, None);
         assert_eq!(f.vmotion.as_ref().and_then(|v| v.ipv4), None);
         assert_eq!(f.vmotion.and_then(|v| v.mtu), Some(9000));
+        // No vMotion tag selected, but vmk1 is on the vMotion TCP/IP stack: it is
+        // the vMotion port.
+        let s = sample().replace(
+            "'vim.host.VirtualNic:VMotionConfig.vmotion.key-vim.host.VirtualNic-vmk1'",
+            "<unset>",
+        );
+        let f = parse(&s).expect("parses");
+        assert_eq!(
+            f.vmotion.map(|v| (v.vmk, v.netstack)),
+            Some(("vmk1".to_string(), Some("vmotion".to_string())))
+        );
     }
 
     #[test]
