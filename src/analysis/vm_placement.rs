@@ -85,14 +85,11 @@ pub fn verdicts(findings: &[Finding], dests: &[String]) -> Vec<MoveVerdict> {
     dests
         .iter()
         .map(|d| {
-            let why = |f: &Finding| {
-                let what = match (&f.device, &f.uses) {
-                    (Some(dev), Some(u)) => format!("{dev} ({u})"),
-                    (Some(dev), None) => format!("{dev} ({})", f.kind),
-                    (None, Some(u)) => u.clone(),
-                    (None, None) => f.kind.to_string(),
-                };
-                what
+            let why = |f: &Finding| match (&f.device, &f.uses) {
+                (Some(dev), Some(u)) => format!("{dev} ({u})"),
+                (Some(dev), None) => format!("{dev} ({})", f.kind),
+                (None, Some(u)) => u.clone(),
+                (None, None) => f.kind.to_string(),
             };
             let stops: Vec<String> = findings
                 .iter()
@@ -524,11 +521,7 @@ pub(super) fn hardware(c: &Ctx, hw: Option<u32>, out: &mut Vec<Finding>) {
 
 /// The host-level "not checked" notes: the hardware-version check where a
 /// destination's ESXi release is unknown (and some VM gives its hardware version).
-pub fn host_not_checked(
-    src: &HostContext,
-    dests: &[&HostContext],
-    vms: &[VmSource],
-) -> Vec<String> {
+pub fn host_not_checked(dests: &[&HostContext], vms: &[VmSource]) -> Vec<String> {
     let mut out = Vec::new();
     if !vms.iter().any(|v| hardware_version(&v.vmx).is_some()) {
         return out;
@@ -547,7 +540,6 @@ pub fn host_not_checked(
             and_list(&unknown)
         ));
     }
-    let _ = src;
     out
 }
 

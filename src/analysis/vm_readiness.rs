@@ -220,7 +220,7 @@ pub fn check(
                 out.unreadable_hosts += 1;
             }
             Ok(vms) => {
-                hv.not_checked = super::vm_placement::host_not_checked(src, &dests, vms);
+                hv.not_checked = super::vm_placement::host_not_checked(&dests, vms);
                 for vm in vms {
                     let mut r = check_vm(vm, src, &dests, cpu);
                     super::vm_clustered::other_nodes(&mut r, vm, host, inputs, &dests);
