@@ -69,6 +69,11 @@ pub struct VmsArgs {
     /// or per-VM EVC lines; otherwise "not known").
     #[arg(long, value_name = "KEY")]
     pub evc_mode: Option<String>,
+    /// Check each VM against every other host of the fleet, not only the hosts
+    /// of its cluster (DRS and maintenance mode stay inside the cluster; this is
+    /// for planned moves between clusters).
+    #[arg(long)]
+    pub all_clusters: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

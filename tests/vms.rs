@@ -18,6 +18,12 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vms")
 }
 
+/// The text with line breaks and indentation folded to single spaces: the
+/// table output is word-wrapped to 80 columns.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .args(args)
@@ -149,11 +155,11 @@ fn directory_fleet_gives_exactly_the_expected_findings() {
         fixtures().join("fleet.toml").to_str().expect("utf-8"),
     ]);
     assert!(
-        text.contains("maintenance mode would stall on 9 VM(s)"),
+        flat(&text).contains("maintenance mode would stall on 9 VM(s)"),
         "{text}"
     );
     assert!(
-        text.contains("fix: clear it: sched.cpu.affinity = \"all\""),
+        flat(&text).contains("fix: clear it: sched.cpu.affinity = \"all\""),
         "{text}"
     );
 }
@@ -172,7 +178,7 @@ fn new_user_example_names_host_reason_and_settings() {
         "sched.cpu.affinity = \"2,3\"",
         "sched.cpu.affinity = \"all\"",
     ] {
-        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+        assert!(flat(&text).contains(want), "missing {want:?} in:\n{text}");
     }
 }
 

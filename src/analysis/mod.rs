@@ -9,5 +9,7 @@ pub mod host;
 pub mod host_blockers;
 pub mod maskplan;
 pub mod storage_network;
+pub mod vm_clustered;
 pub mod vm_cpu;
+pub mod vm_placement;
 pub mod vm_readiness;

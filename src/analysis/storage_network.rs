@@ -39,6 +39,12 @@ pub enum FindingKind {
     NoVmotionPort,
     /// The vMotion link is slower than 1000 Mb/s.
     SlowVmotionLink,
+    /// The vMotion ports of a cluster have different MTUs.
+    VmotionMtuMismatch,
+    /// The vMotion ports of a cluster are on different TCP/IP stacks.
+    VmotionStackMismatch,
+    /// The vMotion ports are on different subnets and vMotion is not routed.
+    VmotionSubnetMismatch,
     /// The host's storage/network facts could not be read.
     FactsUnavailable,
 }
@@ -59,6 +65,22 @@ pub struct Finding {
     /// What is wrong.
     pub message: String,
     /// What to do about it.
+    pub action: String,
+}
+
+/// A check that could not be made because the sources do not describe the
+/// fact (never a failure or a pass), and how to declare it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotChecked {
+    /// The cluster (None: hosts without a cluster).
+    pub cluster: Option<String>,
+    /// What was not checked (`vMotion port`, `vMotion MTU`).
+    pub subject: String,
+    /// The hosts it was not checked for.
+    pub hosts: Vec<String>,
+    /// Why.
+    pub message: String,
+    /// How to make it checkable.
     pub action: String,
 }
 
@@ -90,6 +112,8 @@ pub struct StorageNetworkReport {
     pub hosts_total: usize,
     /// The findings, errors first.
     pub findings: Vec<Finding>,
+    /// Checks not made for some hosts (their sources do not say).
+    pub not_checked: Vec<NotChecked>,
 }
 
 impl StorageNetworkReport {
@@ -126,7 +150,14 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
     }
     r.hosts_total = hosts.len();
     let mut clusters: BTreeMap<Option<&str>, Vec<(&str, &HostFacts)>> = BTreeMap::new();
+    let mut without: BTreeMap<Option<&str>, Vec<&str>> = BTreeMap::new();
     for h in hosts {
+        if h.facts.is_none() {
+            without
+                .entry(h.cluster.as_deref())
+                .or_default()
+                .push(h.name.as_str());
+        }
         match (&h.facts, &h.error) {
             (Some(f), _) => {
                 r.hosts_checked.push(h.name.clone());
@@ -156,13 +187,45 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
     }
     for (cluster, members) in &clusters {
         let cluster = cluster.map(str::to_string);
+        // A declared host describes only the kinds of facts it lists: the
+        // others are not compared (unknown, not absent).
+        let describing = |kind: &str, has: fn(&HostFacts) -> bool, r: &mut StorageNetworkReport| {
+            let (yes, no): (Vec<(&str, &HostFacts)>, Vec<_>) = members
+                .iter()
+                .copied()
+                .partition(|(_, f)| f.source != Some(FactsSource::Declared) || has(f));
+            if !yes.is_empty() && !no.is_empty() {
+                let hosts: Vec<String> = no.iter().map(|(h, _)| h.to_string()).collect();
+                r.not_checked.push(NotChecked {
+                    cluster: cluster.clone(),
+                    subject: kind.to_string(),
+                    hosts: hosts.clone(),
+                    message: format!(
+                        "the {kind} of {} are not known (its declared facts list none), so they were not compared",
+                        hosts.join(", ")
+                    ),
+                    action: format!("declare them in the fleet file ({}) or read the host over SSH", match kind {
+                        "LUNs" => "luns = [...]",
+                        "datastores" => "datastores = [...], nfs = [...]",
+                        _ => "port_groups = [...]",
+                    }),
+                });
+            }
+            yes
+        };
         if storage {
-            check_luns(&cluster, members, &mut r.findings);
-            check_datastores(&cluster, members, &mut r.findings);
+            let m = describing("LUNs", |f| !f.luns.is_empty(), &mut r);
+            check_luns(&cluster, &m, &mut r.findings);
+            let m = describing("datastores", |f| !f.datastores.is_empty(), &mut r);
+            check_datastores(&cluster, &m, &mut r.findings);
         }
         if network {
-            check_port_groups(&cluster, members, &mut r.findings);
-            check_vmotion(&cluster, members, &mut r.findings);
+            let m = describing("port groups", |f| !f.port_groups.is_empty(), &mut r);
+            check_port_groups(&cluster, &m, &mut r.findings);
+            let no_facts = without
+                .get(&cluster.as_deref())
+                .map_or(&[][..], Vec::as_slice);
+            check_vmotion(&cluster, members, no_facts, &mut r);
         }
     }
     r.findings
@@ -444,29 +507,72 @@ fn check_port_groups(
     }
 }
 
-fn check_vmotion(cluster: &Option<String>, members: &[(&str, &HostFacts)], out: &mut Vec<Finding>) {
-    // Declared hosts are vSphere hosts when any declared host of the cluster names a
-    // vMotion port; Linux/KVM hosts have no VMkernel ports.
-    let declared_vsphere = members
+/// The vMotion network of one cluster: a VMkernel port enabled for vMotion on
+/// every vSphere host, its link speed, one MTU, one TCP/IP stack, one subnet
+/// (or a routed vMotion stack). A cluster is a vSphere cluster when some host
+/// is read from ESXi or declares a vMotion port. There, a host whose declared
+/// network (`port_groups`) has no `vmotion` port lacks one (an error); a host
+/// that declares no network facts, or has none, is "not checked". Where no
+/// host has vMotion facts, vMotion is "not checked" for the cluster.
+fn check_vmotion(
+    cluster: &Option<String>,
+    members: &[(&str, &HostFacts)],
+    no_facts: &[&str],
+    r: &mut StorageNetworkReport,
+) {
+    let out = &mut r.findings;
+    let vsphere = members
         .iter()
-        .any(|(_, f)| f.source == Some(FactsSource::Declared) && f.vmotion.is_some());
+        .any(|(_, f)| f.source == Some(FactsSource::Esxi) || f.vmotion.is_some());
+    let candidates: Vec<String> = members
+        .iter()
+        .filter(|(_, f)| f.source != Some(FactsSource::Linux))
+        .map(|(h, _)| h.to_string())
+        .chain(no_facts.iter().map(|h| h.to_string()))
+        .collect();
+    let declare = "declare it in the fleet file (vmotion = { vmk = \"vmk1\", speed_mbps = 10000, mtu = 9000 }) or read the host over SSH (esxi = \"root@HOST\")";
+    if !vsphere {
+        if !candidates.is_empty()
+            && members
+                .iter()
+                .any(|(_, f)| f.source != Some(FactsSource::Linux))
+        {
+            r.not_checked.push(NotChecked {
+                cluster: cluster.clone(),
+                subject: "vMotion port".into(),
+                hosts: candidates,
+                message: format!(
+                    "vMotion not checked in {}: no host's facts describe a VMkernel port enabled for vMotion",
+                    cluster_words(cluster)
+                ),
+                action: format!("for each host, {declare}"),
+            });
+        }
+        return;
+    }
+    let mut unknown: Vec<String> = Vec::new();
     for (host, f) in members {
-        let applies = match f.source {
-            Some(FactsSource::Esxi) => true,
-            Some(FactsSource::Declared) => declared_vsphere,
-            _ => false,
-        };
-        if !applies {
+        if f.source == Some(FactsSource::Linux) {
             continue;
         }
         match &f.vmotion {
+            None if f.source == Some(FactsSource::Declared) && f.port_groups.is_empty() => {
+                unknown.push(host.to_string());
+            }
             None => out.push(Finding {
                 severity: Severity::Error,
                 kind: FindingKind::NoVmotionPort,
                 cluster: cluster.clone(),
                 subject: host.to_string(),
                 hosts: vec![host.to_string()],
-                message: format!("{host} has no VMkernel port enabled for vMotion: no VM can migrate to or from it"),
+                message: format!(
+                    "{host} has no VMkernel port enabled for vMotion{}: no VM can migrate to or from it",
+                    if f.source == Some(FactsSource::Declared) {
+                        " (its declared network has port groups but no `vmotion` port)"
+                    } else {
+                        ""
+                    }
+                ),
                 action: format!(
                     "enable vMotion on a VMkernel port of {host} (vSphere Client: Configure > \
                      VMkernel adapters > Edit > vMotion, or `esxcli network ip interface tag add -i vmkN -t VMotion`)"
@@ -494,6 +600,171 @@ fn check_vmotion(cluster: &Option<String>, members: &[(&str, &HostFacts)], out: 
                     });
                 }
             }
+        }
+    }
+    unknown.extend(no_facts.iter().map(|h| h.to_string()));
+    if !unknown.is_empty() {
+        r.not_checked.push(NotChecked {
+            cluster: cluster.clone(),
+            subject: "vMotion port".into(),
+            hosts: unknown.clone(),
+            message: format!(
+                "the vMotion port of {} is not known (not checked): {} no vMotion facts",
+                unknown.join(", "),
+                if unknown.len() == 1 {
+                    "it has"
+                } else {
+                    "they have"
+                }
+            ),
+            action: format!("for {}, {declare}", unknown.join(", ")),
+        });
+    }
+    let ports: Vec<(&str, &crate::facts::VmotionPort)> = members
+        .iter()
+        .filter_map(|(h, f)| f.vmotion.as_ref().map(|v| (*h, v)))
+        .collect();
+    check_vmotion_mtu(cluster, &ports, r);
+    check_vmotion_stack_and_subnet(cluster, &ports, &mut r.findings);
+}
+
+/// "9000 on esx-01, esx-02; 1500 on esx-03".
+fn by_value<K: Ord + std::fmt::Display>(m: &BTreeMap<K, Vec<&str>>) -> String {
+    m.iter()
+        .rev()
+        .map(|(k, hs)| format!("{k} on {}", hs.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn check_vmotion_mtu(
+    cluster: &Option<String>,
+    ports: &[(&str, &crate::facts::VmotionPort)],
+    r: &mut StorageNetworkReport,
+) {
+    let mut mtus: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+    for (h, v) in ports {
+        if let Some(m) = v.mtu {
+            mtus.entry(m).or_default().push(h);
+        }
+    }
+    if mtus.len() > 1 {
+        let hosts: Vec<String> = ports
+            .iter()
+            .filter(|(_, v)| v.mtu.is_some())
+            .map(|(h, _)| h.to_string())
+            .collect();
+        let (&max, _) = mtus.iter().next_back().expect("two MTUs");
+        r.findings.push(Finding {
+            severity: Severity::Warning,
+            kind: FindingKind::VmotionMtuMismatch,
+            cluster: cluster.clone(),
+            subject: "vMotion MTU".into(),
+            hosts,
+            message: format!(
+                "the vMotion ports' MTUs differ ({}): large frames from the {max}-byte side are \
+                 dropped or fragmented on the way to the smaller one, so migrations between them \
+                 stall part-way or fail with a timeout",
+                by_value(&mtus)
+            ),
+            action: format!(
+                "set one MTU on every vMotion VMkernel port of {} and on the switches between \
+                 them (`esxcli network ip interface set -i vmk1 -m {max}`, the vSwitch with \
+                 `esxcli network vswitch standard set -v vSwitchN -m {max}`), or {} everywhere",
+                cluster_words(cluster),
+                mtus.keys().next().copied().unwrap_or(1500)
+            ),
+        });
+    }
+    let unknown: Vec<String> = ports
+        .iter()
+        .filter(|(_, v)| v.mtu.is_none())
+        .map(|(h, _)| h.to_string())
+        .collect();
+    if !mtus.is_empty() && !unknown.is_empty() {
+        r.not_checked.push(NotChecked {
+            cluster: cluster.clone(),
+            subject: "vMotion MTU".into(),
+            hosts: unknown.clone(),
+            message: format!(
+                "the MTU of the vMotion port of {} is not known, so MTU consistency was not checked for it",
+                unknown.join(", ")
+            ),
+            action: "declare it (vmotion = { ..., mtu = 9000 }) or read the host over SSH (esxcli network ip interface list gives it)".into(),
+        });
+    }
+}
+
+fn check_vmotion_stack_and_subnet(
+    cluster: &Option<String>,
+    ports: &[(&str, &crate::facts::VmotionPort)],
+    out: &mut Vec<Finding>,
+) {
+    let mut stacks: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (h, v) in ports {
+        if let Some(n) = v.netstack.as_deref() {
+            stacks.entry(n).or_default().push(h);
+        }
+    }
+    if stacks.len() > 1 {
+        out.push(Finding {
+            severity: Severity::Warning,
+            kind: FindingKind::VmotionStackMismatch,
+            cluster: cluster.clone(),
+            subject: "vMotion TCP/IP stack".into(),
+            hosts: stacks.values().flatten().map(|h| h.to_string()).collect(),
+            message: format!(
+                "the vMotion ports are on different TCP/IP stacks ({}): each stack has its own \
+                 routes and gateway, so ports on different stacks reach each other only where both \
+                 are routed, and migrations between them can fail",
+                by_value(&stacks)
+            ),
+            action: "put every host's vMotion port on the same stack: the vMotion TCP/IP stack \
+                     (`esxcli network ip interface add -i vmkN -N vmotion`) on every host, or the \
+                     default stack on every host"
+                .into(),
+        });
+    }
+    let mut nets: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (h, v) in ports {
+        if let (Some(ip), Some(p)) = (v.ipv4, v.prefix_len) {
+            let mask = if p == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(p))
+            };
+            let net = std::net::Ipv4Addr::from(u32::from(ip) & mask);
+            nets.entry(format!("{net}/{p}")).or_default().push(h);
+        }
+    }
+    if nets.len() > 1 {
+        let members: Vec<&str> = nets.values().flatten().copied().collect();
+        let routed = members.iter().all(|h| {
+            ports.iter().any(|(n, v)| {
+                n == h && v.netstack.as_deref() == Some("vmotion") && v.gateway.is_some()
+            })
+        });
+        if !routed {
+            out.push(Finding {
+                severity: Severity::Warning,
+                kind: FindingKind::VmotionSubnetMismatch,
+                cluster: cluster.clone(),
+                subject: "vMotion subnet".into(),
+                hosts: members.iter().map(|h| h.to_string()).collect(),
+                message: format!(
+                    "the vMotion ports are on different subnets ({}) and vMotion is not routed \
+                     (the vMotion TCP/IP stack with a gateway on every host): traffic between \
+                     them has no route of its own, so migrations fail or take the management \
+                     network",
+                    nets.iter()
+                        .map(|(n, hs)| format!("{n} on {}", hs.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                action: "put the vMotion ports on one subnet (one VLAN), or use the vMotion \
+                         TCP/IP stack with a default gateway on every host (routed vMotion)"
+                    .into(),
+            });
         }
     }
 }
@@ -535,6 +806,7 @@ mod tests {
             vmotion: vmotion.map(|s| VmotionPort {
                 vmk: "vmk1".into(),
                 speed_mbps: Some(s),
+                ..VmotionPort::default()
             }),
             ..HostFacts::default()
         }
@@ -633,6 +905,7 @@ mod tests {
             vmotion: Some(VmotionPort {
                 vmk: "vmk1".into(),
                 speed_mbps: None,
+                ..VmotionPort::default()
             }),
             ..HostFacts::default()
         };

@@ -10,7 +10,8 @@
 use serde::Serialize;
 
 use super::fleet::FleetAnalysis;
-use crate::facts::{Datastore, HostFacts, StorageIdentity};
+use super::vm_placement::{base_name, datastore_state, declare_datastore, judge, lun_state, Need};
+use crate::facts::HostFacts;
 use crate::mask::explain::{explain_with, Explanation};
 use crate::mask::per_vm::{dependency_gaps, DependencyGap, GuestView};
 use crate::vms::vmx::{Duplicate, Vmx};
@@ -27,7 +28,14 @@ pub struct HostContext {
     pub facts: HostFacts,
     /// Its CPU group (index into [`FleetAnalysis::groups`]), when collected.
     pub group: Option<usize>,
+    /// Which kinds of facts its sources describe (declared hosts: the keys they
+    /// give); what is not described is "unknown", never "absent".
+    pub described: Described,
+    /// Its ESXi release, where known (`vmware -vl`, or declared `esxi_version`).
+    pub esxi: Option<crate::facts::esxi_version::EsxiVersion>,
 }
+
+pub use super::vm_placement::{CanMove, Described, FactState, MoveVerdict};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -35,8 +43,11 @@ pub struct HostContext {
 pub enum Severity {
     /// vMotion cannot proceed; DRS and maintenance mode will stall on this VM.
     Error,
-    /// vMotion may proceed.
+    /// vMotion may proceed (or can go to some destinations only).
     Warning,
+    /// Not checked: the fleet's sources do not say (never a failure or a pass);
+    /// the fix says how to declare it.
+    NotChecked,
 }
 
 impl Severity {
@@ -45,6 +56,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::NotChecked => "not checked",
         }
     }
 }
@@ -52,17 +64,32 @@ impl Severity {
 /// One thing about a VM that stops or may trouble its move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Error or warning.
+    /// The VM's name.
+    pub vm: String,
+    /// Error, warning, or not checked.
     pub severity: Severity,
-    /// What kind: `internal-network`, `host-device`, `local-image`, `cpu-affinity`,
-    /// `shared-bus`, `clustered-disk`, `storage`, `rdm`, `snapshots`, `no-heartbeat`,
-    /// `cpu`, `mask`, `mask-dependency`, `unreadable`.
+    /// What kind: `internal-network`, `port-group`, `host-device`, `local-image`,
+    /// `cpu-affinity`, `shared-bus`, `clustered-disk`, `storage`, `rdm`,
+    /// `hardware-version`, `snapshots`, `no-heartbeat`, `cpu`, `mask`,
+    /// `mask-dependency`, `unreadable`, `no-destination`.
     pub kind: &'static str,
     /// The device (`ethernet0`, `ide1:0`, `scsi0:1`), if one.
     pub device: Option<String>,
+    /// What the device uses on the destinations (its port group, datastore, LUN,
+    /// hardware version), when the finding is about one.
+    pub uses: Option<String>,
+    /// Whether the destinations have it: `absent` (they lack what the VM uses),
+    /// `unknown` (the sources do not say), `present` (they have it: the finding
+    /// is about the VM's own setting, such as CPU affinity or snapshots).
+    pub state: FactState,
+    /// The destinations it concerns: those that lack it (`absent`), those not
+    /// checked (`unknown`), else every destination of the host.
+    pub destinations: Vec<String>,
+    /// True when it stops the move to `destinations` (as configured now).
+    pub stops_move: bool,
     /// What is wrong and why it matters.
     pub problem: String,
-    /// What to change: the exact setting.
+    /// What to change: the exact setting (or how to declare the unknown fact).
     pub fix: String,
 }
 
@@ -105,6 +132,21 @@ pub struct VmReport {
     pub mask: Option<VmMask>,
     /// Whether it can move to each other CPU group of the fleet (when known).
     pub cpu_moves: Vec<GroupMove>,
+    /// Its virtual hardware version (`virtualHW.version`), when given.
+    pub hardware_version: Option<u32>,
+    /// Per destination of its host: whether it can move there and why not.
+    pub destinations: Vec<MoveVerdict>,
+}
+
+impl VmReport {
+    /// True when no destination is left (it blocks maintenance mode).
+    pub fn fits_nowhere(&self) -> bool {
+        !self.destinations.is_empty()
+            && self
+                .destinations
+                .iter()
+                .all(|d| d.verdict == super::vm_placement::CanMove::No)
+    }
 }
 
 impl VmReport {
@@ -127,6 +169,9 @@ pub struct HostVms {
     pub blocking: Vec<String>,
     /// Why its VMs could not be listed, if they could not.
     pub error: Option<String>,
+    /// Checks not made for its VMs and why (e.g. the hardware-version check
+    /// where a destination's ESXi version is unknown), with how to declare it.
+    pub not_checked: Vec<String>,
 }
 
 /// The VM readiness of a fleet.
@@ -140,6 +185,8 @@ pub struct VmReadiness {
     pub errors: usize,
     /// Warnings found.
     pub warnings: usize,
+    /// Facts not checked (unknown), per VM and device.
+    pub not_checked: usize,
     /// Hosts whose VMs could not be listed.
     pub unreadable_hosts: usize,
 }
@@ -168,6 +215,7 @@ pub fn check(
             vms: Vec::new(),
             blocking: Vec::new(),
             error: None,
+            not_checked: Vec::new(),
         };
         match vms {
             Err(e) => {
@@ -175,13 +223,16 @@ pub fn check(
                 out.unreadable_hosts += 1;
             }
             Ok(vms) => {
+                hv.not_checked = super::vm_placement::host_not_checked(&dests, vms);
                 for vm in vms {
-                    let r = check_vm(vm, src, &dests, cpu);
+                    let mut r = check_vm(vm, src, &dests, cpu);
+                    super::vm_clustered::other_nodes(&mut r, vm, host, inputs, &dests);
                     out.vms += 1;
                     for f in &r.findings {
                         match f.severity {
                             Severity::Error => out.errors += 1,
                             Severity::Warning => out.warnings += 1,
+                            Severity::NotChecked => out.not_checked += 1,
                         }
                     }
                     if r.blocks() {
@@ -196,7 +247,9 @@ pub fn check(
     out
 }
 
-fn finding(
+/// A finding about the VM's own setting (state `present`); [`check_vm`] fills
+/// in the VM, and the destinations of findings that name none.
+pub(super) fn finding(
     severity: Severity,
     kind: &'static str,
     device: Option<&str>,
@@ -204,11 +257,31 @@ fn finding(
     fix: String,
 ) -> Finding {
     Finding {
+        vm: String::new(),
         severity,
         kind,
         device: device.map(str::to_string),
+        uses: None,
+        state: FactState::Present,
+        destinations: Vec::new(),
+        stops_move: false,
         problem,
         fix,
+    }
+}
+
+/// [`finding`] with a state other than `present`.
+pub(super) fn finding_in(
+    state: FactState,
+    severity: Severity,
+    kind: &'static str,
+    device: Option<&str>,
+    problem: String,
+    fix: String,
+) -> Finding {
+    Finding {
+        state,
+        ..finding(severity, kind, device, problem, fix)
     }
 }
 
@@ -227,9 +300,12 @@ pub fn check_vm(
         duplicate_keys: vm.vmx.duplicates.clone(),
         mask: None,
         cpu_moves: Vec::new(),
+        hardware_version: super::vm_placement::hardware_version(&vm.vmx),
+        destinations: Vec::new(),
     };
     if let Some(p) = &vm.problem {
-        r.findings.push(finding(
+        r.findings.push(finding_in(
+            FactState::Unknown,
             Severity::Error,
             "unreadable",
             None,
@@ -239,29 +315,76 @@ pub fn check_vm(
             "correct the file at the line named (a .vmx holds key = \"value\" lines)".into(),
         ));
         if vm.vmx.entries().next().is_none() {
+            finish(&mut r, dests);
             return r;
         }
     }
     let ctx = Ctx { vm, src, dests };
     network(&ctx, &mut r.findings);
+    super::vm_placement::port_groups(&ctx, &mut r.findings);
     removable(&ctx, &mut r.findings);
     affinity(&vm.vmx, &mut r.findings);
+    super::vm_clustered::shared_buses(&ctx, &mut r.findings);
     disks(&ctx, &mut r.findings);
+    super::vm_placement::hardware(&ctx, r.hardware_version, &mut r.findings);
     snapshots(vm, &mut r.findings);
     heartbeat(vm, &mut r.findings);
     cpu_mask(&ctx, cpu, &mut r);
-    r.findings.sort_by_key(|f| f.severity);
+    finish(&mut r, dests);
     r
 }
 
-struct Ctx<'a> {
-    vm: &'a VmSource,
-    src: &'a HostContext,
-    dests: &'a [&'a HostContext],
+/// Fills in each finding's VM and (where it names none) its destinations,
+/// decides per destination, adds a `no-destination` error when the findings
+/// together leave no destination, and puts errors first.
+pub(super) fn finish(r: &mut VmReport, dests: &[&HostContext]) {
+    let all: Vec<String> = dests.iter().map(|d| d.name.clone()).collect();
+    for f in &mut r.findings {
+        f.vm = r.name.clone();
+        if f.destinations.is_empty() && f.severity != Severity::NotChecked {
+            f.destinations = all.clone();
+            f.stops_move = f.severity == Severity::Error;
+        }
+    }
+    r.findings.sort_by_key(|f| f.severity);
+    r.destinations = super::vm_placement::verdicts(&r.findings, &all);
+    let has_error = r.findings.iter().any(|f| f.severity == Severity::Error);
+    if r.fits_nowhere() && !has_error {
+        let why: Vec<String> = r
+            .destinations
+            .iter()
+            .map(|d| format!("{}: {}", d.host, d.because.join("; ")))
+            .collect();
+        let mut f = finding_in(
+            FactState::Absent,
+            Severity::Error,
+            "no-destination",
+            None,
+            format!(
+                "it cannot move to any other host of its cluster, so maintenance mode would stall on it ({})",
+                why.join(" | ")
+            ),
+            "fix one of the findings below for at least one destination (each names its setting)".into(),
+        );
+        f.vm = r.name.clone();
+        f.destinations = all;
+        f.stops_move = true;
+        r.findings.insert(0, f);
+    }
+}
+
+/// What the checks of one VM see.
+pub(super) struct Ctx<'a> {
+    /// The VM.
+    pub vm: &'a VmSource,
+    /// Its host.
+    pub src: &'a HostContext,
+    /// The hosts it could move to.
+    pub dests: &'a [&'a HostContext],
 }
 
 /// A device is connected at power-on unless `startConnected` (or `connected`) is FALSE.
-fn connected(vmx: &Vmx, dev: &str) -> bool {
+pub(super) fn connected(vmx: &Vmx, dev: &str) -> bool {
     vmx.flag(&format!("{dev}.startConnected")) != Some(false)
         && vmx.flag(&format!("{dev}.connected")) != Some(false)
 }
@@ -284,7 +407,8 @@ fn network(c: &Ctx, out: &mut Vec<Finding>) {
             .vswitch_of(label)
             .map_or_else(String::new, |s| format!(" (switch \"{}\")", s.name));
         if connected(vmx, &dev) {
-            out.push(finding(
+            out.push(finding_in(
+                FactState::Absent,
                 Severity::Error,
                 "internal-network",
                 Some(&dev),
@@ -297,7 +421,8 @@ fn network(c: &Ctx, out: &mut Vec<Finding>) {
                 ),
             ));
         } else {
-            out.push(finding(
+            out.push(finding_in(
+                FactState::Absent,
                 Severity::Warning,
                 "internal-network",
                 Some(&dev),
@@ -333,106 +458,9 @@ pub fn datastore_of(file: &str, home: Option<&str>) -> Option<String> {
     home.map(str::to_string)
 }
 
-fn find_ds<'a>(facts: &'a HostFacts, key: &str) -> Option<&'a Datastore> {
-    facts.datastores.iter().find(|d| {
-        d.name == key || matches!(&d.identity, StorageIdentity::Vmfs { uuid, .. } if uuid == key)
-    })
-}
-
-fn facts_known(h: &HostContext) -> bool {
-    h.facts.source.is_some() || !h.facts.datastores.is_empty() || !h.facts.luns.is_empty()
-}
-
-/// Can `dest` see datastore `key` of `src`? `None` when `dest`'s facts are unknown.
-fn ds_visible(key: &str, src: &HostContext, dest: &HostContext) -> Option<bool> {
-    if !facts_known(dest) {
-        return None;
-    }
-    let s = find_ds(&src.facts, key);
-    if s.is_some_and(|s| s.is_local) {
-        return Some(false);
-    }
-    let d = match s {
-        Some(s) if s.identity != StorageIdentity::Named => dest
-            .facts
-            .datastores
-            .iter()
-            .find(|d| d.identity == s.identity)
-            .or_else(|| find_ds(&dest.facts, &s.name)),
-        Some(s) => find_ds(&dest.facts, &s.name),
-        None => find_ds(&dest.facts, key),
-    };
-    Some(d.is_some_and(|d| {
-        !d.is_local
-            && match s {
-                Some(s) => {
-                    s.identity == StorageIdentity::Named
-                        || d.identity == StorageIdentity::Named
-                        || s.identity == d.identity
-                }
-                None => true,
-            }
-    }))
-}
-
-/// Can `dest` see LUN `id`? `None` when `dest`'s facts are unknown.
-fn lun_visible(id: &str, src: &HostContext, dest: &HostContext) -> Option<bool> {
-    if !facts_known(dest) {
-        return None;
-    }
-    let same = |l: &&crate::facts::Lun| l.id.eq_ignore_ascii_case(id);
-    if src.facts.luns.iter().find(same).is_some_and(|l| l.is_local) {
-        return Some(false);
-    }
-    Some(
-        dest.facts
-            .luns
-            .iter()
-            .find(same)
-            .is_some_and(|l| !l.is_local),
-    )
-}
-
-/// The destinations that cannot see it, when none of the known ones can
-/// (`None`: some can, or nothing is known).
-fn unreachable(c: &Ctx, visible: impl Fn(&HostContext) -> Option<bool>) -> Option<Vec<String>> {
-    let known: Vec<(&str, bool)> = c
-        .dests
-        .iter()
-        .filter_map(|d| visible(d).map(|v| (d.name.as_str(), v)))
-        .collect();
-    if known.is_empty() || known.iter().any(|(_, v)| *v) {
-        return None;
-    }
-    Some(known.iter().map(|(n, _)| n.to_string()).collect())
-}
-
-/// "which esx02, esx03 cannot see", or (no destination's facts known, but the
-/// source says it is local) "which is local to esx01".
-fn unseen(names: &[String], src: &str) -> String {
-    if names.is_empty() {
-        format!("which is local to {src}")
-    } else {
-        format!("which {} cannot see", names.join(", "))
-    }
-}
-
-/// True when the VM cannot carry a file on datastore `ds` to any known destination.
-fn ds_pins(c: &Ctx, ds: &str) -> Option<Vec<String>> {
-    if c.dests.is_empty() {
-        return None;
-    }
-    let local_here = find_ds(&c.src.facts, ds).is_some_and(|d| d.is_local);
-    match unreachable(c, |d| ds_visible(ds, c.src, d)) {
-        Some(h) => Some(h),
-        None if local_here => Some(Vec::new()),
-        None => None,
-    }
-}
-
 /// The present devices (`scsi0:1`, `sata0:0`, ...) of the given bus families, each
 /// with its `deviceType` in lowercase (empty when the .vmx gives none).
-fn present_devices(vmx: &Vmx, families: &[&str]) -> Vec<(String, String)> {
+pub(super) fn present_devices(vmx: &Vmx, families: &[&str]) -> Vec<(String, String)> {
     families
         .iter()
         .flat_map(|fam| vmx.devices(fam))
@@ -483,67 +511,107 @@ fn removable(c: &Ctx, out: &mut Vec<Finding>) {
             .unwrap_or("")
             .to_string();
         let on = connected(vmx, &dev);
-        let sev = if on {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        let state = if on {
-            "is connected"
-        } else {
-            "is configured (not connected)"
-        };
-        let consequence = if on {
-            "vMotion refuses a VM attached to something only this host has"
-        } else {
-            "vMotion may proceed; connecting it would pin the VM"
-        };
         if how == "device" {
-            let shown = if vmx.flag(&format!("{dev}.clientDevice")) == Some(true) {
-                "a client device (the drive of the vSphere client's machine)".to_string()
-            } else if file.is_empty() {
+            let client = vmx.flag(&format!("{dev}.clientDevice")) == Some(true);
+            if client {
+                // A client device not connected ties the VM to nothing.
+                if on {
+                    out.push(finding_in(
+                        FactState::Absent,
+                        Severity::Error,
+                        "host-device",
+                        Some(&dev),
+                        format!("{dev} ({what}) is connected to a client device (the drive of the vSphere client's machine): vMotion refuses a VM with a client device connected"),
+                        format!("disconnect it in the remote console before the move (VM > Removable Devices > Disconnect), and keep it off at power-on ({dev}.startConnected = \"FALSE\")"),
+                    ));
+                }
+                continue;
+            }
+            let shown = if file.is_empty() {
                 format!("a host device of {}", c.src.name)
             } else {
                 format!("the host device {file} of {}", c.src.name)
             };
-            out.push(finding(
+            let (sev, problem, fix) = if on {
+                (
+                    Severity::Error,
+                    format!("{dev} ({what}) is connected to {shown}: vMotion refuses a VM attached to something only this host has"),
+                    if dev.starts_with("floppy") {
+                        format!("disconnect it ({dev}.startConnected = \"FALSE\", and Disconnect while it runs) or remove it ({dev}.present = \"FALSE\")")
+                    } else {
+                        format!("disconnect it ({dev}.startConnected = \"FALSE\", and Disconnect while it runs), or use an ISO on shared storage ({dev}.deviceType = \"cdrom-image\", {dev}.fileName = \"[shared datastore] path.iso\")")
+                    },
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!("{dev} ({what}) is configured (not connected) to {shown}: vMotion may proceed; connecting it would pin the VM"),
+                    if dev.starts_with("floppy") {
+                        format!("leave it disconnected until the VM has moved; to drop this warning remove it ({dev}.present = \"FALSE\")")
+                    } else {
+                        format!("leave it disconnected until the VM has moved; to drop this warning back it with a client device or an ISO on shared storage ({dev}.deviceType = \"cdrom-image\", {dev}.fileName = \"[shared datastore] path.iso\")")
+                    },
+                )
+            };
+            out.push(finding_in(
+                FactState::Absent,
                 sev,
                 "host-device",
                 Some(&dev),
-                format!("{dev} ({what}) {state} to {shown}: {consequence}"),
-                if dev.starts_with("floppy") {
-                    format!("disconnect it ({dev}.startConnected = \"FALSE\") or remove it ({dev}.present = \"FALSE\")")
-                } else {
-                    format!("disconnect it ({dev}.startConnected = \"FALSE\"), or use an ISO on shared storage ({dev}.deviceType = \"cdrom-image\", {dev}.fileName = \"[shared datastore] path.iso\")")
-                },
+                problem,
+                fix,
             ));
             continue;
         }
         let Some(ds) = datastore_of(&file, c.vm.home_datastore.as_deref()) else {
             continue;
         };
-        let Some(blind) = ds_pins(c, &ds) else {
+        if c.dests.is_empty() {
             continue;
-        };
-        out.push(finding(
-            sev,
-            "local-image",
-            Some(&dev),
-            format!(
-                "{dev} ({what}) {state} to the image {file} on datastore \"{ds}\", {}: {consequence}",
-                unseen(&blind, &c.src.name)
-            ),
-            format!(
-                "disconnect it ({dev}.startConnected = \"FALSE\"), or move the image to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")",
-                base_name(&file)
-            ),
-        ));
+        }
+        let states = datastore_states(c, &ds);
+        let base = base_name(&file);
+        judge(
+            Need {
+                kind: "local-image",
+                device: Some(&dev),
+                uses: ds_words(&ds),
+                subject: format!(
+                    "{dev} ({what}) {} the image {file} on {}",
+                    if on { "is connected to" } else { "holds" },
+                    ds_words(&ds)
+                ),
+                connected: on,
+                lacks: ("cannot see", "cannot see"),
+                consequence: "vMotion refuses a VM attached to an image the destination cannot see",
+                fix_absent: format!("disconnect it ({dev}.startConnected = \"FALSE\", and Disconnect while it runs), or move the image to a datastore every host sees ({dev}.fileName = \"[shared datastore] {base}\")"),
+                fix_disconnected: Some(format!("leave it disconnected until the VM has moved, or move the image to a datastore every host sees before connecting it ({dev}.fileName = \"[shared datastore] {base}\")")),
+                fix_unknown: declare_datastore(&ds, &dev, &file),
+            },
+            &states,
+            out,
+        );
     }
 }
 
-/// The file name of a `fileName` value (after the last `/` or `]`).
-fn base_name(f: &str) -> &str {
-    f.rsplit(['/', ']']).next().unwrap_or(f).trim()
+/// `datastore "name"`, or `the VMFS volume with UUID ...` for a UUID path.
+fn ds_words(ds: &str) -> String {
+    if super::vm_placement::looks_like_vmfs_uuid(ds) {
+        format!("the VMFS volume with UUID {ds}")
+    } else {
+        format!("datastore \"{ds}\"")
+    }
+}
+
+/// Each destination's state for datastore `ds`.
+fn datastore_states(c: &Ctx, ds: &str) -> Vec<(String, FactState, Option<String>)> {
+    c.dests
+        .iter()
+        .map(|d| {
+            let (s, n) = datastore_state(ds, c.src, d, c.dests);
+            (d.name.clone(), s, n)
+        })
+        .collect()
 }
 
 fn affinity(vmx: &Vmx, out: &mut Vec<Finding>) {
@@ -565,19 +633,8 @@ fn affinity(vmx: &Vmx, out: &mut Vec<Finding>) {
 
 fn disks(c: &Ctx, out: &mut Vec<Finding>) {
     let vmx = &c.vm.vmx;
-    for bus in vmx.devices("scsi").into_iter().filter(|d| !d.contains(':')) {
-        if let Some(mode) = vmx.get(&format!("{bus}.sharedBus")) {
-            let m = mode.trim().to_ascii_lowercase();
-            if m == "virtual" || m == "physical" {
-                out.push(finding(
-                    Severity::Error,
-                    "shared-bus",
-                    Some(&bus),
-                    format!("SCSI controller {bus} has bus sharing \"{m}\" (a guest cluster): vMotion is not supported for VMs sharing a SCSI bus"),
-                    format!("{bus}.sharedBus = \"none\" (move the cluster to multi-writer disks on shared storage, or fail it over before maintenance)"),
-                ));
-            }
-        }
+    if c.dests.is_empty() {
+        return;
     }
     for (dev, t) in present_devices(vmx, &["scsi", "sata", "nvme", "ide"]) {
         if t.contains("cdrom") {
@@ -596,43 +653,75 @@ fn disks(c: &Ctx, out: &mut Vec<Finding>) {
             .is_some_and(|s| s.trim().eq_ignore_ascii_case("multi-writer"));
         if let Some(id) = file.strip_prefix("/vmfs/devices/disks/") {
             let id = id.split(':').next().unwrap_or(id);
-            if let Some(blind) = unreachable(c, |d| lun_visible(id, c.src, d)) {
-                out.push(finding(
-                    Severity::Error,
-                    "rdm",
-                    Some(&dev),
-                    format!("{dev} maps LUN {id} raw, {}: vMotion needs the LUN presented to the destination", unseen(&blind, &c.src.name)),
-                    format!("present LUN {id} to every host of the cluster (zoning/masking), or replace the raw disk with a virtual disk on shared storage ({dev}.fileName = \"[shared datastore] vm/disk.vmdk\")"),
-                ));
-            }
+            let states: Vec<_> = c
+                .dests
+                .iter()
+                .map(|d| {
+                    let (s, n) = lun_state(id, c.src, d);
+                    (d.name.clone(), s, n)
+                })
+                .collect();
+            judge(
+                Need {
+                    kind: "rdm",
+                    device: Some(&dev),
+                    uses: format!("LUN {id}"),
+                    subject: format!("{dev} maps LUN {id} raw"),
+                    connected: true,
+                    lacks: ("cannot see", "cannot see"),
+                    consequence: "vMotion needs the LUN presented to the destination",
+                    fix_absent: format!("present LUN {id} to every host of the cluster (zoning/masking, then rescan storage), or replace the raw disk with a virtual disk on shared storage ({dev}.fileName = \"[shared datastore] vm/disk.vmdk\")"),
+                    fix_disconnected: None,
+                    fix_unknown: format!("declare the destination's shared LUNs (luns = [\"{id}\", ...]) or read it over SSH (esxi = \"root@HOST\"; `esxcli storage core device list`)"),
+                },
+                &states,
+                out,
+            );
             continue;
         }
         let Some(ds) = datastore_of(file, c.vm.home_datastore.as_deref()) else {
             continue;
         };
-        let Some(blind) = ds_pins(c, &ds) else {
-            continue;
-        };
-        let (kind, problem, fix) = if multi {
+        let states = datastore_states(c, &ds);
+        let base = base_name(file);
+        let (kind, subject, consequence, fix) = if multi {
             (
                 "clustered-disk",
-                format!("{dev} is shared multi-writer (a guest cluster disk) on datastore \"{ds}\", {}: a clustered disk must be on shared storage to move", unseen(&blind, &c.src.name)),
-                format!("move it to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\"), or stop sharing it ({dev}.sharing = \"none\")", base_name(file)),
+                format!("{dev} is shared multi-writer (a guest cluster disk) on {}", ds_words(&ds)),
+                "a clustered disk must be on storage every node's host sees to move",
+                format!("move it to a datastore every host sees ({dev}.fileName = \"[shared datastore] {base}\"), with the guest cluster's other nodes"),
             )
         } else if raw {
             (
                 "rdm",
-                format!("{dev} is a raw device mapping ({file}) on datastore \"{ds}\", {}", unseen(&blind, &c.src.name)),
-                format!("keep the mapping file and its LUN on storage every host sees ({dev}.fileName = \"[shared datastore] {}\") and present the LUN to every host", base_name(file)),
+                format!("{dev} is a raw device mapping ({file}) on {}", ds_words(&ds)),
+                "vMotion needs the mapping file and its LUN on the destination",
+                format!("keep the mapping file and its LUN on storage every host sees ({dev}.fileName = \"[shared datastore] {base}\") and present the LUN to every host"),
             )
         } else {
             (
                 "storage",
-                format!("{dev} ({file}) is on datastore \"{ds}\", {}: vMotion without Storage vMotion needs shared storage", unseen(&blind, &c.src.name)),
-                format!("Storage vMotion the disk to a datastore every host sees ({dev}.fileName = \"[shared datastore] {}\")", base_name(file)),
+                format!("{dev} ({file}) is on {}", ds_words(&ds)),
+                "vMotion without Storage vMotion needs shared storage",
+                format!("Storage vMotion the disk to a datastore every host sees ({dev}.fileName = \"[shared datastore] {base}\")"),
             )
         };
-        out.push(finding(Severity::Error, kind, Some(&dev), problem, fix));
+        judge(
+            Need {
+                kind,
+                device: Some(&dev),
+                uses: ds_words(&ds),
+                subject,
+                connected: true,
+                lacks: ("cannot see", "cannot see"),
+                consequence,
+                fix_absent: fix,
+                fix_disconnected: None,
+                fix_unknown: declare_datastore(&ds, &dev, file),
+            },
+            &states,
+            out,
+        );
     }
 }
 
@@ -775,7 +864,8 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    r.findings.push(finding(
+    r.findings.push(finding_in(
+        FactState::Absent,
         Severity::Error,
         "cpu",
         None,
@@ -832,7 +922,7 @@ fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{FactsSource, Lun, PortGroup, VSwitch};
+    use crate::facts::{Datastore, FactsSource, Lun, PortGroup, StorageIdentity, VSwitch};
 
     fn vmfs(name: &str, uuid: &str, local: bool) -> Datastore {
         Datastore {
@@ -886,6 +976,8 @@ mod tests {
                 ..HostFacts::default()
             },
             group: None,
+            described: Described::default(),
+            esxi: None,
         }
     }
 
@@ -959,12 +1051,24 @@ mod tests {
             name: "c".into(),
             ..HostContext::default()
         };
-        assert!(check_vm(&rdm, &a, &[&unknown], None).findings.is_empty());
+        // Nothing is known about c's LUNs: not checked (before issue 14: no finding).
+        let r = check_vm(&rdm, &a, &[&unknown], None);
+        assert_eq!(kinds(&r), vec![(Severity::NotChecked, "rdm")]);
+        assert_eq!(r.findings[0].state, FactState::Unknown);
+        assert_eq!(r.findings[0].destinations, vec!["c".to_string()]);
+        assert!(!r.blocks());
+        // c sees it: the VM can move to c, not to b (a warning, not an error).
         let c = host("c", vec![], &["naa.1"]);
-        assert!(
-            check_vm(&rdm, &a, &[&b, &c], None).findings.is_empty(),
-            "c sees it"
-        );
+        let r = check_vm(&rdm, &a, &[&b, &c], None);
+        assert_eq!(kinds(&r), vec![(Severity::Warning, "rdm")]);
+        assert_eq!(r.findings[0].destinations, vec!["b".to_string()]);
+        assert!(r.findings[0].stops_move && !r.blocks() && !r.fits_nowhere());
+        let v: Vec<(&str, CanMove)> = r
+            .destinations
+            .iter()
+            .map(|d| (d.host.as_str(), d.verdict))
+            .collect();
+        assert_eq!(v, vec![("b", CanMove::No), ("c", CanMove::Yes)]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::Outcome;
 use crate::analysis::fleet::{self, FleetAnalysis, FleetHost};
-use crate::analysis::vm_readiness::{self, HostContext, VmReadiness};
+use crate::analysis::vm_readiness::{self, Described, HostContext, VmReadiness};
 use crate::cli::VmsArgs;
 use crate::error::Result;
 use crate::fleet::file::{FleetSpec, HostSourceSpec};
@@ -26,12 +26,13 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
     // Port groups, switches and datastores: read from ESXi/Linux hosts, declared
     // for the others.
     let facts = crate::facts::collect::gather(&spec.hosts, &[], &settings);
-    let report = readiness(
+    let report = readiness_in(
         &spec,
         &settings,
         Some((&input.hosts, &cpu)),
         &[],
         Some(&facts),
+        args.all_clusters,
     );
     for f in &input.failed {
         eprintln!(
@@ -88,19 +89,51 @@ pub fn readiness(
     failed: &[crate::analysis::audit::FailedHost],
     collected: Option<&[crate::analysis::storage_network::FactsHost]>,
 ) -> VmReadiness {
+    readiness_in(spec, settings, cpu, failed, collected, false)
+}
+
+/// [`readiness`]; with `all_clusters` every other host of the fleet is a
+/// destination (the hosts are checked as one cluster), not only the hosts of
+/// the VM's cluster.
+pub fn readiness_in(
+    spec: &FleetSpec,
+    settings: &RemoteSettings,
+    cpu: Option<(&[FleetHost], &FleetAnalysis)>,
+    failed: &[crate::analysis::audit::FailedHost],
+    collected: Option<&[crate::analysis::storage_network::FactsHost]>,
+    all_clusters: bool,
+) -> VmReadiness {
     let contexts: Vec<HostContext> = spec
         .hosts
         .iter()
-        .map(|h| HostContext {
-            name: h.name.clone(),
-            cluster: h.cluster.clone(),
-            facts: collected_facts(collected, &h.name).unwrap_or_else(|| crate::vms::host_facts(h)),
-            group: cpu.and_then(|(hosts, a)| {
-                hosts
-                    .iter()
-                    .position(|x| x.name == h.name)
-                    .and_then(|i| a.host_group.get(i).copied())
-            }),
+        .map(|h| {
+            let read = collected_facts(collected, &h.name);
+            let described = if read.is_some() {
+                Described::ALL
+            } else {
+                declared_kinds(h)
+            };
+            let esxi = read
+                .as_ref()
+                .and_then(|f| f.esxi_version.clone())
+                .or_else(|| h.vm_keys.esxi_version.clone());
+            HostContext {
+                name: h.name.clone(),
+                cluster: if all_clusters {
+                    None
+                } else {
+                    h.cluster.clone()
+                },
+                facts: read.unwrap_or_else(|| crate::vms::host_facts(h)),
+                group: cpu.and_then(|(hosts, a)| {
+                    hosts
+                        .iter()
+                        .position(|x| x.name == h.name)
+                        .and_then(|i| a.host_group.get(i).copied())
+                }),
+                described,
+                esxi,
+            }
         })
         .collect();
     let with_vms: Vec<usize> = (0..spec.hosts.len())
@@ -144,6 +177,19 @@ pub fn json_with_vms<T: serde::Serialize>(report: &T, vms: Option<&VmReadiness>)
             render::json(&serde_json::Value::Object(m))
         }
         _ => render::json(report),
+    }
+}
+
+/// The kinds of facts a host declares in the fleet file: port groups
+/// (`port_groups`, `internal_port_groups`), datastores (`datastores`,
+/// `local_datastores`, `nfs`), LUNs (`luns`). What it does not declare is unknown.
+fn declared_kinds(h: &crate::fleet::file::HostSpec) -> Described {
+    Described {
+        port_groups: h.port_groups.is_some() || h.vm_keys.internal_port_groups.is_some(),
+        datastores: h.datastores.is_some()
+            || h.vm_keys.local_datastores.is_some()
+            || h.nfs.is_some(),
+        luns: h.luns.is_some(),
     }
 }
 

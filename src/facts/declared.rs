@@ -55,9 +55,19 @@ pub fn from_spec(h: &HostSpec) -> Option<HostFacts> {
             vlan: None,
         });
     }
+    let ip = h
+        .vmotion
+        .as_ref()
+        .and_then(|v| v.ipv4())
+        .and_then(Result::ok);
     f.vmotion = h.vmotion.as_ref().map(|v| VmotionPort {
         vmk: v.vmk.clone(),
         speed_mbps: v.speed_mbps,
+        mtu: v.mtu,
+        netstack: v.netstack.clone(),
+        ipv4: ip.map(|(a, _)| a),
+        prefix_len: ip.map(|(_, p)| p),
+        gateway: v.gateway,
     });
     Some(f)
 }

@@ -10,7 +10,7 @@ use super::{
 };
 
 /// (key, command) of everything read from an ESXi host.
-pub const COMMANDS: [(&str, &str); 10] = [
+pub const COMMANDS: [(&str, &str); 12] = [
     ("vmfs", "esxcli storage vmfs extent list"),
     ("nfs", "esxcli storage nfs list"),
     ("nfs41", "esxcli storage nfs41 list"),
@@ -26,6 +26,10 @@ pub const COMMANDS: [(&str, &str); 10] = [
     ("vmknic_cfg", "esxcfg-vmknic -l"),
     ("vmotion", "vim-cmd hostsvc/vmotion/netconfig_get"),
     ("nics", "esxcli network nic list"),
+    // Optional (older builds or restricted shells): the vMotion port's address
+    // and the ESXi release. Their failure only leaves those facts unknown.
+    ("ipv4", "esxcli network ip interface ipv4 get"),
+    ("version", "vmware -vl"),
 ];
 
 /// The script run on the host.
@@ -219,15 +223,37 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
             link_up: r.get("Link Status").map(|s| s.eq_ignore_ascii_case("up")),
         });
     }
-    let selected = vmotion_vnic(part(parts, "vmotion", cmd("vmotion"))?)?;
+    // A VMkernel port on the vMotion TCP/IP stack carries vMotion without the
+    // tag `netconfig_get` reports, so it counts when none is selected.
+    let selected = match vmotion_vnic(part(parts, "vmotion", cmd("vmotion"))?)? {
+        Some(v) => Some(v),
+        None => records(parts, "vmknic").ok().and_then(|rows| {
+            rows.iter()
+                .find(|r| {
+                    r.get("Netstack Instance").is_some_and(|n| n == "vmotion")
+                        && flag(r.get("Enabled")) != Some(false)
+                })
+                .and_then(|r| r.get("Name").or(r.get("")).cloned())
+        }),
+    };
     // vmk -> the standard vSwitch it lives on (None: a distributed switch).
+    let mut mtu = None;
+    let mut netstack = None;
     let portset: Option<String> = match (&selected, records(parts, "vmknic")) {
         (None, _) => None,
-        (Some(vmk), Ok(rows)) => rows
-            .iter()
-            .find(|r| r.get("Name").or(r.get("")).is_some_and(|n| n == vmk))
-            .and_then(|r| r.get("Portset"))
-            .cloned(),
+        (Some(vmk), Ok(rows)) => {
+            let row = rows
+                .iter()
+                .find(|r| r.get("Name").or(r.get("")).is_some_and(|n| n == vmk));
+            mtu = row
+                .and_then(|r| r.get("MTU"))
+                .and_then(|m| m.trim().parse().ok());
+            netstack = row
+                .and_then(|r| r.get("Netstack Instance"))
+                .filter(|n| !n.is_empty())
+                .cloned();
+            row.and_then(|r| r.get("Portset")).cloned()
+        }
         (Some(vmk), Err(e)) => {
             let text = part(parts, "vmknic_cfg", cmd("vmknic_cfg")).map_err(|_| e)?;
             let col = "Port Group/DVPort/Opaque Network";
@@ -243,8 +269,59 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
     let speed_mbps = portset
         .and_then(|ps| f.vswitches.iter().find(|v| v.name == ps))
         .and_then(|sw| uplink_speed(&sw.uplinks, &f.nics));
-    f.vmotion = selected.map(|vmk| VmotionPort { vmk, speed_mbps });
+    let (ipv4, prefix_len, gateway) = selected
+        .as_deref()
+        .map_or((None, None, None), |vmk| vmk_ipv4(parts, vmk));
+    f.vmotion = selected.map(|vmk| VmotionPort {
+        vmk,
+        speed_mbps,
+        mtu,
+        netstack,
+        ipv4,
+        prefix_len,
+        gateway,
+    });
+    f.esxi_version = match parts.get("version") {
+        Some(Part::Ok(t)) => super::esxi_version::parse_vmware_vl(t).ok(),
+        _ => None,
+    };
     Ok(f)
+}
+
+/// Address, prefix length and gateway of `vmk` from `esxcli network ip
+/// interface ipv4 get` (a dashed table: Name, IPv4 Address, IPv4 Netmask, ...,
+/// Gateway); all `None` when the command failed or the row is absent.
+fn vmk_ipv4(
+    parts: &BTreeMap<String, Part>,
+    vmk: &str,
+) -> (
+    Option<std::net::Ipv4Addr>,
+    Option<u8>,
+    Option<std::net::Ipv4Addr>,
+) {
+    let Some(Part::Ok(t)) = parts.get("ipv4") else {
+        return (None, None, None);
+    };
+    let Ok(rows) = table::dashed(t) else {
+        return (None, None, None);
+    };
+    let Some(r) = rows
+        .iter()
+        .find(|r| r.get("Name").is_some_and(|n| n == vmk))
+    else {
+        return (None, None, None);
+    };
+    let ip = |col: &str| {
+        r.get(col)
+            .and_then(|v| v.trim().parse::<std::net::Ipv4Addr>().ok())
+    };
+    let prefix = ip("IPv4 Netmask").and_then(|m| {
+        let bits = u32::from(m);
+        // A netmask is ones then zeros.
+        (bits.leading_ones() + bits.trailing_zeros() == 32).then(|| bits.leading_ones() as u8)
+    });
+    let gw = ip("Gateway").filter(|g| !g.is_unspecified());
+    (ip("IPv4 Address"), prefix, gw)
 }
 
 /// The fastest linked-up uplink's speed (else the fastest of all).
@@ -302,7 +379,7 @@ mod tests {
             ("devices", "naa.600605b008de55301b682f19bee11ef3\n   Display Name: DGC Fibre Channel Disk (naa.600605b008de55301b682f19bee11ef3)\n   Is Local: false\n   Is Shared Clusterwide: true\n\nmpx.vmhba0:C0:T0:L0\n   Display Name: Local Disk (mpx.vmhba0:C0:T0:L0)\n   Is Local: true\n   Is Shared Clusterwide: false\n", 0),
             ("vswitch", "vSwitch0\n   Name: vSwitch0\n   Uplinks: vmnic0\n   Portgroups: VM Network, Management Network (1)\n\nvSwitch1\n   Name: vSwitch1\n   Uplinks: vmnic1\n   Portgroups: vMotion\n\nvSwitchInternal\n   Name: vSwitchInternal\n   Beacon Required By: \n   Uplinks: \n   Portgroups: Lab only\n", 0),
             ("portgroup", "Name                    Virtual Switch   Active Clients  VLAN ID\n----------------------  ---------------  --------------  -------\nManagement Network (1)  vSwitch0                      1       28\nVM Network              vSwitch0                      1        0\nvMotion                 vSwitch1                      1       23\nLab only                vSwitchInternal               0        0\n", 0),
-            ("vmknic", "vmk0\n   Name: vmk0\n   Enabled: true\n   Portset: vSwitch0\n   Portgroup: Management Network (1)\n\nvmk1\n   Name: vmk1\n   Enabled: true\n   Portset: vSwitch1\n   Portgroup: vMotion\n\n vmk2\n Name: vmk2\n Portset: DvsPortset-0\n Portgroup: N/A\n VDS Port: 16\n", 0),
+            ("vmknic", "vmk0\n   Name: vmk0\n   Enabled: true\n   Portset: vSwitch0\n   Portgroup: Management Network (1)\n\nvmk1\n   Name: vmk1\n   Enabled: true\n   Portset: vSwitch1\n   Portgroup: vMotion\n   Netstack Instance: vmotion\n   MTU: 9000\n\n vmk2\n Name: vmk2\n Portset: DvsPortset-0\n Portgroup: N/A\n VDS Port: 16\n", 0),
             ("vmotion", "(vim.host.VMotionSystem.NetConfig) {\n   candidateVnic = (vim.host.VirtualNic) [\n   ],\n   selectedVnic = 'vim.host.VirtualNic:VMotionConfig.vmotion.key-vim.host.VirtualNic-vmk1'\n}\n", 0),
             ("nics", "Name    PCI Device    Driver  Admin Status  Link Status  Speed  Duplex  MAC Address         MTU  Description\n------  ------------  ------  ------------  -----------  -----  ------  -----------------  ----  -----------\nvmnic0  0000:03:00.0  ixgben  Up            Up           10000  Full    a4:bf:01:4e:37:14  1500  Intel(R) Ethernet Controller X540-AT2\nvmnic1  0000:03:00.1  igbn    Up            Up             100  Half    a4:bf:01:4e:37:15  1500  Intel(R) I350 Gigabit Network Connection\n", 0),
         ];
@@ -310,6 +387,12 @@ mod tests {
             .iter()
             .map(|(k, t, s)| format!("@@vmcompat-begin {k}\n{t}@@vmcompat-end {k} {s}\n"))
             .collect();
+        if !out.contains("begin ipv4") {
+            out.push_str("@@vmcompat-begin ipv4\nName  IPv4 Address   IPv4 Netmask   IPv4 Broadcast  Address Type  Gateway      DHCP DNS\n----  -------------  -------------  --------------  ------------  -----------  --------\nvmk0  93.115.27.203  255.255.255.0  93.115.27.255   STATIC        93.115.27.1     false\nvmk1  10.0.50.11     255.255.255.0  10.0.50.255     STATIC        10.0.50.1       false\n@@vmcompat-end ipv4 0\n");
+        }
+        if !out.contains("begin version") {
+            out.push_str("@@vmcompat-begin version\nVMware ESXi 7.0.3 build-21424296\nVMware ESXi 7.0 Update 3\n@@vmcompat-end version 0\n");
+        }
         if !out.contains("vmknic_cfg") {
             out.push_str("@@vmcompat-begin vmknic_cfg\n@@vmcompat-end vmknic_cfg missing\n");
         }
@@ -366,10 +449,36 @@ mod tests {
             f.vmotion,
             Some(VmotionPort {
                 vmk: "vmk1".into(),
-                speed_mbps: Some(100)
+                speed_mbps: Some(100),
+                mtu: Some(9000),
+                netstack: Some("vmotion".into()),
+                ipv4: Some(std::net::Ipv4Addr::new(10, 0, 50, 11)),
+                prefix_len: Some(24),
+                gateway: Some(std::net::Ipv4Addr::new(10, 0, 50, 1)),
             })
         );
         assert_eq!(f.nics[0].speed_mbps, Some(10000));
+        let v = f.esxi_version.expect("vmware -vl read");
+        assert_eq!((v.major, v.minor, v.update), (7, 0, 3));
+        // Both optional parts may fail without losing the other facts.
+        let s = sample()
+            .replace("@@vmcompat-end ipv4 0", "@@vmcompat-end ipv4 1")
+            .replace("@@vmcompat-end version 0", "@@vmcompat-end version missing");
+        let f = parse(&s).expect("still parses");
+        assert_eq!(f.esxi_version, None);
+        assert_eq!(f.vmotion.as_ref().and_then(|v| v.ipv4), None);
+        assert_eq!(f.vmotion.and_then(|v| v.mtu), Some(9000));
+        // No vMotion tag selected, but vmk1 is on the vMotion TCP/IP stack: it is
+        // the vMotion port.
+        let s = sample().replace(
+            "'vim.host.VirtualNic:VMotionConfig.vmotion.key-vim.host.VirtualNic-vmk1'",
+            "<unset>",
+        );
+        let f = parse(&s).expect("parses");
+        assert_eq!(
+            f.vmotion.map(|v| (v.vmk, v.netstack)),
+            Some(("vmk1".to_string(), Some("vmotion".to_string())))
+        );
     }
 
     #[test]
@@ -380,7 +489,8 @@ mod tests {
             f.vmotion,
             Some(VmotionPort {
                 vmk: "vmk2".into(),
-                speed_mbps: None
+                speed_mbps: None,
+                ..VmotionPort::default()
             })
         );
     }

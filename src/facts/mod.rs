@@ -91,12 +91,27 @@ pub struct PortGroup {
 }
 
 /// The VMkernel port enabled for vMotion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VmotionPort {
     /// The VMkernel interface (`vmk1`).
     pub vmk: String,
     /// Link speed of the NIC behind it, in Mb/s, if known.
     pub speed_mbps: Option<u32>,
+    /// Its MTU in bytes (`esxcli network ip interface list`: `MTU`), if known.
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    /// Its TCP/IP stack (`Netstack Instance`: `defaultTcpipStack`, `vmotion`), if known.
+    #[serde(default)]
+    pub netstack: Option<String>,
+    /// Its IPv4 address (`esxcli network ip interface ipv4 get`), if known.
+    #[serde(default)]
+    pub ipv4: Option<std::net::Ipv4Addr>,
+    /// The prefix length of its IPv4 subnet (from the netmask), if known.
+    #[serde(default)]
+    pub prefix_len: Option<u8>,
+    /// The gateway of its stack (a routed vMotion stack has one), if known.
+    #[serde(default)]
+    pub gateway: Option<std::net::Ipv4Addr>,
 }
 
 /// A physical NIC.
@@ -127,6 +142,9 @@ pub struct HostFacts {
     pub vmotion: Option<VmotionPort>,
     /// Physical NICs.
     pub nics: Vec<Nic>,
+    /// The ESXi release (`vmware -vl`, or declared `esxi_version`), where known.
+    #[serde(default)]
+    pub esxi_version: Option<esxi_version::EsxiVersion>,
 }
 
 impl HostFacts {
@@ -147,6 +165,7 @@ impl HostFacts {
 pub mod collect;
 pub mod declared;
 pub mod esxi;
+pub mod esxi_version;
 pub mod linux;
 pub mod script;
 pub mod table;

@@ -12,7 +12,8 @@
 //! port_groups = ["VM Network", "vMotion"]
 //! luns = ["naa.600a0b80005ad3e2000002c34f3e8b2d"]
 //! datastores = ["datastore1"]
-//! vmotion = { vmk = "vmk1", speed_mbps = 10000 }
+//! vmotion = { vmk = "vmk1", speed_mbps = 10000 }   # also mtu, netstack, ip = "a.b.c.d/len", gateway
+//! esxi_version = "7.0.3"          # its ESXi release (read by `vmware -vl` for esxi hosts)
 //! nfs = ["filer01:/vol/vmware"]   # NFS exports by server and path
 //! vms_dir = "vms/esx01"           # VM readiness: the host's .vmx files
 //! internal_port_groups = ["isolated"]   # port groups on switches with no uplinks
@@ -106,6 +107,34 @@ pub struct VmotionDecl {
     pub vmk: String,
     /// Its link speed in Mb/s.
     pub speed_mbps: Option<u32>,
+    /// Its MTU in bytes (1500, 9000).
+    pub mtu: Option<u32>,
+    /// Its TCP/IP stack: `defaultTcpipStack` or `vmotion` (the vMotion stack).
+    pub netstack: Option<String>,
+    /// Its IPv4 address with prefix length: `"10.0.50.11/24"` (checked when the
+    /// fleet file is read; see [`VmotionDecl::ipv4`]).
+    pub ip: Option<String>,
+    /// The gateway of its stack (routed vMotion).
+    pub gateway: Option<std::net::Ipv4Addr>,
+}
+
+impl VmotionDecl {
+    /// `ip` as address and prefix length; `None` when not given, `Err` saying
+    /// what is expected when malformed.
+    pub fn ipv4(&self) -> Option<std::result::Result<(std::net::Ipv4Addr, u8), String>> {
+        let ip = self.ip.as_deref()?;
+        let bad = || {
+            format!("vmotion.ip {ip:?}: expected an IPv4 address with its prefix length, such as \"10.0.50.11/24\"")
+        };
+        Some(ip.split_once('/').ok_or_else(bad).and_then(|(a, p)| {
+            let a = a.trim().parse().map_err(|_| bad())?;
+            let p: u8 = p.trim().parse().map_err(|_| bad())?;
+            if p > 32 {
+                return Err(bad());
+            }
+            Ok((a, p))
+        }))
+    }
 }
 
 /// One host of the fleet file.
@@ -143,6 +172,9 @@ pub struct HostVmKeys {
     pub internal_port_groups: Option<Vec<String>>,
     /// `local_datastores`: declared datastores only this host sees.
     pub local_datastores: Option<Vec<String>>,
+    /// `esxi_version`: the host's ESXi release (`"7.0.2"`, `"6.7.0 Update 2"`),
+    /// for hosts not read over SSH (where `vmware -vl` gives it).
+    pub esxi_version: Option<crate::facts::esxi_version::EsxiVersion>,
 }
 
 /// A parsed fleet file.
@@ -209,6 +241,7 @@ struct RawHost {
     vms_dir: Option<String>,
     internal_port_groups: Option<Vec<String>>,
     local_datastores: Option<Vec<String>>,
+    esxi_version: Option<Spanned<String>>,
 }
 
 /// Expands `~/` to the home directory, then anchors relative paths at `base`.
@@ -350,6 +383,19 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 ))
             }
         };
+        let esxi_version = match h.esxi_version {
+            None => None,
+            Some(v) => Some(crate::facts::esxi_version::parse(v.get_ref()).map_err(|m| {
+                Error::at_line(
+                    &origin,
+                    line_of(text, v.span().start),
+                    format!("esxi_version: {m}"),
+                )
+            })?),
+        };
+        if let Some(Err(m)) = h.vmotion.as_ref().and_then(VmotionDecl::ipv4) {
+            return Err(Error::at_line(&origin, line, m));
+        }
         hosts.push(HostSpec {
             name,
             cluster: h.cluster,
@@ -364,6 +410,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 vms_dir: h.vms_dir.as_deref().map(|d| resolve_path(base, d)),
                 internal_port_groups: h.internal_port_groups,
                 local_datastores: h.local_datastores,
+                esxi_version,
             },
         });
     }

@@ -72,17 +72,40 @@ pub fn render(r: &StorageNetworkReport) -> String {
         let _ = writeln!(out, "    {}", f.message);
         let _ = writeln!(out, "    Fix: {}", f.action);
     }
-    if !r.not_run() && r.findings.is_empty() {
+    for n in &r.not_checked {
+        let cluster = n
+            .cluster
+            .as_deref()
+            .map_or_else(|| "no cluster".to_string(), |c| format!("cluster {c}"));
         let _ = writeln!(
             out,
-            "  No findings: storage and port groups match, vMotion is ready."
+            "\n  not checked [{}] ({cluster}; hosts: {})",
+            n.subject,
+            n.hosts.join(", ")
+        );
+        let _ = writeln!(out, "    {}", n.message);
+        let _ = writeln!(out, "    To check it: {}", n.action);
+    }
+    if !r.not_run() && r.findings.is_empty() {
+        let vmotion_unknown = r.not_checked.iter().any(|n| n.subject == "vMotion port");
+        let _ = writeln!(
+            out,
+            "  No findings: storage and port groups match{}",
+            if !r.checks.iter().any(|c| c == "network") {
+                "."
+            } else if vmotion_unknown {
+                "; vMotion not checked (see above)."
+            } else {
+                ", vMotion is ready."
+            }
         );
     }
     let _ = writeln!(
         out,
-        "\nStorage/network: {} error(s), {} warning(s)",
+        "\nStorage/network: {} error(s), {} warning(s), {} not checked",
         r.errors(),
-        r.warnings()
+        r.warnings(),
+        r.not_checked.len()
     );
     out
 }
@@ -119,6 +142,15 @@ pub fn html(r: &StorageNetworkReport) -> super::html::Section {
         h.push_str("</table>\n");
     } else if !r.not_run() {
         h.push_str("<p>No findings.</p>\n");
+    }
+    for n in &r.not_checked {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Not checked ({}): {} To check it: {}</p>",
+            esc(&n.subject),
+            esc(&n.message),
+            esc(&n.action)
+        );
     }
     super::html::Section {
         title: format!(

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::analysis::vm_placement::{CanMove, MoveVerdict};
 use crate::analysis::vm_readiness::{Severity, VmReadiness, VmReport};
 use crate::render::html::esc;
 
@@ -10,11 +11,12 @@ use crate::render::html::esc;
 pub fn summary(r: &VmReadiness) -> String {
     let blocked = r.hosts.iter().filter(|h| !h.blocking.is_empty()).count();
     format!(
-        "VM readiness: {} VM(s) on {} host(s): {} error(s), {} warning(s); {} host(s) cannot be evacuated (maintenance mode would stall){}",
+        "VM readiness: {} VM(s) on {} host(s): {} error(s), {} warning(s), {} not checked; {} host(s) cannot be evacuated (maintenance mode would stall){}",
         r.vms,
         r.hosts.len(),
         r.errors,
         r.warnings,
+        r.not_checked,
         blocked,
         if r.unreadable_hosts > 0 {
             format!("; the VMs of {} host(s) could not be read", r.unreadable_hosts)
@@ -24,26 +26,102 @@ pub fn summary(r: &VmReadiness) -> String {
     )
 }
 
+/// Word-wraps `text` to 80 columns: the first line after `first`, the others
+/// indented by `indent` spaces. Words longer than a line stay whole.
+pub fn wrap(first: &str, indent: usize, text: &str) -> String {
+    const WIDTH: usize = 80;
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    // After a prefix ("fix:") the first word follows on the same line.
+    let mut line_start = first.trim().is_empty();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = word.chars().count();
+        if !line_start && col + 1 + len > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+            line_start = true;
+        }
+        if !line_start {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+        line_start = false;
+    }
+    out
+}
+
+/// "esx02 (ide1:0 (datastore \"x\"))": a destination and why.
+fn dest_why(d: &MoveVerdict) -> String {
+    if d.because.is_empty() {
+        d.host.clone()
+    } else {
+        format!("{} ({})", d.host, d.because.join(", "))
+    }
+}
+
+/// The VM's destinations in one or two lines: where it can go, where not, and
+/// where it was not checked.
+fn destinations_text(out: &mut String, vm: &VmReport) {
+    let of = |v: CanMove| -> Vec<&MoveVerdict> {
+        vm.destinations.iter().filter(|d| d.verdict == v).collect()
+    };
+    let (yes, no, unknown) = (of(CanMove::Yes), of(CanMove::No), of(CanMove::NotChecked));
+    if vm.fits_nowhere() {
+        let why: Vec<String> = no.iter().map(|d| dest_why(d)).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            wrap(
+                "    CANNOT MOVE to any other host of its cluster:",
+                6,
+                &why.join("; ")
+            )
+        );
+        return;
+    }
+    if !no.is_empty() {
+        let why: Vec<String> = no.iter().map(|d| dest_why(d)).collect();
+        let _ = writeln!(out, "{}", wrap("    cannot move to:", 6, &why.join("; ")));
+        if !yes.is_empty() {
+            let names: Vec<&str> = yes.iter().map(|d| d.host.as_str()).collect();
+            let _ = writeln!(out, "{}", wrap("    can move to:", 6, &names.join(", ")));
+        }
+    }
+    if !unknown.is_empty() {
+        let why: Vec<String> = unknown.iter().map(|d| dest_why(d)).collect();
+        let _ = writeln!(out, "{}", wrap("    not checked for:", 6, &why.join("; ")));
+    }
+}
+
 fn vm_text(out: &mut String, vm: &VmReport) {
     let state = vm
         .power_state
         .as_deref()
         .map_or_else(String::new, |p| format!(" ({p})"));
     let _ = writeln!(out, "  VM {}{state}  {}", vm.name, vm.path);
+    destinations_text(out, vm);
     if vm.findings.is_empty() {
         let _ = writeln!(out, "    ok: nothing in its configuration stops vMotion");
     }
     for f in &vm.findings {
-        let tag = match f.severity {
-            Severity::Error => "ERROR  ",
-            Severity::Warning => "warning",
+        let (tag, fix) = match f.severity {
+            Severity::Error => ("ERROR", "fix:"),
+            Severity::Warning => ("warning", "fix:"),
+            Severity::NotChecked => ("not checked", "to check it:"),
         };
         let dev = f
             .device
             .as_deref()
             .map_or_else(String::new, |d| format!(" {d}"));
-        let _ = writeln!(out, "    {tag} [{}{dev}] {}", f.kind, f.problem);
-        let _ = writeln!(out, "            fix: {}", f.fix);
+        let _ = writeln!(
+            out,
+            "{}",
+            wrap(&format!("    {tag} [{}{dev}]", f.kind), 6, &f.problem)
+        );
+        let _ = writeln!(out, "{}", wrap(&format!("      {fix}"), 8, &f.fix));
     }
     for d in &vm.duplicate_keys {
         let _ = writeln!(
@@ -90,7 +168,7 @@ fn vm_text(out: &mut String, vm: &VmReport) {
 /// evacuating it first, with the reason and the fix for each.
 pub fn render(r: &VmReadiness) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", summary(r));
+    let _ = writeln!(out, "{}", wrap("", 2, &summary(r)));
     for h in &r.hosts {
         let _ = writeln!(out);
         let dests = if h.destinations.is_empty() {
@@ -113,12 +191,22 @@ pub fn render(r: &VmReadiness) -> String {
         };
         let _ = writeln!(
             out,
-            "Host {} ({dests}): {} VM(s); {verdict}",
-            h.host,
-            h.vms.len()
+            "{}",
+            wrap(
+                "",
+                2,
+                &format!(
+                    "Host {} ({dests}): {} VM(s); {verdict}",
+                    h.host,
+                    h.vms.len()
+                )
+            )
         );
+        for n in &h.not_checked {
+            let _ = writeln!(out, "{}", wrap("  not checked:", 4, n));
+        }
         let mut vms: Vec<&VmReport> = h.vms.iter().collect();
-        vms.sort_by_key(|v| (!v.blocks(), v.findings.is_empty()));
+        vms.sort_by_key(|v| (!v.fits_nowhere(), !v.blocks(), v.findings.is_empty()));
         for vm in vms {
             vm_text(&mut out, vm);
         }
@@ -135,6 +223,9 @@ pub fn html(r: &VmReadiness) -> crate::render::html::Section {
         if let Some(e) = &host.error {
             let _ = writeln!(h, "<p class=\"err\">VMs could not be read: {}</p>", esc(e));
             continue;
+        }
+        for n in &host.not_checked {
+            let _ = writeln!(h, "<p class=\"note\">Not checked: {}</p>", esc(n));
         }
         if host.blocking.is_empty() {
             let _ = writeln!(
@@ -156,7 +247,10 @@ pub fn html(r: &VmReadiness) -> crate::render::html::Section {
                     h,
                     "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
                     esc(&vm.name),
-                    if f.severity == Severity::Error { "err" } else { "note" },
+                    match f.severity {
+                        Severity::Error => "err",
+                        Severity::Warning | Severity::NotChecked => "note",
+                    },
                     f.severity.word(),
                     esc(f.device.as_deref().unwrap_or("")),
                     esc(&f.problem),

@@ -49,26 +49,16 @@ impl VmSource {
     }
 }
 
-/// The storage/network facts VM readiness uses for one host: today the facts
-/// declared in the fleet file (`port_groups`, `internal_port_groups`,
-/// `datastores`, `local_datastores`, `luns`). The one place to swap in
-/// collected facts.
+/// The storage/network facts VM readiness uses for one host when none were
+/// read from it: the facts declared in the fleet file
+/// ([`crate::facts::declared::from_spec`]: `luns`, `datastores`, `nfs`,
+/// `port_groups`, `vmotion`) plus the VM-readiness keys `internal_port_groups`
+/// (port groups on a switch with no uplinks) and `local_datastores`.
 pub fn host_facts(spec: &crate::fleet::file::HostSpec) -> crate::facts::HostFacts {
-    use crate::facts::{
-        Datastore, FactsSource, HostFacts, Lun, PortGroup, StorageIdentity, VSwitch,
-    };
+    use crate::facts::{Datastore, FactsSource, PortGroup, StorageIdentity, VSwitch};
     let k = &spec.vm_keys;
-    let mut f = HostFacts::default();
-    let declared = [
-        &spec.port_groups,
-        &spec.datastores,
-        &spec.luns,
-        &k.internal_port_groups,
-        &k.local_datastores,
-    ]
-    .iter()
-    .any(|v| v.is_some());
-    if !declared {
+    let mut f = crate::facts::declared::from_spec(spec).unwrap_or_default();
+    if f.source.is_none() && k.internal_port_groups.is_none() && k.local_datastores.is_none() {
         return f;
     }
     f.source = Some(FactsSource::Declared);
@@ -82,33 +72,21 @@ pub fn host_facts(spec: &crate::fleet::file::HostSpec) -> crate::facts::HostFact
         name: INTERNAL.into(),
         uplinks: Vec::new(),
     });
-    for (labels, sw) in [
-        (&spec.port_groups, UPLINKED),
-        (&k.internal_port_groups, INTERNAL),
-    ] {
-        for l in labels.iter().flatten() {
-            f.port_groups.push(PortGroup {
-                label: l.clone(),
-                vswitch: Some(sw.into()),
-                vlan: None,
-            });
-        }
+    for p in &mut f.port_groups {
+        p.vswitch = Some(UPLINKED.into());
     }
-    for (names, is_local) in [(&spec.datastores, false), (&k.local_datastores, true)] {
-        for n in names.iter().flatten() {
-            f.datastores.push(Datastore {
-                name: n.clone(),
-                identity: StorageIdentity::Named,
-                is_local,
-            });
-        }
+    for l in k.internal_port_groups.iter().flatten() {
+        f.port_groups.push(PortGroup {
+            label: l.clone(),
+            vswitch: Some(INTERNAL.into()),
+            vlan: None,
+        });
     }
-    for id in spec.luns.iter().flatten() {
-        f.luns.push(Lun {
-            id: id.clone(),
-            display_name: None,
-            is_local: false,
-            is_shared: true,
+    for n in k.local_datastores.iter().flatten() {
+        f.datastores.push(Datastore {
+            name: n.clone(),
+            identity: StorageIdentity::Named,
+            is_local: true,
         });
     }
     f
