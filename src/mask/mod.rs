@@ -5,6 +5,7 @@
 //! - [`apply`]: what a guest sees through a mask; the check that a mask makes a
 //!   group's guests agree.
 //! - [`vmx`]: reading and writing VMware `.vmx` mask lines.
+//! - [`verify`]: the check a mask passes before it is printed as verified.
 //! - [`explain`]: what each line of a mask does, in catalog names.
 //! - [`vmx_file`]: writing a mask into a VM's `.vmx`, atomically, with a backup.
 //!
@@ -14,13 +15,14 @@ pub mod apply;
 pub mod build;
 pub mod explain;
 pub mod model;
+pub mod verify;
 pub mod vmx;
 pub mod vmx_file;
 
 pub use apply::{apply, guest_features, verify, VerifyError};
 pub use build::{
-    build, build_verified, close_hidden, cpuid_lines_for, featmask_for, feature_of_featmask,
-    MaskKind,
+    build, build_for, build_verified, close_hidden, cpuid_lines_for, featmask_for,
+    feature_of_featmask, MaskKind,
 };
 pub use explain::{explain, hidden_features, Explanation};
 pub use model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
