@@ -88,16 +88,24 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
             p.non_migratable_hidden.names().join(" ")
         ));
     }
+    // Hosts that need the same update share one line.
+    let mut updates: Vec<(&[&'static str], Vec<usize>)> = Vec::new();
     for a in &p.firmware_advice {
-        let how = if a.lacks == ["nx"] {
-            "enable NX/XD (execute disable) in its BIOS setup"
+        match updates.iter_mut().find(|(l, _)| *l == a.lacks.as_slice()) {
+            Some((_, hosts)) => hosts.push(a.host),
+            None => updates.push((&a.lacks, vec![a.host])),
+        }
+    }
+    for (lacks, on) in &updates {
+        let how = if *lacks == ["nx"] {
+            "enable NX/XD (execute disable) in the BIOS setup"
         } else {
-            "update its BIOS/microcode (and check its BIOS settings)"
+            "update the BIOS/microcode (and check the BIOS settings)"
         };
         notes.push(format!(
-            "update needed: {}: {how}; that brings {}",
-            host_name(a.host),
-            feature_list(&a.lacks)
+            "update needed on {}: {how}; that brings {}",
+            host_list(on),
+            feature_list(lacks)
         ));
     }
     if !p.firmware_pending.is_empty() {
@@ -117,17 +125,28 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
             feature_list(&p.firmware_hidden.names())
         ));
     }
+    // Negative-sense bits set on the same hosts share one line.
+    let mut negative: Vec<(&[usize], &[usize], Vec<String>)> = Vec::new();
     for n in &p.negative_sense {
+        let what = format!("{} ({})", n.feature, n.meaning);
+        match negative
+            .iter_mut()
+            .find(|(s, c, _)| *s == n.set_on.as_slice() && *c == n.clear_on.as_slice())
+        {
+            Some((_, _, list)) => list.push(what),
+            None => negative.push((&n.set_on, &n.clear_on, vec![what])),
+        }
+    }
+    for (set_on, clear_on, list) in &negative {
         notes.push(format!(
-            "not hidden: {} ({}) is set on {} and not on {}: a 1 says something is absent \
-             or changed, so hiding it would lie to the guest; a VM started on {} that relies \
-             on the old behaviour must not move to {}",
-            n.feature,
-            n.meaning,
-            host_list(&n.set_on),
-            host_list(&n.clear_on),
-            host_list(&n.clear_on),
-            host_list(&n.set_on)
+            "not hidden: {} set on {} and not on {}: a 1 says something is absent or \
+             changed, so hiding it would lie to the guest; a VM started on {} that \
+             relies on the old behaviour must not move to {}",
+            list.join(", "),
+            host_list(set_on),
+            host_list(clear_on),
+            host_list(clear_on),
+            host_list(set_on)
         ));
     }
     for (h, missing) in &p.cannot_reach {
@@ -212,7 +231,9 @@ pub fn plan(
                 n.clone()
             };
             let n = n.as_str();
-            for (i, line) in wrap(n, 74).iter().enumerate() {
+            // Fits an 80-column terminal with the comment markers and the indent.
+            let width = 78usize.saturating_sub(open.len() + close.len() + 2).max(40);
+            for (i, line) in wrap(n, width).iter().enumerate() {
                 let indent = if i == 0 { "" } else { "  " };
                 let _ = writeln!(out, "{open}{indent}{line}{close}");
             }
