@@ -162,6 +162,26 @@ fn check_plan(
             );
         }
     }
+    // The XSAVE state of hidden features is hidden too: a component whose owners
+    // are all hidden or absent (at least one hidden) reads 0 on every guest (on
+    // AMD the CET components follow SHSTK alone, as AMD has no IBT).
+    for comp in catalog::XSAVE_COMPONENTS {
+        let owners = FeatureSet::from_names(comp.owners);
+        let hidden_here = owners.intersection(&plan.hide);
+        if owners.is_empty() || hidden_here.is_empty() {
+            continue;
+        }
+        if !owners.difference(&plan.hide).intersection(&seen).is_empty() {
+            continue;
+        }
+        let loc = comp.cpuid_bit();
+        for m in &members {
+            let v = apply(&mask, m)
+                .get_or_zero(loc.leaf, loc.subleaf)
+                .get(loc.reg);
+            prop_assert_eq!(v & loc.mask(), 0, "XSAVE component {} visible", comp.bit);
+        }
+    }
     // 4. members agree, apart from the pending firmware differences
     let first = guest_views[0].difference(&firmware_pending);
     for (i, g) in guest_views.iter().enumerate() {

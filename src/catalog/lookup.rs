@@ -227,16 +227,6 @@ pub fn floor() -> FeatureSet {
     of_class(Class::Floor)
 }
 
-/// The features that a guest started on a host with `from` would miss on a host
-/// with `to`: capabilities `from` has and `to` lacks, plus negative-sense bits
-/// `to` sets and `from` does not (the destination lacks what the bit says is
-/// absent). Both sets are whole feature sets of the hosts.
-pub fn missing_on_destination(from: &FeatureSet, to: &FeatureSet) -> FeatureSet {
-    let negative = of_class(Class::NegativeSense);
-    let positive = from.difference(to).intersection(compared_classes());
-    positive.union(&to.difference(from).intersection(&negative))
-}
-
 /// The features x86-64 psABI level `level` (1..=4) adds to the level below;
 /// empty for any other level.
 pub fn psabi_level_features(level: u8) -> FeatureSet {

@@ -19,8 +19,8 @@ pub use def::{BitLoc, Class, FeatureDef};
 pub use featureset::{FeatureId, FeatureSet};
 pub use lookup::{
     all, by_id, by_location, canonical, closure_of_dependents, compared_classes, floor,
-    guest_visible, kept_edge, lookup, missing_on_destination, of_class, psabi_level_features,
-    registers, RegisterBits, KEPT_EDGES,
+    guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, RegisterBits,
+    KEPT_EDGES,
 };
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use xsave::{
