@@ -347,29 +347,29 @@ fn core(
     opts: MaskOptions,
 ) -> Core {
     let floor = catalog::floor();
-    // Firmware-dependent differences an update fixes; the others are silicon.
+    let asked = asked.intersection(union);
+    // Firmware-dependent bits a mask leaves alone unless asked: those an update
+    // brings to every involved host that lacks them (which includes those every
+    // involved host has: a baseline that lacks them does not take protections
+    // away). Firmware-dependent bits that only another generation of silicon has
+    // are capabilities here, and hidden like them.
     let firmware: FeatureSet = asked
         .intersection(&firmware_set())
         .iter()
         .filter(|f| update_brings(hosts, involved, *f))
         .collect();
-    let asked = asked.intersection(union);
-    // Firmware-dependent bits every involved host has stay visible (a baseline that
-    // lacks them does not take protections away); those some host lacks are left
-    // for the update. NX is floor and firmware-dependent: left for the BIOS setting
-    // even when asked.
     let common = involved
         .iter()
         .map(|&h| visible(&hosts[h]))
         .reduce(|a, b| a.intersection(&b))
         .unwrap_or_default();
-    let firmware_asked = asked.intersection(&firmware).difference(&common);
-    let firmware = firmware.union(&asked.intersection(&firmware_set()).intersection(&common));
-    let asked = asked.difference(&floor);
+    // The firmware differences left for the update; NX (floor and
+    // firmware-dependent) stays one even when hiding is asked.
+    let differing = firmware.difference(&common);
     let requested = if opts.hide_firmware {
-        asked
+        asked.difference(&floor)
     } else {
-        asked.difference(&firmware)
+        asked.difference(&floor).difference(&firmware)
     };
     let mut hide = catalog::closure_of_dependents(&requested)
         .intersection(union)
@@ -382,9 +382,9 @@ fn core(
     Core {
         requested,
         firmware_pending: if opts.hide_firmware {
-            firmware_asked.intersection(&floor)
+            differing.intersection(&floor)
         } else {
-            firmware_asked
+            differing
         },
         firmware_hidden: hide.intersection(&firmware),
         nested_hidden: hide.intersection(&catalog::of_class(Class::NestedOnly)),

@@ -318,7 +318,7 @@ pub(crate) const TABLE: &[F] = &[
     F::new("rrsba_ctrl", 0x7, 2, Edx, 2, "RRSBA_DIS controls in IA32_SPEC_CTRL").class(FIRMWARE).qemu("rrsba-ctrl").vmware("RRSBA_CTRL").libcpuid("-").requires(&["spec_ctrl"]),
     F::new("ddpd_u", 0x7, 2, Edx, 3, "DDPD_U data dependent prefetcher control").class(FIRMWARE).qemu("ddpd-u").vmware("DDPD_U").libcpuid("-"),
     F::new("bhi_ctrl", 0x7, 2, Edx, 4, "BHI_DIS_S control in IA32_SPEC_CTRL").class(FIRMWARE).qemu("bhi-ctrl").vmware("BHI_CTRL").libcpuid("-").requires(&["spec_ctrl"]),
-    F::new("mcdt_no", 0x7, 2, Edx, 5, "not affected by MXCSR configuration dependent timing").class(FIRMWARE).qemu("mcdt-no").vmware("MCDT_NO").libcpuid("-"),
+    F::new("mcdt_no", 0x7, 2, Edx, 5, "not affected by MXCSR configuration dependent timing").qemu("mcdt-no").vmware("MCDT_NO").libcpuid("-"),
     F::new("uc_lock_dis", 0x7, 2, Edx, 6, "UC-lock disable").intel().qemu("-").libcpuid("-"),
     // ---- leaf 0xD subleaf 1, EAX ----
     F::new("xsaveopt", 0xd, 1, Eax, 0, "XSAVEOPT instruction").vmware("XSAVEOPT").libcpuid("-").requires(&["xsave"]),

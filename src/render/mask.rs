@@ -119,9 +119,8 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
     }
     if !p.firmware_hidden.is_empty() {
         notes.push(format!(
-            "WARNING: --hide-firmware-features hides {}: every guest of these hosts loses \
-             {}",
-            p.firmware_hidden.names().join(" "),
+            "WARNING: --hide-firmware-features takes these from every guest of these \
+             hosts: {}",
             feature_list(&p.firmware_hidden.names())
         ));
     }
@@ -165,6 +164,7 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
         let Some(host) = hosts.get(h) else { continue };
         if host.cpu.completeness.is_partial() {
             let what = host.cpu.completeness.describe();
+            let what = what.strip_prefix("partial: ").unwrap_or(what);
             match partial.iter_mut().find(|(w, _)| *w == what) {
                 Some((_, list)) => list.push(&host.name),
                 None => partial.push((what, vec![&host.name])),
