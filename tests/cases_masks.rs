@@ -356,6 +356,34 @@ fn psabi_level_baselines_keep_the_floor_and_the_levels() {
         let (bdw, _) = leaves(&dir.join("node-bdw-32bit-dump.txt"));
         assert!(guest(&m, &bdw).contains(ids(&["syscall"]).iter().next().expect("one")));
     }
+
+    // Issue 10, item 3, on this fleet: the Broadwell runs older microcode (no
+    // md_clear, spec_ctrl, ...). The mitigations stay visible, the host to update
+    // is named with what the update brings; only on request are they hidden, with
+    // a warning naming the lost protections.
+    let plan = json_plan(&[p(&with_bdw)]);
+    let pending = set(&plan["plan"]["firmware_pending"]);
+    assert!(
+        ids(&["md_clear", "spec_ctrl"]).is_subset(&pending),
+        "{:?}",
+        pending.names()
+    );
+    assert!(set(&plan["plan"]["hide"]).intersection(&pending).is_empty());
+    let (code, out, _) = mask(&[p(&with_bdw)]);
+    assert_eq!(code, 1, "a mask waiting on an update is a finding");
+    let flat = out.replace("\n#   ", " ").replace("\n# ", " ");
+    assert!(flat.contains("update needed on pve-bdw"), "{out}");
+    assert!(flat.contains("md_clear (VERW clears CPU buffers"), "{out}");
+    let (code, out, _) = mask(&[p(&with_bdw), "--hide-firmware-features"]);
+    assert!(code == 0 || code == 1);
+    let m = parse_vmx(&out, "mask output").expect("reads back");
+    assert!(vmcompat::mask::hidden_features(&m)
+        .contains(ids(&["md_clear"]).iter().next().expect("one")));
+    let flat = out.replace("\n#   ", " ").replace("\n# ", " ");
+    assert!(
+        flat.contains("WARNING: --hide-firmware-features") && flat.contains("md_clear"),
+        "{out}"
+    );
 }
 
 #[test]
