@@ -261,6 +261,12 @@ pub struct MaskArgs {
     /// Compatibility rules (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+    /// Also hide firmware- or microcode-dependent features the hosts differ in
+    /// (speculation controls, TSX, AES-NI, VT-x/AMD-V, MONITOR). By default they stay
+    /// visible and the hosts to update are named: hiding them takes protections
+    /// away from every guest.
+    #[arg(long)]
+    pub hide_firmware_features: bool,
 }
 
 /// How the fleet commands reach remote hosts; each flag overrides the fleet file.

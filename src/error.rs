@@ -34,6 +34,9 @@ pub enum Error {
     },
     /// The command line asked for something that cannot be done.
     Usage(String),
+    /// vmcompat's own check of its result failed (a bug, not bad input): the result
+    /// is withheld.
+    Internal(String),
 }
 
 impl Error {
@@ -94,6 +97,11 @@ impl fmt::Display for Error {
             } => write!(f, "{}: error {action} file: {source}", path.display()),
             Error::Collect { host, message } => write!(f, "{host}: {message}"),
             Error::Usage(message) => f.write_str(message),
+            Error::Internal(message) => write!(
+                f,
+                "internal check failed, result withheld (a vmcompat bug, not bad input; \
+                 please report it): {message}"
+            ),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Named baselines shipped in `masks/`: the x86-64 psABI levels (v2, v3, v4) and
+//! Named baselines shipped in `masks/`: the x86-64 psABI levels (v1 .. v4: the
+//! x86-64 floor plus the psABI rows) and
 //! EVC-style vendor baselines (Intel Merom .. Sapphire Rapids, AMD Opteron G1 ..
 //! Zen 4), each following a public, exact model (libvirt's named CPU models).
 //!
@@ -158,13 +159,15 @@ pub fn highest_for(vendor: Vendor, features: &FeatureSet) -> Option<&'static Bas
         .max_by_key(|b| b.rank)
 }
 
-/// The next vendor baseline above `features`' highest (lowest rank not reached),
-/// with the features the CPU lacks for it: what stands between a host and the
-/// next EVC-style mode.
+/// The next vendor baseline above the highest one `features` reaches (the lowest
+/// rank above it), with the features the CPU lacks for it: what stands between a
+/// host and the next named baseline. A CPU that reaches none gets the lowest.
+/// `None` when it already reaches the newest.
 pub fn next_for(vendor: Vendor, features: &FeatureSet) -> Option<(&'static Baseline, FeatureSet)> {
+    let reached = highest_for(vendor, features).map_or(0, |b| b.rank);
     parsed()
         .iter()
-        .filter(|b| b.vendor == Some(vendor) && !qualifies(features, vendor, b))
+        .filter(|b| b.vendor == Some(vendor) && b.rank > reached)
         .min_by_key(|b| b.rank)
         .map(|b| (b, required_of_host(b).difference(features)))
 }

@@ -34,24 +34,82 @@ impl std::fmt::Display for BitLoc {
     }
 }
 
-/// How a bit is treated when hosts are compared (see DESIGN.md, "Feature classes").
+/// How a bit is treated when hosts are compared and masks are made (see DESIGN.md,
+/// "Feature classes"). Every catalog bit has exactly one class, reviewed against the
+/// Intel SDM Vol. 2A and the AMD APM Vol. 3 (CPUID chapters); the judgement for each
+/// group of bits is written at the top of `table.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
     /// A capability a guest may use: intersected across a fleet, may be masked.
     Feature,
+    /// Part of the architectural floor of an x86-64 CPU (fpu, tsc, pae, sse2,
+    /// syscall, nx, lm, ...): compared, never hidden from a 64-bit guest.
+    Floor,
+    /// A capability that firmware or microcode switches on or off (speculation
+    /// controls and their enumeration bits, TSX, AES-NI, VT-x/AMD-V, MONITOR, SGX):
+    /// compared; a difference is fixed by updating the host, so masks keep it out of
+    /// the hidden set unless the user asks to hide it.
+    Firmware,
+    /// A 1 says something is absent or behaves differently (`efer_lmsle_mbz`,
+    /// `zero_fcs_fds`, `null_sel_clr_base`, ...): never hidden (hiding would claim the
+    /// old behaviour); compared in the direction where it matters, a host *with* the
+    /// bit receiving a guest that started on a host without it.
+    NegativeSense,
+    /// Present on the host but kept from migratable guests, as libvirt and QEMU do
+    /// (invariant TSC): every mask hides it, it never splits a group.
+    NonMigratable,
+    /// Matters only to a VM that runs its own hypervisor (the SVM features of leaf
+    /// 0x8000000A, like the VMX capability MSRs): never a grouping blocker; masks hide
+    /// it where hosts differ, and say so.
+    NestedOnly,
     /// Must be identical on source and destination; cannot be masked.
     MustMatch,
     /// Set per VM by the hypervisor (e.g. the hypervisor bit): never compared.
     PerVm,
-    /// Reported, not compared (power management, thermal, host-only facilities).
+    /// Host-only or informational (power, thermal, debug store, `tsx_force_abort`):
+    /// reported, not compared.
     Informational,
 }
 
 impl Class {
-    /// True when hosts are compared on this bit.
+    /// True when hosts are compared on this bit for grouping and the migration
+    /// matrix (capability, floor, firmware-dependent and must-match bits).
     pub const fn is_compared(self) -> bool {
-        matches!(self, Class::Feature | Class::MustMatch)
+        matches!(
+            self,
+            Class::Feature | Class::Floor | Class::Firmware | Class::MustMatch
+        )
+    }
+
+    /// True when a guest sees the bit and a mask may act on it: the compared
+    /// classes plus nested-only and non-migratable bits. Verification checks that
+    /// members agree on every guest-visible bit.
+    pub const fn is_guest_visible(self) -> bool {
+        self.is_compared() || matches!(self, Class::NestedOnly | Class::NonMigratable)
+    }
+
+    /// True when a mask may hide the bit without being asked to in so many words.
+    pub const fn is_hideable_by_default(self) -> bool {
+        matches!(
+            self,
+            Class::Feature | Class::NestedOnly | Class::NonMigratable
+        )
+    }
+
+    /// The class as the catalog and the output spell it.
+    pub const fn word(self) -> &'static str {
+        match self {
+            Class::Feature => "capability",
+            Class::Floor => "floor",
+            Class::Firmware => "firmware-dependent",
+            Class::NegativeSense => "negative-sense",
+            Class::NonMigratable => "non-migratable",
+            Class::NestedOnly => "nested-only",
+            Class::MustMatch => "must-match",
+            Class::PerVm => "per-VM",
+            Class::Informational => "informational",
+        }
     }
 }
 

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::def::{BitLoc, FeatureDef};
+use super::def::{BitLoc, Class, FeatureDef};
 use super::featureset::{FeatureId, FeatureSet};
+pub use super::table::KEPT_EDGES;
 use super::table::TABLE;
 use crate::cpuid::{LeafKey, Reg};
 
@@ -38,6 +39,10 @@ struct Index {
     hide_with: Vec<FeatureSet>,
     /// Every feature of a class hosts are compared on.
     compared: FeatureSet,
+    /// Every feature a guest sees and a mask may act on.
+    guest_visible: FeatureSet,
+    /// The features of each class.
+    by_class: Vec<(Class, FeatureSet)>,
     /// For psABI levels 1..=4 (index 0..=3), the features that level adds.
     psabi: [FeatureSet; 4],
 }
@@ -112,6 +117,17 @@ fn build_index() -> Index {
         .filter(|&i| TABLE[i].class.is_compared())
         .map(|i| FeatureId(i as u16))
         .collect();
+    let guest_visible = (0..TABLE.len())
+        .filter(|&i| TABLE[i].class.is_guest_visible())
+        .map(|i| FeatureId(i as u16))
+        .collect();
+    let mut by_class: Vec<(Class, FeatureSet)> = Vec::new();
+    for (i, def) in TABLE.iter().enumerate() {
+        match by_class.iter_mut().find(|(c, _)| *c == def.class) {
+            Some((_, set)) => set.insert(FeatureId(i as u16)),
+            None => by_class.push((def.class, [FeatureId(i as u16)].into_iter().collect())),
+        }
+    }
     let mut psabi = [FeatureSet::new(); 4];
     for (i, def) in TABLE.iter().enumerate() {
         if let Some(set) = (def.psabi_level as usize)
@@ -127,6 +143,8 @@ fn build_index() -> Index {
         registers,
         hide_with,
         compared,
+        guest_visible,
+        by_class,
         psabi,
     }
 }
@@ -169,6 +187,15 @@ pub fn by_location(loc: BitLoc) -> Option<FeatureId> {
     index().by_loc.get(&loc).copied()
 }
 
+/// The reason a dependency edge `feature` -> `requires` is kept although some real
+/// CPU breaks it (see [`KEPT_EDGES`]); `None` for every other edge.
+pub fn kept_edge(feature: &str, requires: &str) -> Option<&'static str> {
+    KEPT_EDGES
+        .iter()
+        .find(|(f, r, _)| *f == feature && *r == requires)
+        .map(|(_, _, why)| *why)
+}
+
 /// Every register that holds at least one catalog bit, ordered by leaf, subleaf, register.
 pub fn registers() -> &'static [RegisterBits] {
     &index().registers
@@ -177,6 +204,27 @@ pub fn registers() -> &'static [RegisterBits] {
 /// Every feature of a class hosts are compared on (feature and must-match).
 pub fn compared_classes() -> &'static FeatureSet {
     &index().compared
+}
+
+/// Every feature a guest sees and a mask may act on: the compared classes plus
+/// nested-only and non-migratable bits (see [`Class::is_guest_visible`]).
+pub fn guest_visible() -> &'static FeatureSet {
+    &index().guest_visible
+}
+
+/// Every feature of one class (empty when no bit has it).
+pub fn of_class(class: Class) -> FeatureSet {
+    index()
+        .by_class
+        .iter()
+        .find(|(c, _)| *c == class)
+        .map(|(_, s)| *s)
+        .unwrap_or_default()
+}
+
+/// The architectural floor of an x86-64 guest ([`Class::Floor`]): never hidden.
+pub fn floor() -> FeatureSet {
+    of_class(Class::Floor)
 }
 
 /// The features x86-64 psABI level `level` (1..=4) adds to the level below;

@@ -18,8 +18,9 @@ mod xsave;
 pub use def::{BitLoc, Class, FeatureDef};
 pub use featureset::{FeatureId, FeatureSet};
 pub use lookup::{
-    all, by_id, by_location, canonical, closure_of_dependents, compared_classes, lookup,
-    psabi_level_features, registers, RegisterBits,
+    all, by_id, by_location, canonical, closure_of_dependents, compared_classes, floor,
+    guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, RegisterBits,
+    KEPT_EDGES,
 };
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use xsave::{

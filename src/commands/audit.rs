@@ -149,7 +149,12 @@ fn mask_sections(
     let mut html = String::new();
     if input.failed.is_empty() {
         for labels in maskplan::default_selections(&report.cpu) {
-            let Ok(plan) = maskplan::for_groups(&report.cpu, &labels) else {
+            let Ok(plan) = maskplan::for_groups(
+                &report.cpu,
+                &input.hosts,
+                &labels,
+                maskplan::MaskOptions::default(),
+            ) else {
                 continue;
             };
             let mask = super::mask::verified_mask(

@@ -10,7 +10,8 @@ use crate::cli::{MaskArgs, MaskFormat};
 use crate::cpuid::CpuLeaves;
 use crate::error::{Error, Result};
 use crate::fleet::file;
-use crate::mask::{apply, build, explain, vmx, vmx_file, CpuidMask};
+use crate::mask::verify::CheckedMask;
+use crate::mask::{build, explain, verify, vmx, vmx_file};
 use crate::render;
 
 /// Runs the command.
@@ -44,10 +45,14 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     let analysis = fleet::analyze(&input.hosts, policy);
     timer.mark("analyze");
     let plan_error = |e: maskplan::PlanError| Error::Usage(e.to_string());
+    let opts = maskplan::MaskOptions {
+        hide_firmware: args.hide_firmware_features,
+    };
+    let hosts = &input.hosts;
     let mut unmaskable = 0usize;
     let plans: Vec<MaskPlan> = match (&args.from, &args.to, &args.baseline) {
         (Some(from), Some(to), _) => {
-            vec![maskplan::for_direction(&analysis, from, to).map_err(plan_error)?]
+            vec![maskplan::for_direction(&analysis, hosts, from, to, opts).map_err(plan_error)?]
         }
         (Some(_), None, _) | (None, Some(_), _) => {
             return Err(Error::Usage("--from and --to go together".into()))
@@ -62,9 +67,9 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
                 let plan = match baseline {
                     Some(name) => {
                         let b = crate::baselines::load(name)?;
-                        maskplan::for_baseline(&analysis, &labels, &b)
+                        maskplan::for_baseline(&analysis, hosts, &labels, &b, opts)
                     }
-                    None => maskplan::for_groups(&analysis, &labels),
+                    None => maskplan::for_groups(&analysis, hosts, &labels, opts),
                 };
                 match plan {
                     Ok(p) => plans.push(p),
@@ -78,6 +83,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
                     }
                     Err(
                         e @ (maskplan::PlanError::MustMatch(_)
+                        | maskplan::PlanError::LacksFloor(_)
                         | maskplan::PlanError::NobodyQualifies(_)),
                     ) if args.groups.is_none() => {
                         eprintln!("vmcompat: groups {}: {e}", labels.join(", "));
@@ -91,16 +97,18 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     };
     let mut out = String::new();
     let mut last_mask = None;
+    let mut findings = unmaskable > 0;
     for plan in &plans {
-        let mask = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        let checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        findings |= !checked.is_verified() || !plan.firmware_pending.is_empty();
         out.push_str(&render::mask::plan(
             plan,
-            &mask,
+            &checked,
             &input.hosts,
             args.format,
             args.compact,
         ));
-        last_mask = Some(mask);
+        last_mask = Some(checked.mask);
     }
     println!("{}", out.trim_end());
     timer.mark("build, verify and render masks");
@@ -115,53 +123,75 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         let outcome = vmx_file::apply_to_vmx(vmx_path, &mask)?;
         eprintln!("{}", render::mask::applied(vmx_path, &outcome));
     }
-    Ok(if unmaskable == 0 {
-        Outcome::Good
-    } else {
+    Ok(if findings {
         Outcome::Findings
+    } else {
+        Outcome::Good
     })
 }
 
-/// Builds the plan's mask and checks it against every member's dump: a mask that
-/// fails its own check is an error, never output.
+/// Builds the plan's mask and checks it against every member's dump
+/// (`mask::verify`): a mask that fails its own check is an internal error, never
+/// output; a plan that would hide floor features is refused.
 pub(crate) fn verified_mask(
     plan: &MaskPlan,
     hosts: &[FleetHost],
     leaves: &[CpuLeaves],
     format: MaskFormat,
-) -> Result<CpuidMask> {
+) -> Result<CheckedMask> {
     let kind = match format {
         MaskFormat::Featmask => build::MaskKind::FeatMask,
         _ => build::MaskKind::CpuidLines,
     };
+    let floor_hidden = plan.hide.intersection(&crate::catalog::floor());
+    if !floor_hidden.is_empty() {
+        return Err(Error::Usage(format!(
+            "refused: the mask would hide {} (the floor of an x86-64 guest)",
+            floor_hidden.names().join(" ")
+        )));
+    }
     let members: Vec<&CpuLeaves> = plan.members.iter().filter_map(|&i| leaves.get(i)).collect();
-    let internal =
-        |what: String| Error::Usage(format!("internal check failed, mask withheld: {what}"));
-    let (mask, guest) =
-        build::build_verified(&plan.hide, kind, &members).map_err(|e| internal(e.to_string()))?;
-    for &d in &plan.destinations {
-        let Some(dest) = hosts.get(d) else { continue };
-        let lacking = guest.difference(&dest.cpu.compared_features());
-        if !lacking.is_empty() {
-            return Err(internal(format!(
-                "masked guests would still see {} that {} lacks",
-                lacking.names().join(" "),
-                dest.name
-            )));
+    let seen = plan
+        .members
+        .iter()
+        .chain(&plan.destinations)
+        .filter_map(|&i| hosts.get(i))
+        .fold(crate::catalog::FeatureSet::new(), |acc, h| {
+            acc.union(&h.cpu.features)
+        });
+    let absent = crate::catalog::guest_visible().difference(&seen);
+    let mask = build::build_for(&plan.hide, &absent, kind);
+    let destinations: Vec<crate::catalog::FeatureSet> = plan
+        .destinations
+        .iter()
+        .filter_map(|&d| hosts.get(d))
+        .map(maskplan::visible)
+        .collect();
+    let exp = verify::Expectation {
+        requested: &plan.requested,
+        pending: &plan.firmware_pending,
+        guest: &plan.guest,
+        destinations: &destinations,
+    };
+    match verify::verify_plan(&mask, &members, &exp) {
+        Ok(_) => {}
+        Err(verify::Failure::FloorHidden(s)) => {
+            return Err(Error::Usage(format!(
+                "refused: the mask would hide {} (the floor of an x86-64 guest)",
+                s.names().join(" ")
+            )))
         }
+        Err(e) => return Err(Error::Internal(format!("mask withheld: {e}"))),
     }
-    // Every member's guest sees exactly what the plan promised.
-    if let Some(first) = members.first() {
-        let seen = apply::guest_features(&mask, first);
-        if seen != plan.guest {
-            return Err(internal(format!(
-                "guests would see {} where the plan says {}",
-                seen.difference(&plan.guest).names().join(" "),
-                plan.guest.difference(&seen).names().join(" ")
-            )));
-        }
-    }
-    Ok(mask)
+    let unexpressible = match format {
+        MaskFormat::Libvirt => render::libvirt::without_libvirt_name(&plan.hide),
+        MaskFormat::Qemu => render::qemu::without_qemu_name(&plan.hide),
+        _ => Vec::new(),
+    };
+    Ok(CheckedMask {
+        mask,
+        unexpressible,
+    })
 }
 
 fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {

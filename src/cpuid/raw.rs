@@ -220,6 +220,10 @@ pub enum Completeness {
     FromCpuinfoFlags,
     /// Synthesized from a profile's list of named features.
     FromProfile,
+    /// Read as a full dump, but a CPU with XSAVE lacks leaf 0xD subleaf 1 (XSAVEOPT,
+    /// XSAVEC, XSAVES, XFD and the supervisor state components): those bits are not
+    /// visible.
+    MissingXsaveSubleaf,
 }
 
 impl Completeness {
@@ -229,7 +233,9 @@ impl Completeness {
     pub fn is_partial(self) -> bool {
         matches!(
             self,
-            Completeness::BasicLeavesOnly | Completeness::FromCpuinfoFlags
+            Completeness::BasicLeavesOnly
+                | Completeness::FromCpuinfoFlags
+                | Completeness::MissingXsaveSubleaf
         )
     }
 
@@ -245,6 +251,10 @@ impl Completeness {
                 "partial: reconstructed from /proc/cpuinfo flags (bits the kernel does not name are missing)"
             }
             Completeness::FromProfile => "synthesized from a named profile",
+            Completeness::MissingXsaveSubleaf => {
+                "partial: leaf 0xD subleaf 1 is missing (XSAVEOPT/XSAVEC/XSAVES and the \
+                 supervisor XSAVE components are not visible)"
+            }
         }
     }
 }

@@ -120,8 +120,10 @@ impl EvcMode {
 /// them: the speculation controls and TSX, which a BIOS or microcode update
 /// changes. VMware exposes them in a cluster's mode only when every host's
 /// microcode has them (VMware KB 52085, hypervisor-assisted guest mitigation)
-/// and Intel withdrew TSX by microcode. (The catalog's feature classes are to
-/// carry a firmware-dependent class; this list then follows it.)
+/// and Intel withdrew TSX by microcode. This is narrower than the catalog's
+/// firmware-dependent class (`Class::Firmware`), which also holds AES-NI, NX,
+/// MONITOR and VT-x/AMD-V: those are part of the modes that introduced them, so
+/// a host whose firmware switched one off does not qualify.
 pub const FIRMWARE_DEPENDENT: &[&str] = &[
     "spec_ctrl",
     "intel_stibp",

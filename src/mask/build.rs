@@ -36,7 +36,7 @@ pub fn cpuid_lines_for(hidden: &FeatureSet) -> CpuidMask {
     for id in hidden.iter() {
         hide_bit(&mut mask, id);
     }
-    hide_xsave_components(&mut mask, hidden);
+    hide_xsave_components(&mut mask, hidden, hidden);
     mask.sort();
     mask
 }
@@ -44,8 +44,23 @@ pub fn cpuid_lines_for(hidden: &FeatureSet) -> CpuidMask {
 /// The minimal mask hiding `hidden` (already closed under requirements) in the
 /// chosen spelling.
 pub fn build(hidden: &FeatureSet, kind: MaskKind) -> CpuidMask {
-    match kind {
-        MaskKind::CpuidLines => cpuid_lines_for(hidden),
+    build_for(hidden, &FeatureSet::new(), kind)
+}
+
+/// As [`build`], for hosts none of which has the features of `absent`: an XSAVE
+/// component is hidden when each of its owners is hidden or absent. On AMD the CET
+/// components (0xD.1 ECX bits 11, 12) serve shadow stacks alone, as AMD has no
+/// indirect-branch tracking: hiding `shstk` there must hide them too.
+pub fn build_for(hidden: &FeatureSet, absent: &FeatureSet, kind: MaskKind) -> CpuidMask {
+    let owners_gone = hidden.union(absent);
+    let mut mask = match kind {
+        MaskKind::CpuidLines => {
+            let mut mask = CpuidMask::new();
+            for id in hidden.iter() {
+                hide_bit(&mut mask, id);
+            }
+            mask
+        }
         MaskKind::FeatMask => {
             let mut mask = CpuidMask::new();
             for id in hidden.iter() {
@@ -54,11 +69,14 @@ pub fn build(hidden: &FeatureSet, kind: MaskKind) -> CpuidMask {
                     None => hide_bit(&mut mask, id),
                 }
             }
-            hide_xsave_components(&mut mask, hidden);
-            mask.sort();
             mask
         }
+    };
+    if !hidden.is_empty() {
+        hide_xsave_components(&mut mask, &owners_gone, hidden);
     }
+    mask.sort();
+    mask
 }
 
 /// Builds the mask and checks it against the members it is for: applied to
@@ -165,15 +183,18 @@ fn hide_location(mask: &mut CpuidMask, loc: catalog::BitLoc) {
         .set(loc.bit, MaskChar::Hide);
 }
 
-/// Hides each XSAVE component all of whose owners known to the catalog are hidden.
-fn hide_xsave_components(mask: &mut CpuidMask, hidden: &FeatureSet) {
+/// Hides each XSAVE component all of whose owners known to the catalog are gone
+/// (hidden or absent), at least one of them hidden by this mask.
+fn hide_xsave_components(mask: &mut CpuidMask, gone: &FeatureSet, hidden: &FeatureSet) {
     for comp in XSAVE_COMPONENTS {
         let owners: Vec<FeatureId> = comp
             .owners
             .iter()
             .filter_map(|n| catalog::lookup(n))
             .collect();
-        if !owners.is_empty() && owners.iter().all(|id| hidden.contains(*id)) {
+        if owners.iter().all(|id| gone.contains(*id))
+            && owners.iter().any(|id| hidden.contains(*id))
+        {
             hide_location(mask, comp.cpuid_bit());
         }
     }

@@ -8,7 +8,8 @@ use crate::analysis::fleet::FleetHost;
 use crate::analysis::maskplan::MaskPlan;
 use crate::cli::MaskFormat;
 use crate::mask::explain::{BitExplanation, Explanation};
-use crate::mask::{vmx, ApplyOutcome, ApplyStatus, CpuidMask, Spelling};
+use crate::mask::verify::CheckedMask;
+use crate::mask::{vmx, ApplyOutcome, ApplyStatus, Spelling};
 
 fn labels(bits: &[BitExplanation]) -> String {
     bits.iter()
@@ -17,17 +18,51 @@ fn labels(bits: &[BitExplanation]) -> String {
         .join(", ")
 }
 
-/// One mask, with a header saying what it is for, verified against whom, and which
-/// hosts cannot reach a requested baseline. `#` comments in VMX/QEMU forms,
-/// `<!-- -->` in libvirt's.
-pub fn plan(
-    p: &MaskPlan,
-    mask: &CpuidMask,
-    hosts: &[FleetHost],
-    format: MaskFormat,
-    compact: bool,
-) -> String {
+/// Word-wraps `text` to lines of at most `width` characters (longer words stay whole).
+fn wrap_lines(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn feature_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            let desc =
+                crate::catalog::lookup(n).map_or("", |id| crate::catalog::by_id(id).description);
+            if desc.is_empty() {
+                (*n).to_string()
+            } else {
+                format!("{n} ({desc})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The notes that head a mask: what it is for, what it hides and why, which hosts
+/// to update, what it never hides, and whether it is verified for `format`.
+pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<String> {
     let host_name = |i: usize| hosts.get(i).map_or("?", |h| h.name.as_str());
+    let host_list = |v: &[usize]| {
+        v.iter()
+            .map(|&h| host_name(h))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut notes = vec![format!(
         "vmcompat mask for {} group(s) {}: hides {} feature(s){}",
         p.vendor,
@@ -39,24 +74,84 @@ pub fn plan(
             format!(": {}", p.hide.names().join(" "))
         }
     )];
-    if p.destinations.is_empty() {
+    if !p.nested_hidden.is_empty() {
         notes.push(format!(
-            "verified: applied to all {} member host(s), every guest sees the same {} features",
-            p.members.len(),
-            p.guest.len()
+            "nested-only (they matter only to VMs that run their own hypervisor; other VMs \
+             never use them): {}",
+            p.nested_hidden.names().join(" ")
         ));
-    } else {
+    }
+    if !p.non_migratable_hidden.is_empty() {
         notes.push(format!(
-            "verified: VMs powered on at {} host(s) of {} see only features all {} host(s) of {} have",
-            p.members.len(),
-            p.groups.first().map_or("", String::as_str),
-            p.destinations.len(),
-            p.groups.get(1).map_or("", String::as_str)
+            "kept from migratable guests, as libvirt and QEMU do: {} (not a reason to \
+             split the hosts)",
+            p.non_migratable_hidden.names().join(" ")
+        ));
+    }
+    // Hosts that need the same update share one line.
+    let mut updates: Vec<(&[&'static str], Vec<usize>)> = Vec::new();
+    for a in &p.firmware_advice {
+        match updates.iter_mut().find(|(l, _)| *l == a.lacks.as_slice()) {
+            Some((_, hosts)) => hosts.push(a.host),
+            None => updates.push((&a.lacks, vec![a.host])),
+        }
+    }
+    for (lacks, on) in &updates {
+        let how = if *lacks == ["nx"] {
+            "enable NX/XD (execute disable) in the BIOS setup"
+        } else {
+            "update the BIOS/microcode (and check the BIOS settings)"
+        };
+        notes.push(format!(
+            "update needed on {}: {how}; that brings {}",
+            host_list(on),
+            feature_list(lacks)
+        ));
+    }
+    if !p.firmware_pending.is_empty() {
+        notes.push(format!(
+            "left visible on purpose (firmware/microcode-dependent, so hiding them would \
+             take them from every guest): {}; until the hosts above are updated, VMs that \
+             use them must stay on hosts that have them (--hide-firmware-features hides \
+             them instead)",
+            p.firmware_pending.names().join(" ")
+        ));
+    }
+    if !p.firmware_hidden.is_empty() {
+        notes.push(format!(
+            "WARNING: --hide-firmware-features takes these from every guest of these \
+             hosts: {}",
+            feature_list(&p.firmware_hidden.names())
+        ));
+    }
+    // Negative-sense bits set on the same hosts share one line.
+    let mut negative: Vec<(&[usize], &[usize], Vec<String>)> = Vec::new();
+    for n in &p.negative_sense {
+        let what = format!("{} ({})", n.feature, n.meaning);
+        match negative
+            .iter_mut()
+            .find(|(s, c, _)| *s == n.set_on.as_slice() && *c == n.clear_on.as_slice())
+        {
+            Some((_, _, list)) => list.push(what),
+            None => negative.push((&n.set_on, &n.clear_on, vec![what])),
+        }
+    }
+    for (set_on, clear_on, list) in &negative {
+        notes.push(format!(
+            "not hidden: {} set on {} and not on {}: a 1 says something is absent or \
+             changed, so hiding it would lie to the guest; a VM started on {} that \
+             relies on the old behaviour must not move to {}",
+            list.join(", "),
+            host_list(set_on),
+            host_list(clear_on),
+            host_list(clear_on),
+            host_list(set_on)
         ));
     }
     for (h, missing) in &p.cannot_reach {
         notes.push(format!(
-            "{} cannot reach this baseline (lacks {}): keep its VMs off the masked hosts or retire it",
+            "{} cannot reach this baseline (lacks {}): keep its VMs off the masked hosts, \
+             update it if named above, or retire it",
             host_name(*h),
             missing.join(" ")
         ));
@@ -64,12 +159,90 @@ pub fn plan(
     if p.hide.is_empty() {
         notes.push("nothing to hide: these hosts already agree".into());
     }
+    let mut partial: Vec<(&str, Vec<&str>)> = Vec::new();
+    for &h in p.members.iter().chain(&p.destinations) {
+        let Some(host) = hosts.get(h) else { continue };
+        if host.cpu.completeness.is_partial() {
+            let what = host.cpu.completeness.describe();
+            let what = what.strip_prefix("partial: ").unwrap_or(what);
+            match partial.iter_mut().find(|(w, _)| *w == what) {
+                Some((_, list)) => list.push(&host.name),
+                None => partial.push((what, vec![&host.name])),
+            }
+        }
+    }
+    for (what, list) in &partial {
+        notes.push(format!(
+            "rests on partial data for {}: {what}; features such a source cannot show \
+             are neither compared nor hidden",
+            list.join(", ")
+        ));
+    }
+    let pending = if p.firmware_pending.is_empty() {
+        String::new()
+    } else {
+        " (apart from the firmware-dependent features above)".into()
+    };
+    if !checked.is_verified() {
+        notes.push(format!(
+            "NOT verified for this format: it has no name for {}, which stay visible to \
+             guests; use --format vmx, which can hide every bit",
+            checked.unexpressible.join(" ")
+        ));
+    } else if p.destinations.is_empty() {
+        notes.push(format!(
+            "verified: applied to all {} member host(s), every guest sees the same {} \
+             features{pending}; no floor feature is hidden; what all hosts have is hidden \
+             only where it requires a hidden feature",
+            p.members.len(),
+            p.guest.len()
+        ));
+    } else {
+        notes.push(format!(
+            "verified: VMs powered on at {} host(s) of {} see only features all {} host(s) \
+             of {} have{pending}; no floor feature is hidden",
+            p.members.len(),
+            p.groups.first().map_or("", String::as_str),
+            p.destinations.len(),
+            p.groups.get(1).map_or("", String::as_str)
+        ));
+    }
+    notes
+}
+
+/// One mask, with a header saying what it is for, verified against whom, which
+/// hosts to update and which cannot reach a requested baseline. `#` comments in
+/// VMX/QEMU forms, `<!-- -->` in libvirt's; notes wrapped for an 80-column terminal.
+pub fn plan(
+    p: &MaskPlan,
+    checked: &CheckedMask,
+    hosts: &[FleetHost],
+    format: MaskFormat,
+    compact: bool,
+) -> String {
+    let notes = notes(p, checked, hosts);
+    let mask = &checked.mask;
+    let comment = |out: &mut String, open: &str, close: &str| {
+        for n in &notes {
+            // "--" may not appear inside an XML comment.
+            let n = if open.starts_with("<!") {
+                n.replace("--", "- -")
+            } else {
+                n.clone()
+            };
+            let n = n.as_str();
+            // Fits an 80-column terminal with the comment markers and the indent.
+            let width = 78usize.saturating_sub(open.len() + close.len() + 2).max(40);
+            for (i, line) in wrap_lines(n, width).iter().enumerate() {
+                let indent = if i == 0 { "" } else { "  " };
+                let _ = writeln!(out, "{open}{indent}{line}{close}");
+            }
+        }
+    };
     let mut out = String::new();
     match format {
         MaskFormat::Vmx | MaskFormat::Featmask => {
-            for n in &notes {
-                let _ = writeln!(out, "# {n}");
-            }
+            comment(&mut out, "# ", "");
             let spelling = if compact {
                 Spelling::Compact
             } else {
@@ -78,15 +251,11 @@ pub fn plan(
             out.push_str(&vmx::render(mask, spelling));
         }
         MaskFormat::Libvirt => {
-            for n in &notes {
-                let _ = writeln!(out, "<!-- {} -->", n.replace("--", "- -"));
-            }
+            comment(&mut out, "<!-- ", " -->");
             out.push_str(&super::libvirt::host_model(&p.hide));
         }
         MaskFormat::Qemu => {
-            for n in &notes {
-                let _ = writeln!(out, "# {n}");
-            }
+            comment(&mut out, "# ", "");
             out.push_str(&super::qemu::host(&p.hide));
             out.push('\n');
         }
@@ -94,11 +263,15 @@ pub fn plan(
             #[derive(serde::Serialize)]
             struct Out<'a> {
                 plan: &'a MaskPlan,
+                verified: bool,
+                unexpressible: &'a [&'static str],
                 vmx: Vec<String>,
                 notes: &'a [String],
             }
             out.push_str(&super::json(&Out {
                 plan: p,
+                verified: checked.is_verified(),
+                unexpressible: &checked.unexpressible,
                 vmx: vmx::render_lines(mask, Spelling::Colon),
                 notes: &notes,
             }));

@@ -121,6 +121,14 @@ mod tests {
         assert_eq!(d.cpus[1].index, 1);
         assert_eq!(d.cpus[0].get(1, 0).unwrap().eax, 0x00a1_0f11);
         assert_eq!(d.provenance.kind, SourceKind::CpuidRaw);
+        // These CPUs report XSAVE and leaf 0xD, but the text has no 0xD subleaf 1:
+        // not a full dump.
+        assert_eq!(d.completeness, Completeness::MissingXsaveSubleaf);
+        let with_subleaf = TWO.replace(
+            "CPU 1:",
+            "   0x0000000d 0x01: eax=0x0000000f ebx=0x00000340 ecx=0x00000000 edx=0x00000000\nCPU 1:",
+        ) + "   0x0000000d 0x01: eax=0x0000000f ebx=0x00000340 ecx=0x00000000 edx=0x00000000\n";
+        let d = parse(&with_subleaf, "f.txt").unwrap();
         assert_eq!(d.completeness, Completeness::Full);
     }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cpuid::{limits, CpuLeaves, LeafKey, RawDump, Regs};
+use crate::cpuid::{limits, Completeness, CpuLeaves, LeafKey, RawDump, Regs};
 use crate::error::{Error, Result};
 
 /// The longest line any line-oriented dump format accepts, in characters.
@@ -305,7 +305,7 @@ pub fn check_new_cpu(cpus: &[CpuLeaves], index: u32) -> std::result::Result<(), 
 }
 
 /// The final checks of every reader: at least one CPU, each with at least one leaf.
-pub fn finish(dump: RawDump, origin: &str, what: &str) -> Result<RawDump> {
+pub fn finish(mut dump: RawDump, origin: &str, what: &str) -> Result<RawDump> {
     if dump.cpus.is_empty() {
         return Err(Error::input(
             origin,
@@ -318,7 +318,18 @@ pub fn finish(dump: RawDump, origin: &str, what: &str) -> Result<RawDump> {
             format!("CPU {} has no leaves: expected {what}", cpu.index),
         ));
     }
+    if dump.completeness == Completeness::Full && dump.cpus.iter().any(lacks_xsave_subleaf) {
+        dump.completeness = Completeness::MissingXsaveSubleaf;
+    }
     Ok(dump)
+}
+
+/// True when a CPU says it has XSAVE (leaf 1 ECX[26]) and reports leaf 0xD, but
+/// the dump has no leaf 0xD subleaf 1: not a full dump.
+fn lacks_xsave_subleaf(cpu: &crate::cpuid::CpuLeaves) -> bool {
+    let max_basic = cpu.get_or_zero(0, 0).eax;
+    let xsave = cpu.get_or_zero(1, 0).ecx & (1 << 26) != 0;
+    xsave && max_basic >= 0xd && cpu.get(0xd, 1).is_none()
 }
 
 #[cfg(test)]

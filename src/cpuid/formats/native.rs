@@ -426,6 +426,8 @@ mod tests {
                 Regs::new(0x00a1_0f11, index << 24, 0xfffa_3203, 0x178b_fbff),
             );
             cpu.insert(0xd, 0x3f, Regs::new(u32::MAX, 0, 0, 1));
+            // A full dump of a CPU with XSAVE has leaf 0xD subleaf 1.
+            cpu.insert(0xd, 1, Regs::new(0xf, 0x340, 0, 0));
             cpu.insert(0x8000_001d, 3, Regs::new(1, 2, 3, 4));
             d.cpus.push(cpu);
         }

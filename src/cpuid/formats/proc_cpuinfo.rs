@@ -168,6 +168,99 @@ impl Block {
     }
 }
 
+/// Linux flags that stand for CPUID bits under another name, or that Linux
+/// synthesizes from them (arch/x86/kernel/cpu/common.c `init_speculation_control`,
+/// `cpufeatures.h`, where the CPUID bits themselves are hidden from /proc/cpuinfo).
+/// Each entry: flag, vendor (`Some(true)`: AMD/Hygon only; `Some(false)`: Intel-like
+/// only; `None`: both), the canonical catalog names it stands for.
+const LINUX_FLAGS: &[(&str, Option<bool>, &[&str])] = &[
+    // Intel: SPEC_CTRL (7.EDX[26]) gives Linux's synthetic ibrs and ibpb;
+    // INTEL_STIBP (7.EDX[27]) gives stibp; SPEC_CTRL_SSBD (7.EDX[31]) gives ssbd.
+    ("ibrs", Some(false), &["spec_ctrl"]),
+    ("ibpb", Some(false), &["spec_ctrl"]),
+    ("stibp", Some(false), &["intel_stibp"]),
+    ("ssbd", Some(false), &["spec_ctrl_ssbd"]),
+    // AMD: 0x80000008 EBX IBPB/IBRS/STIBP give ibpb, ibrs, stibp.
+    ("ibrs", Some(true), &["amd_ibrs"]),
+    ("ibpb", Some(true), &["amd_ibpb"]),
+    ("stibp", Some(true), &["amd_stibp"]),
+    // Invariant TSC (0x80000007 EDX[8]) makes Linux set constant_tsc and
+    // nonstop_tsc; constant_tsc alone is also set by family/model for older parts,
+    // so only nonstop_tsc says the bit was there.
+    ("nonstop_tsc", None, &["invtsc"]),
+    ("constant_tsc", None, &[]),
+];
+
+/// The catalog features one `/proc/cpuinfo` flag stands for on this CPU.
+fn cpuid_features_of_flag(
+    flag: &str,
+    amd: bool,
+    family: u32,
+    model: u32,
+) -> Vec<catalog::FeatureId> {
+    let mut mapped = LINUX_FLAGS
+        .iter()
+        .filter(|(f, v, _)| *f == flag && !matches!(v, Some(only) if *only != amd))
+        .peekable();
+    if mapped.peek().is_some() {
+        return mapped
+            .flat_map(|(_, _, names)| names.iter().filter_map(|n| catalog::lookup(n)))
+            .collect();
+    }
+    // AMD: ssbd comes from AMD_SSBD (0x80000008 EBX[24]) on Zen 2 and later; on
+    // families 0x15..0x17 before Zen 2 Linux sets it from the LS_CFG MSR instead,
+    // so there it says nothing about CPUID.
+    if flag == "ssbd" && amd {
+        let zen2_or_later = family > 0x17 || (family == 0x17 && model >= 0x30);
+        return if zen2_or_later {
+            catalog::lookup("amd_ssbd").into_iter().collect()
+        } else {
+            Vec::new()
+        };
+    }
+    catalog::lookup(flag).into_iter().collect()
+}
+
+/// Catalog features a `/proc/cpuinfo` file cannot show even with the mapping
+/// above, each with the reason: Linux hides the bit (a `""` name in
+/// `cpufeatures.h`) and derives no flag from it, or the kernel clears the flag when
+/// it has disabled the feature. A cpuinfo file and a CPUID dump of the same CPU
+/// agree on every other feature (`tests/proc_cpuinfo_mapping.rs`); verdicts on
+/// these rest on partial data.
+pub const NOT_SHOWN: &[(&str, &str)] = &[
+    (
+        "hle",
+        "cleared by Linux under tsx=off (the default on TSX-affected parts)",
+    ),
+    (
+        "rtm",
+        "cleared by Linux under tsx=off (the default on TSX-affected parts)",
+    ),
+    (
+        "sgx",
+        "cleared by Linux unless firmware enabled SGX in IA32_FEATURE_CONTROL",
+    ),
+    (
+        "sgx_lc",
+        "cleared by Linux unless firmware enabled SGX launch control",
+    ),
+    (
+        "core_capabilities",
+        "hidden by Linux (no /proc/cpuinfo name)",
+    ),
+    ("srbds_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
+    (
+        "amd_stibp_always_on",
+        "hidden by Linux (no /proc/cpuinfo name)",
+    ),
+    ("intel_psfd", "hidden by Linux (no /proc/cpuinfo name)"),
+    ("ipred_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
+    ("rrsba_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
+    ("bhi_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
+    ("ddpd_u", "hidden by Linux (no /proc/cpuinfo name)"),
+    ("mcdt_no", "hidden by Linux (no /proc/cpuinfo name)"),
+];
+
 /// Packs up to `N * 4` bytes of `s` into little-endian registers, zero-padded.
 fn pack<const N: usize>(bytes: &[u8]) -> [u32; N] {
     let mut out = [0u32; N];
@@ -308,10 +401,12 @@ fn synthesize(block: &Block, origin: &str) -> Result<(CpuLeaves, Vec<String>)> {
 
     let (flags_text, _) = block.field("flags", origin)?;
     let flags: Vec<String> = flags_text.split_whitespace().map(str::to_string).collect();
-    for flag in &flags {
-        let Some(id) = catalog::lookup(flag) else {
-            continue;
-        };
+    let amd = matches!(vendor, "AuthenticAMD" | "HygonGenuine");
+    let set: Vec<catalog::FeatureId> = flags
+        .iter()
+        .flat_map(|flag| cpuid_features_of_flag(flag, amd, family, model))
+        .collect();
+    for id in set {
         let loc = catalog::by_id(id).loc;
         let Some(mask) = 1u32.checked_shl(u32::from(loc.bit)) else {
             continue;
