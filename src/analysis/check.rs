@@ -114,6 +114,7 @@ pub fn check(
         .map(|g| {
             let cand = fleet::Group {
                 label: "candidate".into(),
+                cluster: None,
                 name: candidate.name.clone(),
                 vendor,
                 families: vec![candidate.cpu.signature.family],

@@ -6,5 +6,6 @@ pub mod diff;
 pub mod fleet;
 pub mod host;
 pub mod maskplan;
+pub mod setting;
 pub mod storage_network;
 pub mod vm_readiness;
