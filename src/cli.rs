@@ -197,12 +197,6 @@ pub struct CheckArgs {
     /// Only this cluster (the fleet file's `cluster = "NAME"`; `-` for hosts without one).
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
-    /// Guest operating systems to check every setting and mask against (keys of
-    /// `guests/guests.toml`, e.g. `rhel9,windows-server-2025`). Default: the fleet
-    /// file's `guests`, else every shipped guest.
-    #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
-    pub guests: Vec<String>,
-
     /// Compatibility rules (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
