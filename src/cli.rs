@@ -188,7 +188,11 @@ pub struct CheckArgs {
     /// A candidate host: a dump file, a profile name, `local`, an EVC mode key
     /// (`intel-icelake`) or a QEMU/libvirt model name (`Icelake-Server-noTSX`).
     /// Repeat to compare several side by side.
-    #[arg(long = "candidate", value_name = "HOST|DUMP|PROFILE|MODEL", required = true)]
+    #[arg(
+        long = "candidate",
+        value_name = "HOST|DUMP|PROFILE|MODEL",
+        required = true
+    )]
     pub candidates: Vec<String>,
     /// What the cluster must keep with the candidate in it: a baseline (`x86-64-v3`,
     /// `intel-haswell`) or a feature name (`avx512f`).

@@ -174,7 +174,9 @@ impl FleetAnalysis {
     /// True when, inside every cluster, every group can reach every other (with
     /// masks where needed). Between clusters a "no" is information, not a failure.
     pub fn all_reachable(&self) -> bool {
-        self.clusters().iter().all(|c| self.cluster_reachable(c.as_deref()))
+        self.clusters()
+            .iter()
+            .all(|c| self.cluster_reachable(c.as_deref()))
     }
 
     /// True when every group of `cluster` can reach every other group of it.
@@ -259,12 +261,18 @@ pub fn analyze(hosts: &[FleetHost], policy: Policy) -> FleetAnalysis {
     assign_labels(&mut groups, policy);
     // Content order: cluster, vendor, richest first, then the label (unique).
     groups.sort_by(|a, b| {
-        (&a.cluster, a.vendor, std::cmp::Reverse(a.features.len()), &a.label).cmp(&(
-            &b.cluster,
-            b.vendor,
-            std::cmp::Reverse(b.features.len()),
-            &b.label,
-        ))
+        (
+            &a.cluster,
+            a.vendor,
+            std::cmp::Reverse(a.features.len()),
+            &a.label,
+        )
+            .cmp(&(
+                &b.cluster,
+                b.vendor,
+                std::cmp::Reverse(b.features.len()),
+                &b.label,
+            ))
     });
     let mut host_group = vec![0; hosts.len()];
     for (gi, g) in groups.iter().enumerate() {
@@ -309,7 +317,11 @@ fn content_label(g: &Group, policy: Policy) -> String {
                 "{vendor}-f{fam:x}-{}-{}-{}",
                 if has("pni") { "sse3" } else { "nosse3" },
                 if has("nx") { "nx" } else { "nonx" },
-                if has("vmx") || has("svm") { "vt" } else { "novt" }
+                if has("vmx") || has("svm") {
+                    "vt"
+                } else {
+                    "novt"
+                }
             )
         }
     }
@@ -397,7 +409,11 @@ fn group_name(g: &Group, hosts: &[FleetHost], policy: Policy) -> String {
     let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
     if policy == Policy::Esx3 {
         let yes_no = |b: bool| if b { "yes" } else { "no" };
-        let virt = if g.vendor.is_amd_like() { "AMD-V" } else { "VT-x" };
+        let virt = if g.vendor.is_amd_like() {
+            "AMD-V"
+        } else {
+            "VT-x"
+        };
         return format!(
             "{maker} family {families}: SSE3 {}, NX/XD {}, {virt} {}",
             yes_no(has("pni")),

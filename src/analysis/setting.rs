@@ -398,7 +398,9 @@ fn next_baseline(
     let after = remaining
         .iter()
         .skip(1)
-        .fold(features_of(remaining[0]), |acc, &h| acc.intersection(&features_of(h)));
+        .fold(features_of(remaining[0]), |acc, &h| {
+            acc.intersection(&features_of(h))
+        });
     Some(NextBaseline {
         baseline: b.name.clone(),
         blockers,

@@ -53,7 +53,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         for cluster in targets {
             let members: Vec<FleetHost> = hosts
                 .iter()
-                .filter(|h| cluster.is_none_or(|c| &h.cluster == c))
+                .filter(|h| cluster.map_or(true, |c| &h.cluster == c))
                 .cloned()
                 .collect();
             let mut cpu = cpu.clone();
@@ -67,8 +67,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
                     .map(|h| h.cpu.features)
                     .reduce(|a, b| a.intersection(&b))
                     .unwrap_or_default();
-                let platform =
-                    common.difference(&crate::analysis::setting::model_universe());
+                let platform = common.difference(&crate::analysis::setting::model_universe());
                 cpu.features = cpu.features.union(&platform);
             }
             let candidate = FleetHost {
@@ -133,7 +132,8 @@ fn baseline_named(name: &str) -> Option<crate::baselines::Baseline> {
     crate::baselines::all().ok()?.into_iter().find(|b| {
         b.vendor.is_some()
             && (b.name.eq_ignore_ascii_case(name)
-                || crate::analysis::setting::model_of(b).is_some_and(|m| m.eq_ignore_ascii_case(name)))
+                || crate::analysis::setting::model_of(b)
+                    .is_some_and(|m| m.eq_ignore_ascii_case(name)))
     })
 }
 
@@ -163,7 +163,10 @@ fn cpu_of_baseline(b: &crate::baselines::Baseline) -> Result<Cpu> {
         corpus_differences: Default::default(),
     };
     let mut cpu = decode_dump(&profile.dump()).ok_or_else(|| {
-        Error::input(format!("masks/{}.toml", b.name), "the synthesized dump holds no CPU")
+        Error::input(
+            format!("masks/{}.toml", b.name),
+            "the synthesized dump holds no CPU",
+        )
     })?;
     cpu.features = b.features;
     Ok(cpu)

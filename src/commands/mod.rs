@@ -153,7 +153,8 @@ pub fn guests_for(
 /// The masks made by default: one per cluster and vendor (live migration stays
 /// inside a cluster), each listing that cluster's groups of that vendor.
 pub fn cluster_selections(a: &crate::analysis::fleet::FleetAnalysis) -> Vec<Vec<String>> {
-    let mut out: Vec<((Option<String>, crate::decode::Vendor), Vec<String>)> = Vec::new();
+    type Key = (Option<String>, crate::decode::Vendor);
+    let mut out: Vec<(Key, Vec<String>)> = Vec::new();
     for g in &a.groups {
         let key = (g.cluster.clone(), g.vendor);
         match out.iter_mut().find(|(k, _)| *k == key) {

@@ -79,7 +79,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Guest>> {
     for g in raw.guest {
         let key = g.key.get_ref().clone();
         if out.iter().any(|o| o.key == key) {
-            return Err(at(g.key.span().start, format!("guest {key:?} is listed twice")));
+            return Err(at(
+                g.key.span().start,
+                format!("guest {key:?} is listed twice"),
+            ));
         }
         let level = *g.level.get_ref();
         if !(1..=4).contains(&level) {
@@ -92,7 +95,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Guest>> {
         if !source.starts_with("https://") {
             return Err(at(
                 g.source.span().start,
-                format!("guest {key:?}: source must be the https:// page that states the requirement"),
+                format!(
+                    "guest {key:?}: source must be the https:// page that states the requirement"
+                ),
             ));
         }
         let mut floor: FeatureSet = (1..=level).fold(FeatureSet::new(), |acc, l| {
@@ -139,7 +144,10 @@ pub fn select(keys: &[String]) -> Result<Vec<Guest>> {
                 .ok_or_else(|| {
                     Error::Usage(format!(
                         "unknown guest {k:?}; the known guests are: {}",
-                        list.iter().map(|g| g.key.as_str()).collect::<Vec<_>>().join(", ")
+                        list.iter()
+                            .map(|g| g.key.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })
         })
@@ -169,12 +177,24 @@ mod tests {
     fn shipped_file_parses_and_covers_the_common_guests() {
         let list = all().expect("guests/guests.toml parses");
         for key in [
-            "rhel8", "rhel9", "rhel10", "sles15", "sles16", "ubuntu-24.04", "debian12",
-            "windows10", "windows11", "windows-server-2016", "windows-server-2025",
+            "rhel8",
+            "rhel9",
+            "rhel10",
+            "sles15",
+            "sles16",
+            "ubuntu-24.04",
+            "debian12",
+            "windows10",
+            "windows11",
+            "windows-server-2016",
+            "windows-server-2025",
         ] {
             assert!(list.iter().any(|g| g.key == key), "{key} missing");
         }
-        let ws2025 = list.iter().find(|g| g.key == "windows-server-2025").unwrap();
+        let ws2025 = list
+            .iter()
+            .find(|g| g.key == "windows-server-2025")
+            .unwrap();
         assert!(ws2025.floor.contains(catalog::lookup("sse4_2").unwrap()));
         let rhel10 = list.iter().find(|g| g.key == "rhel10").unwrap();
         assert!(rhel10.floor.contains(catalog::lookup("avx2").unwrap()));
@@ -185,7 +205,10 @@ mod tests {
     fn unknown_feature_is_a_load_error_with_its_line() {
         let text = "[[guest]]\nkey = \"x\"\nname = \"X\"\nlevel = 1\nfeatures = [\"sse9\"]\nsource = \"https://example.org\"\nnotes = \"\"\n";
         let e = parse(text, "g.toml").unwrap_err().to_string();
-        assert!(e.contains("g.toml") && e.contains(":5") && e.contains("sse9"), "{e}");
+        assert!(
+            e.contains("g.toml") && e.contains(":5") && e.contains("sse9"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -168,7 +168,11 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
             out,
             "note: group(s) {} rest on partial dumps (/proc/cpuinfo or ESXi cpuFeature): \
              features the source cannot show count as absent",
-            partial.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            partial
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if idx.len() > 1 {
@@ -216,7 +220,11 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
             }
         }
     }
-    for s in r.settings.iter().filter(|s| s.cluster.as_deref() == cluster) {
+    for s in r
+        .settings
+        .iter()
+        .filter(|s| s.cluster.as_deref() == cluster)
+    {
         render_setting(out, r, s);
     }
     let verdict = cluster_verdict(r, cluster);
@@ -264,7 +272,9 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
         return "no host collected".into();
     };
     if a.groups_of(cluster).len() < 2 {
-        return format!("ready: every host offers the same CPU features, no setting needed{caveat}");
+        return format!(
+            "ready: every host offers the same CPU features, no setting needed{caveat}"
+        );
     }
     let mut parts = Vec::new();
     if let Some(e) = &s.evc {
@@ -308,7 +318,11 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
             out,
             "  partial data: {} (features their source cannot show count as absent; \
              confirm with `vmcompat probe` on them)",
-            s.partial_hosts.iter().map(|&h| host_name(r, h)).collect::<Vec<_>>().join(", ")
+            s.partial_hosts
+                .iter()
+                .map(|&h| host_name(r, h))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let guests_note = if r.guests.is_empty() {
@@ -364,7 +378,11 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         }
         if t.guests_broken.is_empty() {
             if !r.guests.is_empty() {
-                let _ = writeln!(out, "    guests: all {} checked keep their CPU floor", r.guests.len());
+                let _ = writeln!(
+                    out,
+                    "    guests: all {} checked keep their CPU floor",
+                    r.guests.len()
+                );
             }
         } else {
             for b in &t.guests_broken {
@@ -409,7 +427,7 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         .filter(|w| {
             s.next
                 .as_ref()
-                .is_none_or(|n| !(n.blockers.len() == 1 && n.blockers[0].host == w.host))
+                .map_or(true, |n| !(n.blockers.len() == 1 && n.blockers[0].host == w.host))
         })
         .collect();
     if !weak.is_empty() {
