@@ -117,6 +117,31 @@ pub fn render(r: &AuditReport) -> String {
     out
 }
 
+/// Writes `text` as one logical line wrapped at 80 columns: the first line
+/// indented by `indent` spaces, the rest by `indent + 4`. Words longer than the
+/// width stay whole.
+fn say(out: &mut String, indent: usize, text: &str) {
+    const WIDTH: usize = 80;
+    let mut col = 0;
+    for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        let len = word.chars().count();
+        if i == 0 {
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if col + 1 + len > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 4));
+            col = indent + 4;
+        } else {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+    }
+    out.push('\n');
+}
+
 fn host_name(r: &AuditReport, i: usize) -> &str {
     r.hosts.get(i).map_or("?", |h| h.name.as_str())
 }
@@ -135,11 +160,14 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
     let a = &r.cpu;
     let idx = a.groups_of(cluster);
     let nhosts: usize = idx.iter().map(|&i| a.groups[i].hosts.len()).sum();
-    let _ = writeln!(
+    say(
         out,
-        "\n== Cluster {}: {nhosts} host(s), {} group(s) ==",
-        crate::analysis::fleet::cluster_display(cluster),
-        idx.len()
+        0,
+        &format!(
+            "\n== Cluster {}: {nhosts} host(s), {} group(s) ==",
+            crate::analysis::fleet::cluster_display(cluster),
+            idx.len()
+        ),
     );
     let mut t = table();
     t.set_header(vec!["Group", "Defined by", "Hosts"]);
@@ -164,15 +192,18 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
         .filter(|l| idx.iter().any(|&i| &a.groups[i].label == *l))
         .collect();
     if !partial.is_empty() {
-        let _ = writeln!(
+        say(
             out,
-            "note: group(s) {} rest on partial dumps (/proc/cpuinfo or ESXi cpuFeature): \
+            0,
+            &format!(
+                "note: group(s) {} rest on partial dumps (/proc/cpuinfo or ESXi cpuFeature): \
              features the source cannot show count as absent",
-            partial
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+                partial
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     if idx.len() > 1 {
@@ -200,21 +231,28 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
                 match &a.matrix[i][j] {
                     Verdict::Yes => {}
                     Verdict::WithMask { missing, hide } => {
-                        let _ = writeln!(
+                        say(
                             out,
-                            "  {from} -> {to}: with mask; {to} lacks: {}",
-                            names(missing)
+                            2,
+                            &format!("{from} -> {to}: with mask; {to} lacks: {}", names(missing)),
                         );
                         if hide != missing {
-                            let _ = writeln!(
+                            say(
                                 out,
-                                "      the mask also hides what requires them: {}",
-                                names(&hide.difference(missing))
+                                6,
+                                &format!(
+                                    "the mask also hides what requires them: {}",
+                                    names(&hide.difference(missing))
+                                ),
                             );
                         }
                     }
                     Verdict::No { reasons } => {
-                        let _ = writeln!(out, "  {from} -> {to}: NO: {}", reasons.join("; "));
+                        say(
+                            out,
+                            2,
+                            &format!("{from} -> {to}: NO: {}", reasons.join("; ")),
+                        );
                     }
                 }
             }
@@ -228,10 +266,13 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
         render_setting(out, r, s);
     }
     let verdict = cluster_verdict(r, cluster);
-    let _ = writeln!(
+    say(
         out,
-        "Verdict for cluster {}: {verdict}",
-        crate::analysis::fleet::cluster_display(cluster)
+        0,
+        &format!(
+            "Verdict for cluster {}: {verdict}",
+            crate::analysis::fleet::cluster_display(cluster)
+        ),
     );
 }
 
@@ -306,23 +347,29 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
 
 fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::setting::ClusterSetting) {
     let level = crate::decode::x86_64_level(&s.common);
-    let _ = writeln!(
+    say(
         out,
-        "Common to all {} {} host(s): {} features, x86-64-v{level}",
-        s.hosts.len(),
-        s.vendor,
-        s.common.len()
+        0,
+        &format!(
+            "Common to all {} {} host(s): {} features, x86-64-v{level}",
+            s.hosts.len(),
+            s.vendor,
+            s.common.len()
+        ),
     );
     if !s.partial_hosts.is_empty() {
-        let _ = writeln!(
+        say(
             out,
-            "  partial data: {} (features their source cannot show count as absent; \
+            2,
+            &format!(
+                "partial data: {} (features their source cannot show count as absent; \
              confirm with `vmcompat probe` on them)",
-            s.partial_hosts
-                .iter()
-                .map(|&h| host_name(r, h))
-                .collect::<Vec<_>>()
-                .join(", ")
+                s.partial_hosts
+                    .iter()
+                    .map(|&h| host_name(r, h))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     let guests_note = if r.guests.is_empty() {
@@ -330,18 +377,20 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
     } else {
         format!(" (guests checked: {})", r.guests.len())
     };
-    let _ = writeln!(out, "What to set{guests_note}:");
+    say(out, 0, &format!("What to set{guests_note}:"));
     let targets = [
         ("vSphere EVC mode", &s.evc),
         ("QEMU/libvirt model", &s.model),
         ("Proxmox VE CPU type", &s.proxmox),
     ];
     if targets.iter().all(|(_, t)| t.is_none()) {
-        let _ = writeln!(
+        say(
             out,
-            "  no named baseline fits these hosts; use `vmcompat mask` for an exact mask"
+            2,
+            &format!("no named baseline fits these hosts; use `vmcompat mask` for an exact mask"),
         );
     }
+    let mut first = true;
     for (what, t) in targets {
         let Some(t) = t else { continue };
         let flags = if t.flags.is_empty() {
@@ -349,27 +398,34 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         } else {
             format!(" {}", t.flags.join(" "))
         };
-        let _ = writeln!(out, "  {what}: {}{flags}", t.name);
-        let _ = writeln!(
+        say(out, 2, &format!("{what}: {}{flags}", t.name));
+        say(
             out,
-            "    a VM sees {} features (x86-64-v{}); vs the hosts' common set it loses: {}",
-            t.visible.len(),
-            crate::decode::x86_64_level(&t.visible),
-            if t.loses.is_empty() {
-                "nothing".to_string()
-            } else {
-                some_names(&t.loses, 10)
-            }
+            4,
+            &format!(
+                "a VM sees {} features (x86-64-v{}); vs the hosts' common set it loses: {}",
+                t.visible.len(),
+                crate::decode::x86_64_level(&t.visible),
+                if t.loses.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    some_names(&t.loses, 10)
+                }
+            ),
         );
-        if !t.hidden_from_newest.is_empty() && t.hidden_from_newest != t.loses {
-            let _ = writeln!(
+        if first && !t.hidden_from_newest.is_empty() && t.hidden_from_newest != t.loses {
+            say(
                 out,
-                "    hidden from VMs on the newest hosts: {}",
-                some_names(&t.hidden_from_newest, 10)
+                4,
+                &format!(
+                    "hidden from VMs on the newest hosts: {}",
+                    some_names(&t.hidden_from_newest, 10)
+                ),
             );
         }
+        first = false;
         if let Some(n) = &t.note {
-            let _ = writeln!(out, "    note: {n}");
+            say(out, 4, &format!("note: {n}"));
         }
         if what != "vSphere EVC mode" {
             for line in &t.config {
@@ -378,45 +434,60 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         }
         if t.guests_broken.is_empty() {
             if !r.guests.is_empty() {
-                let _ = writeln!(
+                say(
                     out,
-                    "    guests: all {} checked keep their CPU floor",
-                    r.guests.len()
+                    4,
+                    &format!(
+                        "guests: all {} checked keep their CPU floor",
+                        r.guests.len()
+                    ),
                 );
             }
         } else {
             for b in &t.guests_broken {
-                let _ = writeln!(
+                say(
                     out,
-                    "    BREAKS guest {}: lacks {}",
-                    b.name,
-                    b.missing.names().join(" ")
+                    4,
+                    &format!(
+                        "BREAKS guest {}: lacks {}",
+                        b.name,
+                        b.missing.names().join(" ")
+                    ),
                 );
             }
         }
     }
     if let Some(n) = &s.next {
-        let _ = writeln!(
+        say(
             out,
-            "Held back: the next baseline, {}, needs {} host(s) removed or replaced:",
-            n.baseline,
-            n.blockers.len()
+            0,
+            &format!(
+                "Held back: the next baseline, {}, needs {} host(s) removed or replaced:",
+                n.baseline,
+                n.blockers.len()
+            ),
         );
         for b in n.blockers.iter().take(10) {
-            let _ = writeln!(
+            say(
                 out,
-                "  {}: lacks {}",
-                host_name(r, b.host),
-                some_names(&b.missing, 8)
+                2,
+                &format!(
+                    "{}: lacks {}",
+                    host_name(r, b.host),
+                    some_names(&b.missing, 8)
+                ),
             );
         }
         if n.blockers.len() > 10 {
-            let _ = writeln!(out, "  and {} more", n.blockers.len() - 10);
+            say(out, 2, &format!("and {} more", n.blockers.len() - 10));
         }
-        let _ = writeln!(
+        say(
             out,
-            "  without them the cluster's VMs would gain: {}",
-            some_names(&n.gain, 12)
+            2,
+            &format!(
+                "without them the cluster's VMs would gain: {}",
+                some_names(&n.gain, 12)
+            ),
         );
     }
     let weak: Vec<_> = r
@@ -425,19 +496,22 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         .iter()
         .filter(|w| s.hosts.contains(&w.host))
         .filter(|w| {
-            s.next
-                .as_ref()
-                .map_or(true, |n| !(n.blockers.len() == 1 && n.blockers[0].host == w.host))
+            s.next.as_ref().map_or(true, |n| {
+                !(n.blockers.len() == 1 && n.blockers[0].host == w.host)
+            })
         })
         .collect();
     if !weak.is_empty() {
         out.push_str("Weakest links (removing the one host raises the common set)\n");
         for w in weak.iter().take(10) {
-            let _ = writeln!(
+            say(
                 out,
-                "  {}: the others would gain {}",
-                host_name(r, w.host),
-                some_names(&w.gain, 12)
+                2,
+                &format!(
+                    "{}: the others would gain {}",
+                    host_name(r, w.host),
+                    some_names(&w.gain, 12)
+                ),
             );
         }
     }
@@ -464,9 +538,10 @@ fn render_between_clusters(out: &mut String, r: &AuditReport) {
             let vx: Vec<_> = gx.iter().map(|&i| a.groups[i].vendor).collect();
             let vy: Vec<_> = gy.iter().map(|&i| a.groups[i].vendor).collect();
             if !vx.iter().any(|v| vy.contains(v)) {
-                let _ = writeln!(
+                say(
                     out,
-                    "  {nx} <-> {ny}: the vendor differs: cold migration only"
+                    2,
+                    &format!("{nx} <-> {ny}: the vendor differs: cold migration only"),
                 );
                 continue;
             }
@@ -483,15 +558,13 @@ fn render_between_clusters(out: &mut String, r: &AuditReport) {
                         }
                     }
                 }
-                let _ = writeln!(
-                    out,
-                    "  {from} -> {to}: {yes} group pair(s) as they are, {mask} with a mask, {no} not at all{}",
+                say(out, 2, &format!("{from} -> {to}: {yes} group pair(s) as they are, {mask} with a mask, {no} not at all{}",
                     if mask > 0 {
                         " (`vmcompat mask --groups ...` with groups of both)"
                     } else {
                         ""
                     }
-                );
+                ));
             }
         }
     }
@@ -506,10 +579,13 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
     for cl in r.cpu.clusters() {
         let v = cluster_verdict(r, cl.as_deref());
         ready &= !v.starts_with("NOT");
-        let _ = writeln!(
-            out,
-            "  cluster {}: {v}",
-            crate::analysis::fleet::cluster_display(cl.as_deref())
+        say(
+            &mut out,
+            2,
+            &format!(
+                "cluster {}: {v}",
+                crate::analysis::fleet::cluster_display(cl.as_deref())
+            ),
         );
     }
     match r.storage_network.as_ref() {
