@@ -371,41 +371,48 @@ fn proxmox_setting(
     }
 }
 
+/// The next named baseline above the cluster's, that some of its hosts reach:
+/// the lowest-ranked one above the current whose qualifying hosts are not empty
+/// (a generation beside the line, such as Bulldozer's FMA4/XOP for a Zen
+/// cluster, is skipped when no host has it).
 fn next_baseline(
     vendor: Vendor,
     common: &FeatureSet,
     members: &[usize],
     a: &FleetAnalysis,
 ) -> Option<NextBaseline> {
-    let (b, _) = baselines::next_for(vendor, common)?;
-    let need = baselines::required_of_host(b);
+    let current = evc_mode_for(vendor, common).map_or(0, |b| b.rank);
+    let mut above: Vec<Baseline> = baselines::all()
+        .ok()?
+        .into_iter()
+        .filter(|b| b.vendor == Some(vendor) && b.rank > current)
+        .collect();
+    above.sort_by_key(|b| b.rank);
     let features_of = |h: usize| a.groups[a.host_group[h]].features;
-    let blockers: Vec<Blocker> = members
-        .iter()
-        .filter_map(|&h| {
-            let missing = need.difference(&features_of(h));
-            (!missing.is_empty()).then_some(Blocker { host: h, missing })
-        })
-        .collect();
-    let remaining: Vec<usize> = members
-        .iter()
-        .copied()
-        .filter(|h| !blockers.iter().any(|x| x.host == *h))
-        .collect();
-    if remaining.is_empty() {
-        return None;
-    }
-    let after = remaining
-        .iter()
-        .skip(1)
-        .fold(features_of(remaining[0]), |acc, &h| {
-            acc.intersection(&features_of(h))
+    for b in above {
+        let need = baselines::required_of_host(&b);
+        let blockers: Vec<Blocker> = members
+            .iter()
+            .filter_map(|&h| {
+                let missing = need.difference(&features_of(h));
+                (!missing.is_empty()).then_some(Blocker { host: h, missing })
+            })
+            .collect();
+        let remaining: Vec<FeatureSet> = members
+            .iter()
+            .filter(|h| !blockers.iter().any(|x| x.host == **h))
+            .map(|&h| features_of(h))
+            .collect();
+        let Some(after) = remaining.into_iter().reduce(|x, y| x.intersection(&y)) else {
+            continue;
+        };
+        return Some(NextBaseline {
+            baseline: b.name.clone(),
+            blockers,
+            gain: after.difference(common),
         });
-    Some(NextBaseline {
-        baseline: b.name.clone(),
-        blockers,
-        gain: after.difference(common),
-    })
+    }
+    None
 }
 
 #[cfg(test)]

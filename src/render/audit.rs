@@ -120,7 +120,7 @@ pub fn render(r: &AuditReport) -> String {
 /// Writes `text` as one logical line wrapped at 80 columns: the first line
 /// indented by `indent` spaces, the rest by `indent + 4`. Words longer than the
 /// width stay whole.
-fn say(out: &mut String, indent: usize, text: &str) {
+pub(crate) fn say(out: &mut String, indent: usize, text: &str) {
     const WIDTH: usize = 80;
     let mut col = 0;
     for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
@@ -387,7 +387,7 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         say(
             out,
             2,
-            &format!("no named baseline fits these hosts; use `vmcompat mask` for an exact mask"),
+            "no named baseline fits these hosts; use `vmcompat mask` for an exact mask",
         );
     }
     let mut first = true;

@@ -191,13 +191,18 @@ pub fn answer(req: &str, checks: &[CandidateCheck]) -> String {
                 .unwrap_or_default()
         };
         let yes_names: Vec<&str> = yes.iter().map(|c| c.candidate.as_str()).collect();
-        let _ = match yes_names.as_slice() {
-            [] => writeln!(out, "Answer: no candidate keeps {name} in {place}."),
-            [one] => writeln!(out, "Answer: only {one} keeps {name} in {place}."),
-            many => writeln!(out, "Answer: {} keep {name} in {place}.", many.join(", ")),
+        let line = match yes_names.as_slice() {
+            [] => format!("Answer: no candidate keeps {name} in {place}."),
+            [one] => format!("Answer: only {one} keeps {name} in {place}."),
+            many => format!("Answer: {} keep {name} in {place}.", many.join(", ")),
         };
+        super::audit::say(&mut out, 0, &line);
         for c in no {
-            let _ = writeln!(out, "  {} does not: {}", c.candidate, why(c));
+            super::audit::say(
+                &mut out,
+                2,
+                &format!("{} does not: {}", c.candidate, why(c)),
+            );
         }
     }
     out
