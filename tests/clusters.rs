@@ -685,3 +685,119 @@ fn case_proc_cpuinfo_cluster_reaches_cascadelake() {
         assert_eq!(h["baseline"], "intel-cascadelake", "{h}");
     }
 }
+
+/// The raw feature names of a shipped data file (`profiles/X.toml`, `masks/X.toml`).
+fn data_features(dir: &str, name: &str) -> (String, BTreeSet<String>, u64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(dir)
+        .join(format!("{name}.toml"));
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let features = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let vendor = v
+        .get("vendor")
+        .and_then(|x| x.as_str())
+        .unwrap_or("")
+        .to_string();
+    let rank = v.get("rank").and_then(|x| x.as_integer()).unwrap_or(0) as u64;
+    (vendor, features, rank)
+}
+
+fn compared(name: &str) -> bool {
+    vmcompat::catalog::lookup(name)
+        .is_some_and(|id| vmcompat::catalog::by_id(id).class.is_compared())
+}
+
+/// A new user's fleet of three clusters, each answer checked against the hosts'
+/// feature lists as the shipped files give them (not through the analysis).
+#[test]
+fn three_clusters_checked_by_hand_against_the_host_features() {
+    let dir = temp_dir("three");
+    let clusters: [(&str, [&str; 2]); 3] = [
+        ("same", ["xeon-e5-2600-v3", "xeon-e5-2600-v3"]),
+        ("intel", ["xeon-scalable-2nd-gen", "xeon-scalable-3rd-gen"]),
+        ("amd", ["epyc-7003", "epyc-9004"]),
+    ];
+    let mut hosts = Vec::new();
+    let host_names: Vec<String> = (0..6).map(|i| format!("h{i}")).collect();
+    for (i, (c, ps)) in clusters.iter().enumerate() {
+        for (j, p) in ps.iter().enumerate() {
+            hosts.push((host_names[i * 2 + j].as_str(), *c, *p));
+        }
+    }
+    let f = fleet(&dir, "f.toml", "", &hosts);
+    let o = vmcompat(&["audit", &f, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v = json(&o);
+    let masks_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("masks");
+    let baselines: Vec<(String, String, BTreeSet<String>, u64)> = std::fs::read_dir(&masks_dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.ok()?.path().file_stem()?.to_string_lossy().into_owned();
+            let (vendor, features, rank) = data_features("masks", &name);
+            (!vendor.is_empty()).then_some((name, vendor, features, rank))
+        })
+        .collect();
+    let universe: BTreeSet<String> = baselines.iter().flat_map(|b| b.2.iter().cloned()).collect();
+    for (cluster, profiles) in clusters {
+        let (vendor, a, _) = data_features("profiles", profiles[0]);
+        let (_, b, _) = data_features("profiles", profiles[1]);
+        let common: BTreeSet<String> = a
+            .intersection(&b)
+            .filter(|n| compared(n))
+            .cloned()
+            .collect();
+        // The highest baseline of the vendor whose compared features all hosts have.
+        let expect = baselines
+            .iter()
+            .filter(|(_, bv, feats, _)| {
+                *bv == vendor
+                    && feats
+                        .iter()
+                        .filter(|n| compared(n))
+                        .all(|n| common.contains(n))
+            })
+            .max_by_key(|b| b.3)
+            .expect("a baseline");
+        let s = setting(&v, cluster);
+        assert_eq!(s["evc"]["name"], expect.0.as_str(), "cluster {cluster}");
+        let json_common: BTreeSet<String> = names(&s["common"]).into_iter().collect();
+        assert_eq!(json_common, common, "cluster {cluster}: common features");
+        // What the EVC mode loses: common features named models carry, not in the mode.
+        let loses: BTreeSet<String> = common
+            .iter()
+            .filter(|n| universe.contains(*n) && !expect.2.contains(*n))
+            .cloned()
+            .collect();
+        let json_loses: BTreeSet<String> = names(&s["evc"]["loses"]).into_iter().collect();
+        assert_eq!(
+            json_loses, loses,
+            "cluster {cluster}: what the EVC mode loses"
+        );
+        // Guests: RHEL 10 needs AVX2; every mode here has it, so none breaks it.
+        let broken: Vec<String> = s["evc"]["guests_broken"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["guest"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            broken.contains(&"rhel10".to_string()),
+            !expect.2.contains("avx2")
+        );
+    }
+    let t = text(&vmcompat(&["audit", &f]));
+    assert!(
+        t.contains("Verdict for cluster same: ready: every host offers the same CPU features"),
+        "{t}"
+    );
+    assert!(
+        t.contains("amd <-> intel: the vendor differs: cold migration only"),
+        "{t}"
+    );
+    assert!(t.contains("intel -> same: "), "{t}");
+}

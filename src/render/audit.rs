@@ -576,6 +576,7 @@ fn render_between_clusters(out: &mut String, r: &AuditReport) {
 pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
     let mut out = String::from("\nOverall\n");
     let mut ready = true;
+    let mut unchecked = false;
     for cl in r.cpu.clusters() {
         let v = cluster_verdict(r, cl.as_deref());
         ready &= !v.starts_with("NOT");
@@ -589,8 +590,12 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
         );
     }
     match r.storage_network.as_ref() {
-        None => out.push_str("  storage/network: not checked\n"),
+        None => {
+            unchecked = true;
+            out.push_str("  storage/network: not checked (--only cpu)\n")
+        }
         Some(s) if s.not_run() => {
+            unchecked = true;
             out.push_str("  storage/network: not checked (no host has storage/network facts)\n")
         }
         Some(s) if s.errors() > 0 => {
@@ -600,7 +605,12 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
         Some(_) => out.push_str("  storage/network: no errors\n"),
     }
     match vm_errors {
-        None => out.push_str("  VM readiness: not checked (no VMs to read)\n"),
+        None => {
+            unchecked = true;
+            out.push_str(
+                "  VM readiness: not checked (no VMs read: no vms_dir or ESXi host, or --only)\n",
+            )
+        }
         Some(0) => out.push_str("  VM readiness: no errors\n"),
         Some(n) => {
             ready = false;
@@ -615,8 +625,10 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
     let _ = writeln!(
         out,
         "Overall: {}",
-        if ready {
-            "ready (for what was checked; see \"not checked\" above)"
+        if ready && unchecked {
+            "ready for what was checked (see \"not checked\" above)"
+        } else if ready {
+            "ready"
         } else {
             "NOT ready"
         }

@@ -277,7 +277,9 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         let _ = write!(
             h,
             "<li><b>{} {}</b>: {} hosts, {} common features, named baseline {}, {}</li>",
-            esc(crate::analysis::fleet::cluster_display(b.cluster.as_deref())),
+            esc(crate::analysis::fleet::cluster_display(
+                b.cluster.as_deref()
+            )),
             esc(b.vendor.display_name()),
             b.hosts,
             b.features.len(),
