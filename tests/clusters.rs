@@ -522,6 +522,20 @@ fn check_takes_models_evc_keys_and_feature_requirements() {
         "warp-drive",
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // The EVC mode a candidate would bring the cluster to, said plainly.
+    let o = vmcompat(&["check", &example(), "--candidate", "xeon-e5-2600"]);
+    assert!(
+        text(&o)
+            .contains("the cluster's EVC mode would change: intel-ivybridge -> intel-sandybridge"),
+        "{}",
+        text(&o)
+    );
+    let o = vmcompat(&["check", &example(), "--candidate", "xeon-e5-2600-v3"]);
+    assert!(
+        text(&o).contains("the cluster's EVC mode stays intel-ivybridge"),
+        "{}",
+        text(&o)
+    );
     // Without --cluster a candidate is judged for each cluster of its vendor.
     let v = json(&vmcompat(&[
         "check",

@@ -98,7 +98,7 @@ pub fn audit(
     let group_baseline: Vec<Option<String>> = cpu
         .groups
         .iter()
-        .map(|g| crate::baselines::highest_for(g.vendor, &g.features).map(|b| b.name.clone()))
+        .map(|g| super::setting::evc_mode_for(g.vendor, &g.features).map(|b| b.name.clone()))
         .collect();
     let mut rows: Vec<HostRow> = hosts
         .iter()

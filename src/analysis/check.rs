@@ -66,6 +66,10 @@ pub struct CandidateCheck {
     /// included, can migrate freely.
     #[serde(serialize_with = "names")]
     pub hide_after: FeatureSet,
+    /// The cluster's EVC mode (highest named vendor baseline) before the candidate.
+    pub evc_mode_before: Option<String>,
+    /// The cluster's EVC mode with the candidate in it.
+    pub evc_mode_after: Option<String>,
     /// The required baseline's verdict, when one was asked for: (name, met, missing).
     pub requirement: Option<Requirement>,
     /// The overall answer.
@@ -195,6 +199,12 @@ pub fn check(
         baseline_loss,
         extra_features,
         hide_after,
+        evc_mode_before: baseline_before.and_then(|b| b.named_baseline.clone()),
+        evc_mode_after: after
+            .baselines
+            .iter()
+            .find(|b| b.vendor == vendor)
+            .and_then(|b| b.named_baseline.clone()),
         requirement,
         fit,
         summary,

@@ -302,7 +302,7 @@ pub fn analyze(hosts: &[FleetHost], policy: Policy) -> FleetAnalysis {
 fn content_label(g: &Group, policy: Policy) -> String {
     let vendor = g.vendor.to_string().to_ascii_lowercase();
     match policy {
-        Policy::Evc => match crate::baselines::highest_for(g.vendor, &g.features) {
+        Policy::Evc => match super::setting::evc_mode_for(g.vendor, &g.features) {
             Some(b) => b
                 .name
                 .strip_prefix(&format!("{vendor}-"))
@@ -513,7 +513,7 @@ fn vendor_baselines(groups: &[Group]) -> Vec<VendorBaseline> {
     for b in &mut out {
         b.x86_64_level = crate::decode::x86_64_level(&b.features);
         b.named_baseline =
-            crate::baselines::highest_for(b.vendor, &b.features).map(|n| n.name.clone());
+            super::setting::evc_mode_for(b.vendor, &b.features).map(|n| n.name.clone());
     }
     out
 }

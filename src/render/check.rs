@@ -81,6 +81,19 @@ pub fn render(checks: &[CandidateCheck]) -> String {
             }
         }
         if c.vendor_in_fleet {
+            match (&c.evc_mode_before, &c.evc_mode_after) {
+                (Some(b), Some(a)) if a == b => {
+                    let _ = writeln!(out, "  the cluster's EVC mode stays {b}");
+                }
+                (b, a) => {
+                    let _ = writeln!(
+                        out,
+                        "  the cluster's EVC mode would change: {} -> {}",
+                        b.as_deref().unwrap_or("none"),
+                        a.as_deref().unwrap_or("none")
+                    );
+                }
+            }
             if c.baseline_loss.is_empty() {
                 let _ = writeln!(out, "  the cluster's baseline stays as it is");
             } else {
