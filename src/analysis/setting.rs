@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::fleet::{FleetAnalysis, FleetHost};
+use super::fleet::{FleetAnalysis, FleetHost, Policy};
 use crate::baselines::{self, Baseline};
 use crate::catalog::{self, Class, FeatureSet};
 use crate::decode::Vendor;
@@ -162,7 +162,12 @@ pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec
                 .iter()
                 .fold(FeatureSet::new(), |u, &i| u.union(&a.groups[i].features));
             let common = b.features;
-            let evc_b = evc_mode_for(b.vendor, &common);
+            // Under the ESX 3 policy only SSE3, NX/XD and VT-x/AMD-V are compared:
+            // no EVC mode or CPU model follows from that.
+            let evc_b = match a.policy {
+                Policy::Evc => evc_mode_for(b.vendor, &common),
+                Policy::Esx3 => None,
+            };
             let target = |visible: FeatureSet| Target {
                 name: String::new(),
                 flags: Vec::new(),
@@ -182,7 +187,10 @@ pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec
             let proxmox = evc_b
                 .zip(model.as_ref())
                 .map(|(m, q)| proxmox_setting(m, q, b.vendor, &target));
-            let next = next_baseline(b.vendor, &common, &members, a);
+            let next = match a.policy {
+                Policy::Evc => next_baseline(b.vendor, &common, &members, a),
+                Policy::Esx3 => None,
+            };
             ClusterSetting {
                 cluster: b.cluster.clone(),
                 vendor: b.vendor,

@@ -313,6 +313,12 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
         return "no host collected".into();
     };
     if a.groups_of(cluster).len() < 2 {
+        if a.policy == crate::analysis::fleet::Policy::Esx3 {
+            return format!(
+                "ready under the ESX 3 rules (same vendor and family; SSE3, NX/XD and \
+                 VT-x/AMD-V agree){caveat}"
+            );
+        }
         return format!(
             "ready: every host offers the same CPU features, no setting needed{caveat}"
         );
@@ -346,6 +352,15 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
 }
 
 fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::setting::ClusterSetting) {
+    if r.cpu.policy == crate::analysis::fleet::Policy::Esx3 {
+        say(
+            out,
+            0,
+            "What to set: under the ESX 3 policy only SSE3, NX/XD and VT-x/AMD-V are \
+             compared, so no EVC mode or CPU model follows; run with --policy evc for them.",
+        );
+        return;
+    }
     let level = crate::decode::x86_64_level(&s.common);
     say(
         out,
