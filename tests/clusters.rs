@@ -310,7 +310,10 @@ fn esx3_group_names_say_only_the_esx3_attributes() {
     assert_eq!(gs[0]["label"], "c/intel-f6-sse3-nx-vt");
     // No EVC mode or model is derived from the three ESX 3 attributes.
     let t = text(&vmcompat(&["audit", &f]));
-    assert!(t.contains("Verdict for cluster c: ready under the ESX 3 rules"), "{t}");
+    assert!(
+        t.contains("Verdict for cluster c: ready under the ESX 3 rules"),
+        "{t}"
+    );
     assert!(t.contains("run with --policy evc for"), "{t}");
     assert!(!t.contains("EVC mode:") && !t.contains("SSE4.2"), "{t}");
 }

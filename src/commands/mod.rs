@@ -146,8 +146,15 @@ pub fn guests_for(
     cli: &[String],
     spec: &crate::fleet::file::FleetSpec,
 ) -> Result<Vec<crate::guests::Guest>> {
-    let keys = if cli.is_empty() { &spec.guests } else { cli };
-    crate::guests::select(keys)
+    if !cli.is_empty() {
+        return crate::guests::select(cli);
+    }
+    crate::guests::select(&spec.guests).map_err(|e| {
+        crate::error::Error::input(
+            spec.path.display().to_string(),
+            format!("[fleet] guests: {e}"),
+        )
+    })
 }
 
 /// The masks made by default: one per cluster and vendor (live migration stays
