@@ -74,6 +74,9 @@ pub struct VmsArgs {
     /// for planned moves between clusters).
     #[arg(long)]
     pub all_clusters: bool,
+    /// Only this cluster (the fleet file's `cluster = "NAME"`; `-` for hosts without one).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -150,6 +153,14 @@ pub struct AuditArgs {
     /// `network` (port groups, vMotion port). Default: all of them.
     #[arg(long, value_enum, value_name = "CHECKS")]
     pub only: Option<AuditOnly>,
+    /// Only this cluster (the fleet file's `cluster = "NAME"`; `-` for hosts without one).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Guest operating systems to check every setting and mask against (keys of
+    /// `guests/guests.toml`, e.g. `rhel9,windows-server-2025`). Default: the fleet
+    /// file's `guests`, else every shipped guest.
+    #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
+    pub guests: Vec<String>,
 }
 
 /// Which checks `vmcompat audit --only` runs.
@@ -186,14 +197,22 @@ pub struct CheckArgs {
     /// The fleet file.
     #[arg(value_name = "FLEET.toml")]
     pub fleet: PathBuf,
-    /// A candidate host: a dump file, a profile name, or `local`. Repeat to compare
-    /// several side by side.
-    #[arg(long = "candidate", value_name = "HOST|DUMP|PROFILE", required = true)]
+    /// A candidate host: a dump file, a profile name, `local`, an EVC mode key
+    /// (`intel-icelake`) or a QEMU/libvirt model name (`Icelake-Server-noTSX`).
+    /// Repeat to compare several side by side.
+    #[arg(
+        long = "candidate",
+        value_name = "HOST|DUMP|PROFILE|MODEL",
+        required = true
+    )]
     pub candidates: Vec<String>,
-    /// A baseline the candidate must meet (a name from `vmcompat profiles`, e.g.
-    /// `x86-64-v3` or `intel-haswell`).
-    #[arg(long, value_name = "BASELINE")]
+    /// What the cluster must keep with the candidate in it: a baseline (`x86-64-v3`,
+    /// `intel-haswell`) or a feature name (`avx512f`).
+    #[arg(long, value_name = "BASELINE|FEATURE")]
     pub require: Option<String>,
+    /// Only this cluster (the fleet file's `cluster = "NAME"`; `-` for hosts without one).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
     /// Compatibility rules (see `audit --help`).
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
@@ -231,9 +250,10 @@ pub struct MaskArgs {
     /// The fleet file (not needed with --explain).
     #[arg(value_name = "FLEET.toml")]
     pub fleet: Option<PathBuf>,
-    /// The groups that must migrate freely among each other, by label (A,B,...);
-    /// default: every group, one mask per vendor.
-    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    /// The groups that must migrate freely among each other, by label
+    /// (`prod/haswell,prod/broadwell`, as the audit names them); default: every
+    /// group, one mask per cluster and vendor.
+    #[arg(long, value_delimiter = ',', value_name = "GROUP,...")]
     pub groups: Option<Vec<String>>,
     /// One direction only: the group VMs are powered on in ...
     #[arg(long, value_name = "GROUP")]
@@ -267,6 +287,14 @@ pub struct MaskArgs {
     /// away from every guest.
     #[arg(long)]
     pub hide_firmware_features: bool,
+    /// Only this cluster (the fleet file's `cluster = "NAME"`; `-` for hosts without one).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Guest operating systems to check every setting and mask against (keys of
+    /// `guests/guests.toml`, e.g. `rhel9,windows-server-2025`). Default: the fleet
+    /// file's `guests`, else every shipped guest.
+    #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
+    pub guests: Vec<String>,
 }
 
 /// How the fleet commands reach remote hosts; each flag overrides the fleet file.

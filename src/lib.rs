@@ -18,6 +18,7 @@ pub mod error;
 pub mod evc;
 pub mod facts;
 pub mod fleet;
+pub mod guests;
 pub mod mask;
 pub mod profiles;
 pub mod remote;

@@ -93,21 +93,29 @@ fn ids(list: &[&str]) -> FeatureSet {
 }
 
 /// `--from`/`--to` labels for a direction from the group of host `from_host`
-/// (index in the fleet file) to the other group of a two-group fleet.
+/// (index in the fleet file) to the other group of a two-group fleet, read from
+/// the audit's JSON (group labels are derived from content, not from order).
 fn direction(fleet: &Path, from_host: usize) -> (String, String) {
-    for (a, b) in [("A", "B"), ("B", "A")] {
-        let plan = json_plan(&[p(fleet), "--from", a, "--to", b]);
-        let members: Vec<u64> = plan["plan"]["members"]
-            .as_array()
-            .expect("members")
-            .iter()
-            .filter_map(serde_json::Value::as_u64)
-            .collect();
-        if members.contains(&(from_host as u64)) {
-            return (a.to_string(), b.to_string());
-        }
-    }
-    panic!("host {from_host} is in neither group A nor B");
+    let o = vmcompat(&["audit", p(fleet), "--format", "json"]);
+    let (out, err) = text(&o);
+    let audit: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    let groups: Vec<String> = audit["cpu"]["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["label"].as_str().expect("label").to_string())
+        .collect();
+    assert_eq!(groups.len(), 2, "a two-group fleet: {groups:?}");
+    let from = audit["hosts"][from_host]["group"]
+        .as_str()
+        .expect("the host's group")
+        .to_string();
+    let to = groups
+        .into_iter()
+        .find(|g| *g != from)
+        .expect("the other group");
+    (from, to)
 }
 
 const SPEC_ZEN2: &[&str] = &[

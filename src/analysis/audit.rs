@@ -65,6 +65,12 @@ pub struct AuditReport {
     pub cpu: FleetAnalysis,
     /// Labels of groups that contain a partial dump: their verdicts rest on it.
     pub groups_with_partial_dumps: Vec<String>,
+    /// What to set on each cluster (per cluster and vendor), with the guests each
+    /// setting would break and the hosts that hold the cluster below the next
+    /// named baseline.
+    pub settings: Vec<super::setting::ClusterSetting>,
+    /// The guest operating systems the settings were checked against (keys).
+    pub guests: Vec<String>,
     /// The storage/network checks (None when not run: `--only cpu`).
     pub storage_network: Option<super::storage_network::StorageNetworkReport>,
     /// Hosts unfit as they are whatever the others are (a VM, no VT-x/AMD-V,
@@ -79,20 +85,23 @@ impl AuditReport {
     }
 }
 
-/// Builds the audit from the collected hosts and the failures.
+/// Builds the audit from the collected hosts and the failures; each cluster's
+/// settings are checked against `guests`.
 pub fn audit(
     fleet: &str,
     hosts: &[FleetHost],
     failed: &[FailedHost],
     policy: Policy,
+    guests: &[crate::guests::Guest],
 ) -> AuditReport {
     let cpu = fleet::analyze(hosts, policy);
+    let settings = super::setting::settings(&cpu, hosts, guests);
     // Baselines qualify on compared features, which every member of a group
     // shares: one look-up per group, not per host.
     let group_baseline: Vec<Option<String>> = cpu
         .groups
         .iter()
-        .map(|g| crate::baselines::highest_for(g.vendor, &g.features).map(|b| b.name.clone()))
+        .map(|g| super::setting::evc_mode_for(g.vendor, &g.features).map(|b| b.name.clone()))
         .collect();
     let mut rows: Vec<HostRow> = hosts
         .iter()
@@ -155,6 +164,8 @@ pub fn audit(
         hosts: rows,
         cpu,
         groups_with_partial_dumps,
+        settings,
+        guests: guests.iter().map(|g| g.key.clone()).collect(),
         storage_network: None,
         host_blockers: Vec::new(),
     }

@@ -12,7 +12,7 @@ use crate::catalog::FeatureSet;
 pub enum Fit {
     /// Joins the fleet without lowering anything.
     Fits,
-    /// Joins, but the fleet's baseline drops (VMs lose features).
+    /// Joins, but the cluster's baseline drops (VMs lose features).
     LowersBaseline,
     /// Cannot join: another vendor, or a required baseline is not met.
     DoesNotFit,
@@ -23,7 +23,7 @@ impl Fit {
     pub fn describe(self) -> &'static str {
         match self {
             Fit::Fits => "fits without lowering anything",
-            Fit::LowersBaseline => "fits only by lowering the fleet's baseline",
+            Fit::LowersBaseline => "fits only by lowering the cluster's baseline",
             Fit::DoesNotFit => "does not fit",
         }
     }
@@ -47,6 +47,9 @@ pub struct Direction {
 pub struct CandidateCheck {
     /// The candidate's name (as given).
     pub candidate: String,
+    /// The cluster it was judged for (`None`: hosts without a cluster, or the
+    /// whole fleet when no cluster has its vendor).
+    pub cluster: Option<String>,
     /// The group it joins as it is, or `None` when it forms a new one.
     pub joins_group: Option<String>,
     /// Every direction between it and each existing group.
@@ -56,13 +59,17 @@ pub struct CandidateCheck {
     /// Features the fleet's common baseline (of the candidate's vendor) would lose.
     #[serde(serialize_with = "names")]
     pub baseline_loss: FeatureSet,
-    /// Features the candidate has beyond the fleet's baseline (unused by migrating VMs).
+    /// Features the candidate has beyond the cluster's baseline (unused by migrating VMs).
     #[serde(serialize_with = "names")]
     pub extra_features: FeatureSet,
     /// What a mask must hide so every group of the candidate's vendor, candidate
     /// included, can migrate freely.
     #[serde(serialize_with = "names")]
     pub hide_after: FeatureSet,
+    /// The cluster's EVC mode (highest named vendor baseline) before the candidate.
+    pub evc_mode_before: Option<String>,
+    /// The cluster's EVC mode with the candidate in it.
+    pub evc_mode_after: Option<String>,
     /// The required baseline's verdict, when one was asked for: (name, met, missing).
     pub requirement: Option<Requirement>,
     /// The overall answer.
@@ -114,6 +121,7 @@ pub fn check(
         .map(|g| {
             let cand = fleet::Group {
                 label: "candidate".into(),
+                cluster: None,
                 name: candidate.name.clone(),
                 vendor,
                 families: vec![candidate.cpu.signature.family],
@@ -158,13 +166,16 @@ pub fn check(
     } else if requirement_failed {
         (
             Fit::DoesNotFit,
-            "it does not meet the required baseline".to_string(),
+            match &requirement {
+                Some(r) => format!("the requirement {} is not met", r.name),
+                None => "the requirement is not met".to_string(),
+            },
         )
     } else if !baseline_loss.is_empty() {
         (
             Fit::LowersBaseline,
             format!(
-                "adding it would take {} feature(s) away from the fleet's VMs: {}",
+                "adding it would take {} feature(s) away from the cluster's VMs: {}",
                 baseline_loss.len(),
                 baseline_loss.names().join(" ")
             ),
@@ -174,19 +185,26 @@ pub fn check(
             Fit::Fits,
             match &joins_group {
                 Some(g) => format!("it joins group {g} as it is"),
-                None => "it forms a new group that offers everything the fleet's baseline does"
+                None => "it forms a new group that offers everything the cluster's baseline does"
                     .to_string(),
             },
         )
     };
     CandidateCheck {
         candidate: candidate.name.clone(),
+        cluster: candidate.cluster.clone(),
         joins_group,
         directions,
         vendor_in_fleet,
         baseline_loss,
         extra_features,
         hide_after,
+        evc_mode_before: baseline_before.and_then(|b| b.named_baseline.clone()),
+        evc_mode_after: after
+            .baselines
+            .iter()
+            .find(|b| b.vendor == vendor)
+            .and_then(|b| b.named_baseline.clone()),
         requirement,
         fit,
         summary,

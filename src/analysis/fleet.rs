@@ -50,9 +50,11 @@ pub struct FleetHost {
     pub cpu: Cpu,
 }
 
-/// What makes hosts interchangeable under a policy.
+/// What makes hosts interchangeable under a policy. The cluster comes first:
+/// live migration happens inside a cluster, so a group never spans two.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct GroupKey {
+    cluster: Option<String>,
     vendor: Vendor,
     family: Option<u32>,
     features: FeatureSet,
@@ -61,8 +63,13 @@ struct GroupKey {
 /// A set of hosts with equal signatures under the policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
-    /// Short label: A, B, C, ...
+    /// Identifier derived from content, the same for the same hosts whatever their
+    /// order in the fleet file: `cluster/best-baseline` (`prod/haswell`), with a
+    /// short hash of the feature set appended when two groups would share it.
+    /// `--groups`, `--from` and `--to` take it.
     pub label: String,
+    /// The cluster of every member (`None`: hosts the fleet file gives no cluster).
+    pub cluster: Option<String>,
     /// A name that says what defines the group.
     pub name: String,
     /// The vendor of every member.
@@ -125,15 +132,18 @@ pub struct FleetAnalysis {
     pub host_group: Vec<usize>,
     /// `matrix[i][j]`: can a VM move from group i to group j.
     pub matrix: Vec<Vec<Verdict>>,
-    /// Per vendor: the features every host of that vendor has.
+    /// Per cluster and vendor: the features every host of that vendor in the
+    /// cluster has.
     pub baselines: Vec<VendorBaseline>,
-    /// Hosts whose removal would raise their vendor's baseline, and the gain.
+    /// Hosts whose removal would raise their cluster's baseline, and the gain.
     pub weakest_links: Vec<WeakLink>,
 }
 
 /// The common baseline of the hosts of one vendor.
 #[derive(Debug, Clone, Serialize)]
 pub struct VendorBaseline {
+    /// The cluster (`None`: hosts without a cluster).
+    pub cluster: Option<String>,
     /// The vendor.
     pub vendor: Vendor,
     /// How many hosts.
@@ -150,31 +160,75 @@ pub struct VendorBaseline {
     pub named_baseline: Option<String>,
 }
 
-/// A host that holds its vendor's baseline down.
+/// A host that holds its cluster's baseline down.
 #[derive(Debug, Clone, Serialize)]
 pub struct WeakLink {
     /// Index of the host.
     pub host: usize,
-    /// What the other hosts of its vendor would gain without it.
+    /// What the other hosts of its cluster (and vendor) would gain without it.
     #[serde(serialize_with = "serialize_names")]
     pub gain: FeatureSet,
 }
 
 impl FleetAnalysis {
-    /// True when every group can reach every other, with masks where needed.
+    /// True when, inside every cluster, every group can reach every other (with
+    /// masks where needed). Between clusters a "no" is information, not a failure.
     pub fn all_reachable(&self) -> bool {
-        self.matrix
+        self.clusters()
             .iter()
-            .flatten()
-            .all(|v| !matches!(v, Verdict::No { .. }))
+            .all(|c| self.cluster_reachable(c.as_deref()))
+    }
+
+    /// True when every group of `cluster` can reach every other group of it.
+    pub fn cluster_reachable(&self, cluster: Option<&str>) -> bool {
+        self.cluster_blockers(cluster).is_empty()
+    }
+
+    /// The ordered pairs (from, to) of group indices inside `cluster` that no mask
+    /// can bridge.
+    pub fn cluster_blockers(&self, cluster: Option<&str>) -> Vec<(usize, usize)> {
+        let idx = self.groups_of(cluster);
+        let mut out = Vec::new();
+        for &i in &idx {
+            for &j in &idx {
+                if matches!(self.matrix[i][j], Verdict::No { .. }) {
+                    out.push((i, j));
+                }
+            }
+        }
+        out
+    }
+
+    /// The clusters, in group order (`None`: hosts without a cluster).
+    pub fn clusters(&self) -> Vec<Option<String>> {
+        let mut out: Vec<Option<String>> = Vec::new();
+        for g in &self.groups {
+            if !out.contains(&g.cluster) {
+                out.push(g.cluster.clone());
+            }
+        }
+        out
+    }
+
+    /// Indices of the groups of `cluster`.
+    pub fn groups_of(&self, cluster: Option<&str>) -> Vec<usize> {
+        (0..self.groups.len())
+            .filter(|&i| self.groups[i].cluster.as_deref() == cluster)
+            .collect()
     }
 }
 
-/// Groups the hosts, builds the matrix, baselines and weakest links.
+/// A cluster's name for people: its name, or "(no cluster)".
+pub fn cluster_display(cluster: Option<&str>) -> &str {
+    cluster.unwrap_or("(no cluster)")
+}
+
+/// Groups the hosts (per cluster), builds the matrix, baselines and weakest links.
 pub fn analyze(hosts: &[FleetHost], policy: Policy) -> FleetAnalysis {
     let mut by_key: std::collections::BTreeMap<GroupKey, Vec<usize>> = Default::default();
     for (i, h) in hosts.iter().enumerate() {
         let key = GroupKey {
+            cluster: h.cluster.clone(),
             vendor: h.cpu.vendor,
             family: (policy == Policy::Esx3).then_some(h.cpu.signature.family),
             features: policy.compared(&h.cpu),
@@ -192,6 +246,7 @@ pub fn analyze(hosts: &[FleetHost], policy: Policy) -> FleetAnalysis {
             families.dedup();
             Group {
                 label: String::new(),
+                cluster: key.cluster,
                 name: String::new(),
                 vendor: key.vendor,
                 families,
@@ -200,17 +255,27 @@ pub fn analyze(hosts: &[FleetHost], policy: Policy) -> FleetAnalysis {
             }
         })
         .collect();
+    for g in &mut groups {
+        g.name = group_name(g, hosts, policy);
+    }
+    assign_labels(&mut groups, policy);
+    // Content order: cluster, vendor, richest first, then the label (unique).
     groups.sort_by(|a, b| {
-        (a.vendor, std::cmp::Reverse(a.features.len()), &a.hosts).cmp(&(
-            b.vendor,
-            std::cmp::Reverse(b.features.len()),
-            &b.hosts,
-        ))
+        (
+            &a.cluster,
+            a.vendor,
+            std::cmp::Reverse(a.features.len()),
+            &a.label,
+        )
+            .cmp(&(
+                &b.cluster,
+                b.vendor,
+                std::cmp::Reverse(b.features.len()),
+                &b.label,
+            ))
     });
     let mut host_group = vec![0; hosts.len()];
-    for (gi, g) in groups.iter_mut().enumerate() {
-        g.label = group_label(gi);
-        g.name = group_name(g, hosts);
+    for (gi, g) in groups.iter().enumerate() {
         for &h in &g.hosts {
             host_group[h] = gi;
         }
@@ -231,22 +296,99 @@ pub fn analyze(hosts: &[FleetHost], policy: Policy) -> FleetAnalysis {
     }
 }
 
-/// A, B, ..., Z, AA, AB, ...
-fn group_label(mut i: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
+/// The content part of a group's label: the best VMware EVC mode under the EVC
+/// policy (`haswell`, `zen2`), the classic attributes under ESX 3
+/// (`intel-f6-sse3-nx-vt`).
+fn content_label(g: &Group, policy: Policy) -> String {
+    let vendor = g.vendor.to_string().to_ascii_lowercase();
+    match policy {
+        // VMware's EVC modes name the generation and leave out the speculation
+        // controls a microcode update brings, so the label does not drop to an
+        // older generation on a host that only runs old microcode.
+        Policy::Evc => match super::setting::vmware_evc_mode(g.vendor, &g.features) {
+            Some(m) => m
+                .key
+                .strip_prefix(&format!("{vendor}-"))
+                .unwrap_or(&m.key)
+                .to_string(),
+            None => format!("{vendor}-below-named"),
+        },
+        Policy::Esx3 => {
+            let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
+            let fam = g.families.first().copied().unwrap_or(0);
+            format!(
+                "{vendor}-f{fam:x}-{}-{}-{}",
+                if has("pni") { "sse3" } else { "nosse3" },
+                if has("nx") { "nx" } else { "nonx" },
+                if has("vmx") || has("svm") {
+                    "vt"
+                } else {
+                    "novt"
+                }
+            )
         }
-        i = i / 26 - 1;
     }
-    s.reverse();
-    String::from_utf8_lossy(&s).into_owned()
 }
 
-/// "Intel family 6, Haswell-class: AVX2, no AVX-512".
-fn group_name(g: &Group, hosts: &[FleetHost]) -> String {
+/// FNV-1a over the group's feature names, vendor and families: a hash that
+/// depends on content only.
+fn content_hash(g: &Group) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    eat(g.vendor.to_string().as_bytes());
+    for f in &g.families {
+        eat(&f.to_le_bytes());
+    }
+    for n in g.features.names() {
+        eat(n.as_bytes());
+    }
+    h
+}
+
+/// Gives every group a label from its content: `cluster/content`, and where two
+/// groups would share one, a hash of their features appended (`~1a2b`, longer if
+/// even that collides). Labels never repeat.
+fn assign_labels(groups: &mut [Group], policy: Policy) {
+    let base: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let c = content_label(g, policy);
+            match &g.cluster {
+                Some(cl) => format!("{cl}/{c}"),
+                None => c,
+            }
+        })
+        .collect();
+    for (i, g) in groups.iter_mut().enumerate() {
+        g.label = base[i].clone();
+    }
+    for digits in [4usize, 8, 16] {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for g in groups.iter() {
+            *seen.entry(g.label.clone()).or_default() += 1;
+        }
+        if seen.values().all(|&n| n == 1) {
+            return;
+        }
+        for (i, g) in groups.iter_mut().enumerate() {
+            if seen.get(&g.label).copied().unwrap_or(0) > 1 || g.label != base[i] {
+                let hash = format!("{:016x}", content_hash(g));
+                g.label = format!("{}~{}", base[i], &hash[..digits]);
+            }
+        }
+    }
+}
+
+/// "Intel family 6, Haswell-class: AVX2, no AVX-512"; under the ESX 3 policy
+/// only what that policy compares ("Intel family 0x6: SSE3, NX/XD, VT-x").
+fn group_name(g: &Group, hosts: &[FleetHost], policy: Policy) -> String {
     let families = g
         .families
         .iter()
@@ -268,6 +410,20 @@ fn group_name(g: &Group, hosts: &[FleetHost]) -> String {
         [a, .., b] => format!(", {a}…{b}-class"),
     };
     let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
+    if policy == Policy::Esx3 {
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let virt = if g.vendor.is_amd_like() {
+            "AMD-V"
+        } else {
+            "VT-x"
+        };
+        return format!(
+            "{maker} family {families}: SSE3 {}, NX/XD {}, {virt} {}",
+            yes_no(has("pni")),
+            yes_no(has("nx")),
+            yes_no(has("vmx") || has("svm"))
+        );
+    }
     let simd = if has("avx512f") {
         "AVX-512"
     } else if has("avx2") {
@@ -334,7 +490,10 @@ pub fn verdict(from: &Group, to: &Group, policy: Policy) -> Verdict {
 fn vendor_baselines(groups: &[Group]) -> Vec<VendorBaseline> {
     let mut out: Vec<VendorBaseline> = Vec::new();
     for g in groups {
-        match out.iter_mut().find(|b| b.vendor == g.vendor) {
+        match out
+            .iter_mut()
+            .find(|b| b.vendor == g.vendor && b.cluster == g.cluster)
+        {
             Some(b) => {
                 b.differing = b
                     .differing
@@ -344,6 +503,7 @@ fn vendor_baselines(groups: &[Group]) -> Vec<VendorBaseline> {
                 b.hosts += g.hosts.len();
             }
             None => out.push(VendorBaseline {
+                cluster: g.cluster.clone(),
                 vendor: g.vendor,
                 hosts: g.hosts.len(),
                 features: g.features,
@@ -356,22 +516,23 @@ fn vendor_baselines(groups: &[Group]) -> Vec<VendorBaseline> {
     for b in &mut out {
         b.x86_64_level = crate::decode::x86_64_level(&b.features);
         b.named_baseline =
-            crate::baselines::highest_for(b.vendor, &b.features).map(|n| n.name.clone());
+            super::setting::evc_mode_for(b.vendor, &b.features).map(|n| n.name.clone());
     }
     out
 }
 
-/// A host lowers its vendor's baseline by the features every other host of that
-/// vendor has and it lacks. Counting per group keeps this linear in hosts.
+/// A host lowers its cluster's baseline by the features every other host of that
+/// cluster (and vendor) has and it lacks. Counting per group keeps this linear in hosts.
 fn weakest_links(groups: &[Group], baselines: &[VendorBaseline]) -> Vec<WeakLink> {
     let mut out = Vec::new();
     for b in baselines {
         if b.hosts < 2 {
             continue;
         }
-        let vendor_groups: Vec<&Group> = groups.iter().filter(|g| g.vendor == b.vendor).collect();
+        let same = |g: &Group| g.vendor == b.vendor && g.cluster == b.cluster;
+        let vendor_groups: Vec<&Group> = groups.iter().filter(|g| same(g)).collect();
         for g in groups {
-            if g.vendor != b.vendor || g.hosts.len() > 1 {
+            if !same(g) || g.hosts.len() > 1 {
                 // A group of two or more: removing one member leaves the other, with
                 // the same features, so the baseline cannot rise.
                 continue;

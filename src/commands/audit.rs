@@ -7,12 +7,15 @@ use crate::cli::{AuditArgs, AuditOnly};
 use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
 
-/// Runs the command. Exit: 0 every group reaches every other (with masks where
-/// needed), no storage/network error and no VM readiness error; 1 when not; 2 when
-/// a host could not be collected or input is bad.
+/// Runs the command. Exit: 0 when every cluster is ready (inside each cluster every
+/// group reaches every other, with masks where needed; differences between
+/// clusters are information), no storage/network error and no VM readiness error;
+/// 1 when not; 2 when a host could not be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
-    let spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
+    let mut spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
+    super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
+    let guests = super::guests_for(&args.guests, &spec)?;
     timer.mark("read fleet file");
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = args.remote.settings(&spec);
@@ -29,7 +32,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
-    let mut report = audit(&spec.name, hosts, failed, policy);
+    let mut report = audit(&spec.name, hosts, failed, policy, &guests);
     report.host_blockers = input.blockers.clone();
     let mut facts = None;
     if storage || network {
@@ -148,7 +151,7 @@ fn mask_sections(
     use crate::analysis::maskplan;
     let mut html = String::new();
     if input.failed.is_empty() {
-        for labels in maskplan::default_selections(&report.cpu) {
+        for labels in super::cluster_selections(&report.cpu) {
             let Ok(plan) = maskplan::for_groups(
                 &report.cpu,
                 &input.hosts,

@@ -25,7 +25,9 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         ));
     };
     let mut timer = super::PhaseTimer::from_env();
-    let spec = file::read(fleet_path)?;
+    let mut spec = file::read(fleet_path)?;
+    super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
+    let guests = super::guests_for(&args.guests, &spec)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let input = super::fleet_input::collect_fleet(
         &spec,
@@ -60,7 +62,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         (None, None, baseline) => {
             let selections = match &args.groups {
                 Some(g) => vec![g.clone()],
-                None => maskplan::default_selections(&analysis),
+                None => super::cluster_selections(&analysis),
             };
             let mut plans = Vec::new();
             for labels in selections {
@@ -101,6 +103,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     for plan in &plans {
         let checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
         findings |= !checked.is_verified() || !plan.firmware_pending.is_empty();
+        out.push_str(&super::guest_comment(&guests, &plan.guest, args.format));
         out.push_str(&render::mask::plan(
             plan,
             &checked,

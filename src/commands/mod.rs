@@ -107,3 +107,98 @@ impl PhaseTimer {
         }
     }
 }
+
+/// `--cluster NAME`: keeps only the hosts of that cluster (`-` selects the hosts
+/// the fleet file gives no cluster). An unknown name is an error that lists the
+/// clusters the file has.
+pub fn restrict_to_cluster(
+    spec: &mut crate::fleet::file::FleetSpec,
+    cluster: Option<&str>,
+) -> Result<()> {
+    let Some(want) = cluster else {
+        return Ok(());
+    };
+    let matches = |c: &Option<String>| match want {
+        "-" => c.is_none(),
+        w => c.as_deref() == Some(w),
+    };
+    if !spec.hosts.iter().any(|h| matches(&h.cluster)) {
+        let mut known: Vec<String> = spec
+            .hosts
+            .iter()
+            .map(|h| h.cluster.clone().unwrap_or_else(|| "-".into()))
+            .collect();
+        known.sort();
+        known.dedup();
+        return Err(crate::error::Error::Usage(format!(
+            "no host of {} is in cluster {want:?}; its clusters are: {} (`-`: hosts without a cluster)",
+            spec.path.display(),
+            known.join(", ")
+        )));
+    }
+    spec.hosts.retain(|h| matches(&h.cluster));
+    Ok(())
+}
+
+/// The guest operating systems to check settings and masks against: `--guest`,
+/// else the fleet file's `guests`, else every shipped guest.
+pub fn guests_for(
+    cli: &[String],
+    spec: &crate::fleet::file::FleetSpec,
+) -> Result<Vec<crate::guests::Guest>> {
+    if !cli.is_empty() {
+        return crate::guests::select(cli);
+    }
+    crate::guests::select(&spec.guests).map_err(|e| {
+        crate::error::Error::input(
+            spec.path.display().to_string(),
+            format!("[fleet] guests: {e}"),
+        )
+    })
+}
+
+/// The masks made by default: one per cluster and vendor (live migration stays
+/// inside a cluster), each listing that cluster's groups of that vendor.
+pub fn cluster_selections(a: &crate::analysis::fleet::FleetAnalysis) -> Vec<Vec<String>> {
+    type Key = (Option<String>, crate::decode::Vendor);
+    let mut out: Vec<(Key, Vec<String>)> = Vec::new();
+    for g in &a.groups {
+        let key = (g.cluster.clone(), g.vendor);
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, labels)) => labels.push(g.label.clone()),
+            None => out.push((key, vec![g.label.clone()])),
+        }
+    }
+    out.into_iter().map(|(_, l)| l).collect()
+}
+
+/// Comment lines naming the guests a mask's guest-visible features would not
+/// boot, in the comment syntax of `format` (none for JSON).
+pub fn guest_comment(
+    guests: &[crate::guests::Guest],
+    visible: &crate::catalog::FeatureSet,
+    format: crate::cli::MaskFormat,
+) -> String {
+    use crate::cli::MaskFormat;
+    let broken = crate::guests::broken_by(guests, visible);
+    let text = if broken.is_empty() {
+        format!(
+            "guests: all {} checked guest OS(es) keep their CPU floor under this mask",
+            guests.len()
+        )
+    } else {
+        format!(
+            "guests that would NOT boot or install under this mask: {}",
+            broken
+                .iter()
+                .map(|b| format!("{} (lacks {})", b.name, b.missing.names().join(" ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    match format {
+        MaskFormat::Libvirt => format!("<!-- {text} -->\n"),
+        MaskFormat::Json => String::new(),
+        _ => format!("# {text}\n"),
+    }
+}

@@ -13,7 +13,8 @@ use crate::render::{self, OutputFormat};
 /// Runs the command. Exit: 0 no VM has an error, 1 some VM has one, 2 bad input
 /// or some host's VMs could not be read.
 pub fn run(args: &VmsArgs) -> Result<Outcome> {
-    let spec = crate::fleet::file::read(&args.fleet)?;
+    let mut spec = crate::fleet::file::read(&args.fleet)?;
+    super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = args.remote.settings(&spec);
     let input = super::fleet_input::collect_fleet(&spec, &settings, false);

@@ -186,6 +186,9 @@ pub struct FleetSpec {
     pub name: String,
     /// The policy the file asks for, if any (the command line overrides it).
     pub policy: Option<Policy>,
+    /// `guests`: keys of the guest operating systems run on the fleet
+    /// (`guests/guests.toml`); empty: check every shipped guest. `--guest` overrides.
+    pub guests: Vec<String>,
     /// The hosts, in file order.
     pub hosts: Vec<HostSpec>,
     /// SSH settings for remote hosts.
@@ -214,6 +217,7 @@ struct RawHostDir {
 struct RawFleet {
     name: Option<String>,
     policy: Option<Policy>,
+    guests: Option<Vec<String>>,
     known_hosts: Option<String>,
     accept_new_host_keys: Option<bool>,
     ssh_backend: Option<crate::remote::Backend>,
@@ -471,7 +475,8 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
     Ok(FleetSpec {
         path: path.to_path_buf(),
         name,
-        policy: fleet.and_then(|f| f.policy),
+        policy: fleet.as_ref().and_then(|f| f.policy),
+        guests: fleet.and_then(|f| f.guests).unwrap_or_default(),
         hosts,
         ssh,
     })

@@ -148,6 +148,7 @@ pub fn fleet_spec(
                 .and_then(|t| t.file_name())
                 .map_or_else(|| "ansible".into(), |n| n.to_string_lossy().into_owned()),
             policy: None,
+            guests: Vec::new(),
             hosts: Vec::new(),
             ssh: FleetSsh::default(),
         },

@@ -94,133 +94,10 @@ pub fn render(r: &AuditReport) -> String {
     }
     let _ = writeln!(out, "{t}");
 
-    out.push_str("\nCompatibility groups\n");
-    let mut t = table();
-    t.set_header(vec!["Group", "Defined by", "Hosts", "Features"]);
-    for g in &a.groups {
-        let members: Vec<&str> = g
-            .hosts
-            .iter()
-            .filter_map(|&i| r.hosts.get(i).map(|h| h.name.as_str()))
-            .take(8)
-            .collect();
-        let more = g.hosts.len().saturating_sub(members.len());
-        let mut hosts = members.join(", ");
-        if more > 0 {
-            let _ = write!(hosts, " and {more} more");
-        }
-        t.add_row(vec![
-            Cell::new(&g.label),
-            Cell::new(&g.name),
-            Cell::new(format!("{} ({hosts})", g.hosts.len())),
-            Cell::new(g.features.len()),
-        ]);
+    for cl in a.clusters() {
+        render_cluster(&mut out, r, cl.as_deref());
     }
-    let _ = writeln!(out, "{t}");
-    if !r.groups_with_partial_dumps.is_empty() {
-        let _ = writeln!(
-            out,
-            "note: group(s) {} contain partial dumps; their verdicts rest on incomplete CPUID",
-            r.groups_with_partial_dumps.join(", ")
-        );
-    }
-
-    if a.groups.len() > 1 {
-        out.push_str(
-            "\nMigration matrix (row: VM powered on in group; column: destination group)\n",
-        );
-        let mut t = table();
-        let mut header = vec![Cell::new("from \\ to")];
-        header.extend(a.groups.iter().map(|g| Cell::new(&g.label)));
-        t.set_header(header);
-        for (i, row) in a.matrix.iter().enumerate() {
-            let mut cells = vec![Cell::new(&a.groups[i].label)];
-            for v in row {
-                let (text, color) = match v {
-                    Verdict::Yes => ("yes", Color::Green),
-                    Verdict::WithMask { .. } => ("mask", Color::Yellow),
-                    Verdict::No { .. } => ("NO", Color::Red),
-                };
-                cells.push(Cell::new(text).fg(color));
-            }
-            t.add_row(cells);
-        }
-        let _ = writeln!(out, "{t}");
-        for (i, row) in a.matrix.iter().enumerate() {
-            for (j, v) in row.iter().enumerate() {
-                let (from, to) = (&a.groups[i].label, &a.groups[j].label);
-                match v {
-                    Verdict::Yes => {}
-                    Verdict::WithMask { missing, hide } => {
-                        let _ = writeln!(
-                            out,
-                            "  {from} -> {to}: with mask; {to} lacks: {}",
-                            names(missing)
-                        );
-                        if hide != missing {
-                            let _ = writeln!(
-                                out,
-                                "           the mask also hides what requires them: {}",
-                                names(&hide.difference(missing))
-                            );
-                        }
-                    }
-                    // Vendor mismatches are said once per vendor pair, below.
-                    Verdict::No { .. } if a.groups[i].vendor != a.groups[j].vendor => {}
-                    Verdict::No { reasons } => {
-                        let _ = writeln!(out, "  {from} -> {to}: NO: {}", reasons.join("; "));
-                    }
-                }
-            }
-        }
-        for (x, bx) in a.baselines.iter().enumerate() {
-            for by in a.baselines.iter().skip(x + 1) {
-                let labels = |v| {
-                    a.groups
-                        .iter()
-                        .filter(|g| g.vendor == v)
-                        .map(|g| g.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let _ = writeln!(
-                    out,
-                    "  {} groups ({}) <-> {} groups ({}): NO: the vendor differs; cold migration only, no mask can bridge vendors",
-                    bx.vendor,
-                    labels(bx.vendor),
-                    by.vendor,
-                    labels(by.vendor)
-                );
-            }
-        }
-    }
-
-    out.push_str("\nBaselines (features every host of a vendor has)\n");
-    for b in &a.baselines {
-        let level = match b.x86_64_level {
-            0 => "below x86-64-v1".to_string(),
-            l => format!("x86-64-v{l}"),
-        };
-        let _ = writeln!(
-            out,
-            "  {}: {} hosts, {} common features, {level}, named baseline: {}",
-            b.vendor,
-            b.hosts,
-            b.features.len(),
-            b.named_baseline.as_deref().unwrap_or("none reached")
-        );
-        if !b.differing.is_empty() {
-            let _ = writeln!(out, "    differing: {}", names(&b.differing));
-        }
-    }
-
-    if !a.weakest_links.is_empty() {
-        out.push_str("\nWeakest links (removing the host raises its vendor's baseline)\n");
-        for w in a.weakest_links.iter().take(20) {
-            let name = r.hosts.get(w.host).map_or("?", |h| h.name.as_str());
-            let _ = writeln!(out, "  {name}: the others would gain {}", names(&w.gain));
-        }
-    }
+    render_between_clusters(&mut out, r);
 
     if !r.host_blockers.is_empty() {
         out.push_str(
@@ -241,9 +118,9 @@ pub fn render(r: &AuditReport) -> String {
         out,
         "\nCPU verdict: {}{}{}",
         if a.all_reachable() {
-            "every group can reach every other (with masks where marked)"
+            "every cluster can live-migrate among its own hosts (with the settings above)"
         } else {
-            "some groups cannot reach each other (see NO above)"
+            "some cluster has hosts its VMs cannot reach (see \"not ready\" above)"
         },
         if blocked > 0 {
             format!("; {blocked} host(s) have host-level blockers (see above)")
@@ -259,44 +136,554 @@ pub fn render(r: &AuditReport) -> String {
     out
 }
 
-/// The last line of the audit: the verdict over everything checked (CPU groups,
-/// storage and network, VMs), so that no section's good news hides another's errors.
-pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
-    let mut problems = Vec::new();
-    if !r.cpu.all_reachable() {
-        problems.push("some CPU groups cannot reach each other".to_string());
+/// Writes `text` as one logical line wrapped at 80 columns: the first line
+/// indented by `indent` spaces, the rest by `indent + 4`. Words longer than the
+/// width stay whole.
+pub(crate) fn say(out: &mut String, indent: usize, text: &str) {
+    const WIDTH: usize = 80;
+    let mut col = 0;
+    for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        let len = word.chars().count();
+        if i == 0 {
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if col + 1 + len > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 4));
+            col = indent + 4;
+        } else {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
     }
-    if let Some(n) = r
-        .storage_network
-        .as_ref()
-        .map(|s| s.errors())
-        .filter(|n| *n > 0)
+    out.push('\n');
+}
+
+fn host_name(r: &AuditReport, i: usize) -> &str {
+    r.hosts.get(i).map_or("?", |h| h.name.as_str())
+}
+
+/// Up to `n` names, then "and N more".
+fn some_names(set: &FeatureSet, n: usize) -> String {
+    let all = set.names();
+    if all.len() <= n {
+        return all.join(" ");
+    }
+    format!("{} and {} more", all[..n].join(" "), all.len() - n)
+}
+
+/// One cluster: its groups, its matrix, what to set, what holds it back, verdict.
+fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
+    let a = &r.cpu;
+    let idx = a.groups_of(cluster);
+    let nhosts: usize = idx.iter().map(|&i| a.groups[i].hosts.len()).sum();
+    say(
+        out,
+        0,
+        &format!(
+            "\n== Cluster {}: {nhosts} host(s), {} group(s) ==",
+            crate::analysis::fleet::cluster_display(cluster),
+            idx.len()
+        ),
+    );
+    let mut t = table();
+    t.set_header(vec!["Group", "Defined by", "Hosts"]);
+    for &gi in &idx {
+        let g = &a.groups[gi];
+        let members: Vec<&str> = g.hosts.iter().map(|&i| host_name(r, i)).take(8).collect();
+        let more = g.hosts.len().saturating_sub(members.len());
+        let mut hosts = members.join(", ");
+        if more > 0 {
+            let _ = write!(hosts, " and {more} more");
+        }
+        t.add_row(vec![
+            Cell::new(&g.label),
+            Cell::new(&g.name),
+            Cell::new(format!("{} ({hosts})", g.hosts.len())),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let partial: Vec<&String> = r
+        .groups_with_partial_dumps
+        .iter()
+        .filter(|l| idx.iter().any(|&i| &a.groups[i].label == *l))
+        .collect();
+    if !partial.is_empty() {
+        say(
+            out,
+            0,
+            &format!(
+                "note: group(s) {} rest on partial dumps (/proc/cpuinfo or ESXi cpuFeature): \
+             features the source cannot show count as absent",
+                partial
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    if idx.len() > 1 {
+        out.push_str("Migration matrix (row: VM powered on in group; column: destination)\n");
+        let mut t = table();
+        let mut header = vec![Cell::new("from \\ to")];
+        header.extend(idx.iter().map(|&i| Cell::new(&a.groups[i].label)));
+        t.set_header(header);
+        for &i in &idx {
+            let mut cells = vec![Cell::new(&a.groups[i].label)];
+            for &j in &idx {
+                let (text, color) = match &a.matrix[i][j] {
+                    Verdict::Yes => ("yes", Color::Green),
+                    Verdict::WithMask { .. } => ("mask", Color::Yellow),
+                    Verdict::No { .. } => ("NO", Color::Red),
+                };
+                cells.push(Cell::new(text).fg(color));
+            }
+            t.add_row(cells);
+        }
+        let _ = writeln!(out, "{t}");
+        for &i in &idx {
+            for &j in &idx {
+                let (from, to) = (&a.groups[i].label, &a.groups[j].label);
+                match &a.matrix[i][j] {
+                    Verdict::Yes => {}
+                    Verdict::WithMask { missing, hide } => {
+                        say(
+                            out,
+                            2,
+                            &format!("{from} -> {to}: with mask; {to} lacks: {}", names(missing)),
+                        );
+                        if hide != missing {
+                            say(
+                                out,
+                                6,
+                                &format!(
+                                    "the mask also hides what requires them: {}",
+                                    names(&hide.difference(missing))
+                                ),
+                            );
+                        }
+                    }
+                    Verdict::No { reasons } => {
+                        say(
+                            out,
+                            2,
+                            &format!("{from} -> {to}: NO: {}", reasons.join("; ")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for s in r
+        .settings
+        .iter()
+        .filter(|s| s.cluster.as_deref() == cluster)
     {
-        problems.push(format!("{n} storage/network error(s)"));
+        render_setting(out, r, s);
+    }
+    let verdict = cluster_verdict(r, cluster);
+    say(
+        out,
+        0,
+        &format!(
+            "Verdict for cluster {}: {verdict}",
+            crate::analysis::fleet::cluster_display(cluster)
+        ),
+    );
+}
+
+/// "ready", "ready with EVC mode X / model Y (loses ...)" or "not ready: ...".
+pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
+    let a = &r.cpu;
+    let settings: Vec<&crate::analysis::setting::ClusterSetting> = r
+        .settings
+        .iter()
+        .filter(|s| s.cluster.as_deref() == cluster)
+        .collect();
+    let partial = settings.iter().any(|s| !s.partial_hosts.is_empty());
+    let caveat = if partial {
+        " (rests on partial CPUID of some hosts)"
+    } else {
+        ""
+    };
+    if settings.len() > 1 {
+        let vendors: Vec<String> = settings.iter().map(|s| s.vendor.to_string()).collect();
+        return format!(
+            "NOT ready: hosts of {} in one cluster; VMs can only cold-migrate between them \
+             (split the cluster by vendor)",
+            vendors.join(" and ")
+        );
+    }
+    let blockers = a.cluster_blockers(cluster);
+    if let Some(&(i, j)) = blockers.first() {
+        let reason = match &a.matrix[i][j] {
+            Verdict::No { reasons } => reasons.join("; "),
+            _ => String::new(),
+        };
+        return format!(
+            "NOT ready: {} -> {}: {reason}",
+            a.groups[i].label, a.groups[j].label
+        );
+    }
+    let Some(s) = settings.first() else {
+        return "no host collected".into();
+    };
+    if a.groups_of(cluster).len() < 2 {
+        if a.policy == crate::analysis::fleet::Policy::Esx3 {
+            return format!(
+                "ready under the ESX 3 rules (same vendor and family; SSE3, NX/XD and \
+                 VT-x/AMD-V agree){caveat}"
+            );
+        }
+        return format!(
+            "ready: every host offers the same CPU features, no setting needed{caveat}"
+        );
+    }
+    let mut parts = Vec::new();
+    if let Some(e) = &s.evc {
+        parts.push(format!("EVC mode {}", e.name));
+    }
+    if let Some(m) = &s.model {
+        parts.push(format!("model {}", m.name));
+    }
+    if parts.is_empty() {
+        return format!(
+            "ready with a mask (no named baseline fits; `vmcompat mask` writes it){caveat}"
+        );
+    }
+    let price = s.evc.as_ref().or(s.model.as_ref());
+    let loses = price.map(|t| t.loses).unwrap_or_default();
+    let newest = price.map(|t| t.hidden_from_newest).unwrap_or_default();
+    format!(
+        "ready with {} (loses vs the hosts' common set: {}; VMs on the newest hosts \
+         give up {} feature(s)){caveat}",
+        parts.join(" / "),
+        if loses.is_empty() {
+            "nothing".to_string()
+        } else {
+            some_names(&loses, 8)
+        },
+        newest.len()
+    )
+}
+
+fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::setting::ClusterSetting) {
+    if r.cpu.policy == crate::analysis::fleet::Policy::Esx3 {
+        say(
+            out,
+            0,
+            "What to set: under the ESX 3 policy only SSE3, NX/XD and VT-x/AMD-V are \
+             compared, so no EVC mode or CPU model follows; run with --policy evc for them.",
+        );
+        return;
+    }
+    let level = crate::decode::x86_64_level(&s.common);
+    say(
+        out,
+        0,
+        &format!(
+            "Common to all {} {} host(s): {} features, x86-64-v{level}",
+            s.hosts.len(),
+            s.vendor,
+            s.common.len()
+        ),
+    );
+    if !s.partial_hosts.is_empty() {
+        say(
+            out,
+            2,
+            &format!(
+                "partial data: {} (features their source cannot show count as absent; \
+             confirm with `vmcompat probe` on them)",
+                s.partial_hosts
+                    .iter()
+                    .map(|&h| host_name(r, h))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let guests_note = if r.guests.is_empty() {
+        String::new()
+    } else {
+        format!(" (guests checked: {})", r.guests.len())
+    };
+    say(out, 0, &format!("What to set{guests_note}:"));
+    let targets = [
+        ("vSphere EVC mode", &s.evc),
+        ("QEMU/libvirt model", &s.model),
+        ("Proxmox VE CPU type", &s.proxmox),
+    ];
+    if targets.iter().all(|(_, t)| t.is_none()) {
+        say(
+            out,
+            2,
+            "no named baseline fits these hosts; use `vmcompat mask` for an exact mask",
+        );
+    }
+    let mut first = true;
+    for (what, t) in targets {
+        let Some(t) = t else { continue };
+        let flags = if t.flags.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", t.flags.join(" "))
+        };
+        say(out, 2, &format!("{what}: {}{flags}", t.name));
+        say(
+            out,
+            4,
+            &format!(
+                "a VM sees {} features (x86-64-v{}); vs the hosts' common set it loses: {}",
+                t.visible.len(),
+                crate::decode::x86_64_level(&t.visible),
+                if t.loses.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    some_names(&t.loses, 10)
+                }
+            ),
+        );
+        if first && !t.hidden_from_newest.is_empty() && t.hidden_from_newest != t.loses {
+            say(
+                out,
+                4,
+                &format!(
+                    "hidden from VMs on the newest hosts: {}",
+                    some_names(&t.hidden_from_newest, 10)
+                ),
+            );
+        }
+        first = false;
+        if let Some(n) = &t.note {
+            say(out, 4, &format!("note: {n}"));
+        }
+        if what != "vSphere EVC mode" {
+            for line in &t.config {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        if t.guests_broken.is_empty() {
+            if !r.guests.is_empty() {
+                say(
+                    out,
+                    4,
+                    &format!(
+                        "guests: all {} checked keep their CPU floor",
+                        r.guests.len()
+                    ),
+                );
+            }
+        } else {
+            for b in &t.guests_broken {
+                say(
+                    out,
+                    4,
+                    &format!(
+                        "BREAKS guest {}: lacks {}",
+                        b.name,
+                        b.missing.names().join(" ")
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(n) = &s.next {
+        say(
+            out,
+            0,
+            &format!(
+                "Held back: the next baseline, {}, needs {} host(s) removed or replaced:",
+                n.baseline,
+                n.blockers.len()
+            ),
+        );
+        for b in n.blockers.iter().take(10) {
+            say(
+                out,
+                2,
+                &format!(
+                    "{}: lacks {}",
+                    host_name(r, b.host),
+                    some_names(&b.missing, 8)
+                ),
+            );
+        }
+        if n.blockers.len() > 10 {
+            say(out, 2, &format!("and {} more", n.blockers.len() - 10));
+        }
+        say(
+            out,
+            2,
+            &format!(
+                "without them the cluster's VMs would gain: {}",
+                some_names(&n.gain, 12)
+            ),
+        );
+    }
+    let weak: Vec<_> = r
+        .cpu
+        .weakest_links
+        .iter()
+        .filter(|w| s.hosts.contains(&w.host))
+        .filter(|w| {
+            s.next.as_ref().map_or(true, |n| {
+                !(n.blockers.len() == 1 && n.blockers[0].host == w.host)
+            })
+        })
+        .collect();
+    if !weak.is_empty() {
+        out.push_str("Weakest links (removing the one host raises the common set)\n");
+        for w in weak.iter().take(10) {
+            say(
+                out,
+                2,
+                &format!(
+                    "{}: the others would gain {}",
+                    host_name(r, w.host),
+                    some_names(&w.gain, 12)
+                ),
+            );
+        }
+    }
+}
+
+/// Between clusters: information for cross-cluster vMotion and planning.
+fn render_between_clusters(out: &mut String, r: &AuditReport) {
+    let a = &r.cpu;
+    let clusters = a.clusters();
+    if clusters.len() < 2 {
+        return;
+    }
+    out.push_str(
+        "\nBetween clusters (information, not a failure: for cross-cluster vMotion and planning)\n",
+    );
+    for (x, cx) in clusters.iter().enumerate() {
+        for cy in clusters.iter().skip(x + 1) {
+            let gx = a.groups_of(cx.as_deref());
+            let gy = a.groups_of(cy.as_deref());
+            let (nx, ny) = (
+                crate::analysis::fleet::cluster_display(cx.as_deref()),
+                crate::analysis::fleet::cluster_display(cy.as_deref()),
+            );
+            let vx: Vec<_> = gx.iter().map(|&i| a.groups[i].vendor).collect();
+            let vy: Vec<_> = gy.iter().map(|&i| a.groups[i].vendor).collect();
+            if !vx.iter().any(|v| vy.contains(v)) {
+                say(
+                    out,
+                    2,
+                    &format!("{nx} <-> {ny}: the vendor differs: cold migration only"),
+                );
+                continue;
+            }
+            for (from, to, fg, tg) in [(nx, ny, &gx, &gy), (ny, nx, &gy, &gx)] {
+                let mut yes = 0;
+                let mut mask = 0;
+                let mut no = 0;
+                for &i in fg.iter() {
+                    for &j in tg.iter() {
+                        match a.matrix[i][j] {
+                            Verdict::Yes => yes += 1,
+                            Verdict::WithMask { .. } => mask += 1,
+                            Verdict::No { .. } => no += 1,
+                        }
+                    }
+                }
+                say(out, 2, &format!("{from} -> {to}: {yes} group pair(s) as they are, {mask} with a mask, {no} not at all{}",
+                    if mask > 0 {
+                        " (`vmcompat mask --groups ...` with groups of both)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    }
+}
+
+/// The last lines of the audit: the verdict per cluster and over everything
+/// checked (CPU, storage and network, VMs). A check that did not run is "not
+/// checked", never "passed".
+pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
+    let mut out = String::from("\nOverall\n");
+    let mut ready = true;
+    let mut unchecked = false;
+    for cl in r.cpu.clusters() {
+        let v = cluster_verdict(r, cl.as_deref());
+        ready &= !v.starts_with("NOT");
+        say(
+            &mut out,
+            2,
+            &format!(
+                "cluster {}: {v}",
+                crate::analysis::fleet::cluster_display(cl.as_deref())
+            ),
+        );
+    }
+    match r.storage_network.as_ref() {
+        None => {
+            unchecked = true;
+            out.push_str("  storage/network: not checked (--only cpu)\n")
+        }
+        Some(s) if s.not_run() => {
+            unchecked = true;
+            out.push_str("  storage/network: not checked (no host has storage/network facts)\n")
+        }
+        Some(s) if s.errors() > 0 => {
+            ready = false;
+            let _ = writeln!(out, "  storage/network: {} error(s)", s.errors());
+        }
+        Some(_) => out.push_str("  storage/network: no errors\n"),
+    }
+    match vm_errors {
+        None => {
+            unchecked = true;
+            out.push_str(
+                "  VM readiness: not checked (no VMs read: no vms_dir or ESXi host, or --only)\n",
+            )
+        }
+        Some(0) => out.push_str("  VM readiness: no errors\n"),
+        Some(n) => {
+            ready = false;
+            let _ = writeln!(out, "  VM readiness: {n} error(s)");
+        }
     }
     if !r.host_blockers.is_empty() {
-        problems.push(format!(
-            "{} host(s) with host-level blockers ({})",
-            r.host_blockers.len(),
-            r.host_blockers
-                .iter()
-                .map(|h| h.host.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if let Some(n) = vm_errors.filter(|n| *n > 0) {
-        problems.push(format!("{n} VM readiness error(s)"));
+        ready = false;
+        say(
+            &mut out,
+            2,
+            &format!(
+                "host-level blockers: {} host(s) ({})",
+                r.host_blockers.len(),
+                r.host_blockers
+                    .iter()
+                    .map(|h| h.host.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
     }
     let failures = r.failures();
     if failures > 0 {
-        problems.push(format!("{failures} host(s) not collected"));
+        ready = false;
+        let _ = writeln!(out, "  {failures} host(s) not collected");
     }
-    if problems.is_empty() {
-        "\nOverall: ready: every check passed\n".to_string()
-    } else {
-        format!("\nOverall: NOT ready: {}\n", problems.join("; "))
-    }
+    let _ = writeln!(
+        out,
+        "Overall: {}",
+        if ready && unchecked {
+            "ready for what was checked (see \"not checked\" above)"
+        } else if ready {
+            "ready"
+        } else {
+            "NOT ready"
+        }
+    );
+    out
 }
 
 /// The host-level blockers as an HTML section for the audit report, when any.

@@ -35,8 +35,11 @@ pub fn render(checks: &[CandidateCheck]) -> String {
     for c in checks {
         let _ = writeln!(
             out,
-            "Candidate {}: {} — {}",
+            "Candidate {}{}: {} — {}",
             c.candidate,
+            c.cluster
+                .as_deref()
+                .map_or(String::new(), |cl| format!(" in cluster {cl}")),
             c.fit.describe(),
             c.summary
         );
@@ -78,12 +81,25 @@ pub fn render(checks: &[CandidateCheck]) -> String {
             }
         }
         if c.vendor_in_fleet {
+            match (&c.evc_mode_before, &c.evc_mode_after) {
+                (Some(b), Some(a)) if a == b => {
+                    let _ = writeln!(out, "  the cluster's EVC mode stays {b}");
+                }
+                (b, a) => {
+                    let _ = writeln!(
+                        out,
+                        "  the cluster's EVC mode would change: {} -> {}",
+                        b.as_deref().unwrap_or("none"),
+                        a.as_deref().unwrap_or("none")
+                    );
+                }
+            }
             if c.baseline_loss.is_empty() {
-                let _ = writeln!(out, "  the fleet's baseline stays as it is");
+                let _ = writeln!(out, "  the cluster's baseline stays as it is");
             } else {
                 let _ = writeln!(
                     out,
-                    "  the fleet's baseline would lose: {}",
+                    "  the cluster's baseline would lose: {}",
                     c.baseline_loss.names().join(" ")
                 );
             }
@@ -103,14 +119,19 @@ pub fn render(checks: &[CandidateCheck]) -> String {
             }
         }
         if let Some(r) = &c.requirement {
+            let sep = if r.missing.iter().any(|m| m.contains(' ')) {
+                "; "
+            } else {
+                " "
+            };
             let _ = writeln!(
                 out,
-                "  required baseline {}: {}",
+                "  requirement {}: {}",
                 r.name,
                 if r.met {
                     "met".to_string()
                 } else {
-                    format!("NOT met (missing {})", r.missing.join(" "))
+                    format!("NOT met ({})", r.missing.join(sep))
                 }
             );
         }
@@ -123,6 +144,7 @@ pub fn render(checks: &[CandidateCheck]) -> String {
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(vec![
                 "Candidate",
+                "Cluster",
                 "Answer",
                 "Joins group",
                 "Baseline loses",
@@ -131,6 +153,7 @@ pub fn render(checks: &[CandidateCheck]) -> String {
         for c in checks {
             t.add_row(vec![
                 Cell::new(&c.candidate),
+                Cell::new(c.cluster.as_deref().unwrap_or("-")),
                 Cell::new(c.fit.describe()),
                 Cell::new(c.joins_group.as_deref().unwrap_or("new group")),
                 Cell::new(if c.baseline_loss.is_empty() {
@@ -144,6 +167,56 @@ pub fn render(checks: &[CandidateCheck]) -> String {
             ]);
         }
         let _ = writeln!(out, "{t}");
+    }
+    out
+}
+
+/// The direct answer to `--require`: per cluster, which candidates keep the
+/// requirement ("Keeps avx512f in cluster prod: A, B. Does not: C (...)").
+pub fn answer(req: &str, checks: &[CandidateCheck]) -> String {
+    let mut out = String::new();
+    let mut clusters: Vec<Option<&str>> = Vec::new();
+    for c in checks {
+        if !clusters.contains(&c.cluster.as_deref()) {
+            clusters.push(c.cluster.as_deref());
+        }
+    }
+    for cl in clusters {
+        let here: Vec<&CandidateCheck> = checks
+            .iter()
+            .filter(|c| c.cluster.as_deref() == cl)
+            .collect();
+        let name = here
+            .iter()
+            .find_map(|c| c.requirement.as_ref().map(|r| r.name.clone()))
+            .unwrap_or_else(|| req.to_string());
+        let place = cl.map_or("the fleet".to_string(), |c| format!("cluster {c}"));
+        let (yes, no): (Vec<&&CandidateCheck>, Vec<&&CandidateCheck>) = here
+            .iter()
+            .partition(|c| c.vendor_in_fleet && c.requirement.as_ref().is_some_and(|r| r.met));
+        let why = |c: &CandidateCheck| -> String {
+            if !c.vendor_in_fleet {
+                return "another vendor".into();
+            }
+            c.requirement
+                .as_ref()
+                .map(|r| r.missing.join("; "))
+                .unwrap_or_default()
+        };
+        let yes_names: Vec<&str> = yes.iter().map(|c| c.candidate.as_str()).collect();
+        let line = match yes_names.as_slice() {
+            [] => format!("Answer: no candidate keeps {name} in {place}."),
+            [one] => format!("Answer: only {one} keeps {name} in {place}."),
+            many => format!("Answer: {} keep {name} in {place}.", many.join(", ")),
+        };
+        super::audit::say(&mut out, 0, &line);
+        for c in no {
+            super::audit::say(
+                &mut out,
+                2,
+                &format!("{} does not: {}", c.candidate, why(c)),
+            );
+        }
     }
     out
 }

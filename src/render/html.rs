@@ -105,9 +105,9 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         "<div class=\"verdict {}\" id=\"verdict\">{}{}{}</div>",
         if good { "good" } else { "bad" },
         if a.all_reachable() {
-            "CPU: every group can reach every other (with masks where marked)."
+            "CPU: inside every cluster every group can reach every other (with the settings listed below)."
         } else {
-            "CPU: some groups cannot reach each other: see the red cells."
+            "CPU: in some cluster, groups cannot reach each other: see the red cells and the cluster verdicts."
         },
         if failures > 0 {
             format!(" {failures} host(s) could not be collected: the verdict is incomplete.")
@@ -268,11 +268,24 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         h.push_str("</tbody></table>\n");
     }
 
+    h.push_str("<h2>Clusters</h2><ul id=\"clusters\">");
+    for cl in a.clusters() {
+        let _ = write!(
+            h,
+            "<li><b>{}</b>: {}</li>",
+            esc(crate::analysis::fleet::cluster_display(cl.as_deref())),
+            esc(&super::audit::cluster_verdict(r, cl.as_deref()))
+        );
+    }
+    h.push_str("</ul>\n");
     h.push_str("<h2>Baselines</h2><ul>");
     for b in &a.baselines {
         let _ = write!(
             h,
-            "<li><b>{}</b>: {} hosts, {} common features, named baseline {}, {}</li>",
+            "<li><b>{} {}</b>: {} hosts, {} common features, named baseline {}, {}</li>",
+            esc(crate::analysis::fleet::cluster_display(
+                b.cluster.as_deref()
+            )),
             esc(b.vendor.display_name()),
             b.hosts,
             b.features.len(),

@@ -1,0 +1,459 @@
+//! What to set on each cluster: the vSphere EVC mode, the QEMU/libvirt named CPU
+//! model with the flags to add or remove, and the Proxmox VE CPU type; for each,
+//! what a VM sees and what it loses, and which guest operating systems would no
+//! longer boot or install under it. Also the hosts that hold a cluster below the
+//! next named baseline (the smallest set whose removal or replacement raises it).
+//! Pure analysis over decoded CPUs; no I/O.
+//!
+//! Sources of the facts: the named baselines in `masks/` (EVC mode keys, and the
+//! libvirt model each follows), `targets/proxmox.toml` (Proxmox's CPU types and
+//! VM-level flags, from proxmox/qemu-server), `guests/guests.toml` (guest floors).
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::fleet::{FleetAnalysis, FleetHost, Policy};
+use crate::baselines::{self, Baseline};
+use crate::catalog::{self, Class, FeatureSet};
+use crate::decode::Vendor;
+use crate::guests::{self, Broken, Guest};
+
+fn names<S: serde::Serializer>(set: &FeatureSet, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(set.names())
+}
+
+/// The highest named baseline of `masks/` (each following a libvirt/QEMU model,
+/// named like the EVC mode of its generation) that every host of `vendor` whose
+/// common compared features are `features` supports. Group labels, the QEMU/libvirt
+/// model and the Proxmox type follow it; the vSphere EVC mode itself comes from
+/// VMware's own definitions ([`vmware_evc_mode`]).
+pub fn evc_mode_for(vendor: Vendor, features: &FeatureSet) -> Option<&'static Baseline> {
+    baselines::highest_for(vendor, features)
+}
+
+/// VMware's own EVC mode for hosts of `vendor` whose common compared features
+/// are `features`: the highest mode of `evc/` they all support.
+pub fn vmware_evc_mode(
+    vendor: Vendor,
+    features: &FeatureSet,
+) -> Option<&'static crate::evc::EvcMode> {
+    crate::evc::best_mode_for(vendor, &[*features])
+}
+
+/// What a VM sees in a cluster set to EVC mode `m`: the mode's features, plus the
+/// speculation controls every host has (VMware passes them through when every
+/// host's microcode has them: hypervisor-assisted guest mitigation, KB 52085).
+fn evc_guest_view(m: &crate::evc::EvcMode, common: &FeatureSet) -> FeatureSet {
+    let passed: FeatureSet = common
+        .iter()
+        .filter(|id| crate::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
+        .collect();
+    m.features.union(&passed)
+}
+
+/// The QEMU/libvirt model a baseline follows (`follows = "libvirt Haswell-noTSX"`).
+pub fn model_of(b: &Baseline) -> Option<&str> {
+    b.follows.strip_prefix("libvirt ").map(str::trim)
+}
+
+/// The settings for one cluster (and vendor: a cluster of two vendors gets one
+/// entry per vendor, and is not ready).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterSetting {
+    /// The cluster (`None`: hosts without a cluster).
+    pub cluster: Option<String>,
+    /// The vendor of these hosts.
+    pub vendor: Vendor,
+    /// Indices of the hosts.
+    pub hosts: Vec<usize>,
+    /// Labels of the groups.
+    pub groups: Vec<String>,
+    /// The compared features every host has.
+    #[serde(serialize_with = "names")]
+    pub common: FeatureSet,
+    /// The compared features some host has.
+    #[serde(serialize_with = "names")]
+    pub union: FeatureSet,
+    /// The vSphere EVC mode.
+    pub evc: Option<Target>,
+    /// The QEMU/libvirt named model with flags.
+    pub model: Option<Target>,
+    /// The Proxmox VE CPU type.
+    pub proxmox: Option<Target>,
+    /// The next named baseline and the hosts that block it.
+    pub next: Option<NextBaseline>,
+    /// Hosts whose dump is partial (`/proc/cpuinfo`, ESXi keyhole): conclusions
+    /// about them rest on incomplete CPUID.
+    pub partial_hosts: Vec<usize>,
+}
+
+/// One setting on one target hypervisor, with what a VM sees and loses under it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// What to set, as the target spells it (`intel-haswell`, `Haswell-noTSX`).
+    pub name: String,
+    /// Flags to add (`+flag`) or remove (`-flag`), in the target's spelling.
+    pub flags: Vec<String>,
+    /// The configuration line(s) to write.
+    pub config: Vec<String>,
+    /// A caveat, if any (a custom model needed, a name that is an approximation).
+    pub note: Option<String>,
+    /// Compared features a VM sees under it.
+    #[serde(serialize_with = "names")]
+    pub visible: FeatureSet,
+    /// Features every host has that a VM does not see (the price of the setting),
+    /// among those named CPU models carry ([`model_universe`]).
+    #[serde(serialize_with = "names")]
+    pub loses: FeatureSet,
+    /// Features the newest hosts have that a VM does not see (among those named
+    /// CPU models carry).
+    #[serde(serialize_with = "names")]
+    pub hidden_from_newest: FeatureSet,
+    /// Guests that would no longer boot or install under it.
+    pub guests_broken: Vec<Broken>,
+}
+
+/// What stands between a cluster and the next named baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextBaseline {
+    /// The next baseline (EVC mode key).
+    pub baseline: String,
+    /// The smallest set of hosts whose removal (or replacement) reaches it: the
+    /// hosts that lack one of its features, each with what it lacks. Every host
+    /// must have all of a baseline's features, so this set is the unique minimum.
+    pub blockers: Vec<Blocker>,
+    /// What the remaining hosts' VMs would gain.
+    #[serde(serialize_with = "names")]
+    pub gain: FeatureSet,
+}
+
+/// A host below the next baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Blocker {
+    /// Index of the host.
+    pub host: usize,
+    /// The baseline's features it lacks.
+    #[serde(serialize_with = "names")]
+    pub missing: FeatureSet,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxmoxData {
+    #[allow(dead_code)]
+    source: String,
+    cpu_types: Vec<String>,
+    vm_flags: Vec<String>,
+}
+
+fn proxmox() -> &'static ProxmoxData {
+    static DATA: OnceLock<ProxmoxData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        // Shipped data, checked by a test: a parse failure is a build defect.
+        toml::from_str(include_str!("../../targets/proxmox.toml")).unwrap_or(ProxmoxData {
+            source: String::new(),
+            cpu_types: Vec::new(),
+            vm_flags: Vec::new(),
+        })
+    })
+}
+
+/// Checks that `targets/proxmox.toml` parses (for the test suite).
+pub fn proxmox_data_ok() -> Result<usize, String> {
+    toml::from_str::<ProxmoxData>(include_str!("../../targets/proxmox.toml"))
+        .map(|d| d.cpu_types.len())
+        .map_err(|e| e.to_string())
+}
+
+/// The settings of every cluster (one entry per cluster and vendor), in the
+/// order of `a.baselines`.
+pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec<ClusterSetting> {
+    a.baselines
+        .iter()
+        .map(|b| {
+            let gi: Vec<usize> = (0..a.groups.len())
+                .filter(|&i| a.groups[i].cluster == b.cluster && a.groups[i].vendor == b.vendor)
+                .collect();
+            let members: Vec<usize> = gi
+                .iter()
+                .flat_map(|&i| a.groups[i].hosts.iter().copied())
+                .collect();
+            let union = gi
+                .iter()
+                .fold(FeatureSet::new(), |u, &i| u.union(&a.groups[i].features));
+            let common = b.features;
+            // Under the ESX 3 policy only SSE3, NX/XD and VT-x/AMD-V are compared:
+            // no EVC mode or CPU model follows from that.
+            let evc_b = match a.policy {
+                Policy::Evc => evc_mode_for(b.vendor, &common),
+                Policy::Esx3 => None,
+            };
+            let target = |visible: FeatureSet| Target {
+                name: String::new(),
+                flags: Vec::new(),
+                config: Vec::new(),
+                note: None,
+                loses: common.difference(&visible).intersection(&model_universe()),
+                hidden_from_newest: union.difference(&visible).intersection(&model_universe()),
+                guests_broken: guests::broken_by(guests, &visible),
+                visible: visible.intersection(catalog::compared_classes()),
+            };
+            let evc = match a.policy {
+                Policy::Evc => vmware_evc_mode(b.vendor, &common),
+                Policy::Esx3 => None,
+            }
+            .map(|m| Target {
+                name: m.key.clone(),
+                config: vec![format!("EVC mode key: {} ({})", m.key, m.label)],
+                ..target(evc_guest_view(m, &common))
+            });
+            let model = evc_b.and_then(|m| model_setting(m, &common, &target));
+            let proxmox = evc_b
+                .zip(model.as_ref())
+                .map(|(m, q)| proxmox_setting(m, q, b.vendor, &target));
+            let next = match a.policy {
+                Policy::Evc => next_baseline(b.vendor, &common, &members, a),
+                Policy::Esx3 => None,
+            };
+            ClusterSetting {
+                cluster: b.cluster.clone(),
+                vendor: b.vendor,
+                partial_hosts: members
+                    .iter()
+                    .copied()
+                    .filter(|&h| hosts[h].cpu.completeness.is_partial())
+                    .collect(),
+                hosts: members,
+                groups: gi.iter().map(|&i| a.groups[i].label.clone()).collect(),
+                common,
+                union,
+                evc,
+                model,
+                proxmox,
+                next,
+            }
+        })
+        .collect()
+}
+
+/// The features named CPU models carry: the union of every shipped vendor
+/// baseline (each following a libvirt model). Bits outside it (MONITOR, VMX, the
+/// SVM sub-features, performance-monitoring and host-only bits) are not given to
+/// migratable guests by the hypervisors, so they are neither added as flags nor
+/// counted as a setting's loss.
+pub fn model_universe() -> FeatureSet {
+    static U: OnceLock<FeatureSet> = OnceLock::new();
+    *U.get_or_init(|| {
+        baselines::all()
+            .unwrap_or_default()
+            .iter()
+            .filter(|b| b.vendor.is_some())
+            .fold(FeatureSet::new(), |u, b| u.union(&b.features))
+    })
+}
+
+/// Features worth adding to a named model: capabilities and firmware-dependent
+/// bits (speculation controls) every host has that the model lacks, that named
+/// models carry and QEMU can name (must-match and per-VM bits are never added).
+fn extras(m: &Baseline, common: &FeatureSet) -> FeatureSet {
+    common
+        .difference(&m.features)
+        .intersection(&model_universe())
+        .iter()
+        .filter(|id| {
+            let d = catalog::by_id(*id);
+            // Firmware-dependent bits every host has (speculation controls, AES-NI)
+            // are added too: leaving them out would strip protections from guests.
+            matches!(d.class, Class::Feature | Class::Firmware) && d.qemu_name().is_some()
+        })
+        .collect()
+}
+
+/// Features the followed model holds that the baseline deliberately leaves out
+/// (its `differences`) and some host lacks: the model must drop them.
+fn removals(m: &Baseline, common: &FeatureSet) -> FeatureSet {
+    m.differences
+        .keys()
+        .filter_map(|k| catalog::lookup(k))
+        .filter(|id| !m.features.contains(*id) && !common.contains(*id))
+        .collect()
+}
+
+fn qemu(id: catalog::FeatureId) -> &'static str {
+    let d = catalog::by_id(id);
+    d.qemu_name().unwrap_or(d.name)
+}
+
+fn model_setting(
+    m: &Baseline,
+    common: &FeatureSet,
+    target: &dyn Fn(FeatureSet) -> Target,
+) -> Option<Target> {
+    let name = model_of(m)?.to_string();
+    let add = extras(m, common);
+    let remove = removals(m, common);
+    let mut flags: Vec<String> = add.iter().map(|id| format!("+{}", qemu(id))).collect();
+    flags.extend(remove.iter().map(|id| format!("-{}", qemu(id))));
+    let mut cpu_opt = name.clone();
+    for f in &flags {
+        cpu_opt.push(',');
+        cpu_opt.push_str(f);
+    }
+    let mut xml = vec![format!(
+        "<cpu mode='custom' match='exact' check='full'><model fallback='forbid'>{name}</model>"
+    )];
+    for id in add.iter() {
+        let d = catalog::by_id(id);
+        xml.push(format!(
+            "  <feature policy='require' name='{}'/>",
+            d.libvirt_name().unwrap_or(d.name)
+        ));
+    }
+    for id in remove.iter() {
+        let d = catalog::by_id(id);
+        xml.push(format!(
+            "  <feature policy='disable' name='{}'/>",
+            d.libvirt_name().unwrap_or(d.name)
+        ));
+    }
+    xml.push("</cpu>".into());
+    let mut config = vec![format!("QEMU: -cpu {cpu_opt},enforce")];
+    config.push("libvirt:".into());
+    config.extend(xml);
+    Some(Target {
+        name,
+        flags,
+        config,
+        note: None,
+        ..target(m.features.union(&add).difference(&remove))
+    })
+}
+
+fn proxmox_setting(
+    m: &Baseline,
+    q: &Target,
+    vendor: Vendor,
+    target: &dyn Fn(FeatureSet) -> Target,
+) -> Target {
+    let data = proxmox();
+    let listed = |name: &str| data.cpu_types.iter().any(|t| t == name);
+    let vm_flag = |f: &str| {
+        let bare = f.trim_start_matches(['+', '-']);
+        data.vm_flags.iter().any(|v| v == bare)
+    };
+    if listed(&q.name) && q.flags.iter().all(|f| vm_flag(f)) {
+        let line = if q.flags.is_empty() {
+            format!("cpu: {}", q.name)
+        } else {
+            format!("cpu: {},flags={}", q.name, q.flags.join(";"))
+        };
+        return Target {
+            name: q.name.clone(),
+            flags: q.flags.clone(),
+            config: vec![line],
+            note: None,
+            ..target(q.visible)
+        };
+    }
+    // A custom model: reported-model must be one of Proxmox's types; take the
+    // newest listed model of this vendor the cluster reaches, and add the rest.
+    let reported = baselines::all()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.vendor == Some(vendor) && b.rank <= m.rank)
+        .filter(|b| model_of(b).is_some_and(listed))
+        .max_by_key(|b| b.rank);
+    let (base_name, base_features) = match &reported {
+        Some(b) => (model_of(b).unwrap_or("kvm64").to_string(), b.features),
+        None => ("kvm64".to_string(), FeatureSet::new()),
+    };
+    let add: Vec<String> = q
+        .visible
+        .difference(&base_features)
+        .iter()
+        .filter(|id| matches!(catalog::by_id(*id).class, Class::Feature | Class::Firmware))
+        .map(|id| format!("+{}", qemu(id)))
+        .collect();
+    let remove: Vec<String> = base_features
+        .difference(&q.visible)
+        .intersection(catalog::compared_classes())
+        .iter()
+        .map(|id| format!("-{}", qemu(id)))
+        .collect();
+    let flags: Vec<String> = add.into_iter().chain(remove).collect();
+    let id = format!("vmcompat-{}", q.name.to_ascii_lowercase());
+    Target {
+        name: format!("custom-{id}"),
+        config: vec![
+            "/etc/pve/virtual-guest/cpu-models.conf:".into(),
+            format!("cpu-model: {id}"),
+            format!("    reported-model {base_name}"),
+            format!("    flags {}", flags.join(";")),
+            format!("VM: cpu: custom-{id}"),
+        ],
+        flags,
+        note: Some(format!(
+            "{} is not a built-in Proxmox type{}: a custom CPU model carries it",
+            q.name,
+            if listed(&q.name) {
+                " with these VM-level flags"
+            } else {
+                ""
+            }
+        )),
+        ..target(q.visible)
+    }
+}
+
+/// The next named baseline above the cluster's, that some of its hosts reach:
+/// the lowest-ranked one above the current whose qualifying hosts are not empty
+/// (a generation beside the line, such as Bulldozer's FMA4/XOP for a Zen
+/// cluster, is skipped when no host has it).
+fn next_baseline(
+    vendor: Vendor,
+    common: &FeatureSet,
+    members: &[usize],
+    a: &FleetAnalysis,
+) -> Option<NextBaseline> {
+    let current = evc_mode_for(vendor, common).map_or(0, |b| b.rank);
+    let mut above: Vec<Baseline> = baselines::all()
+        .ok()?
+        .into_iter()
+        .filter(|b| b.vendor == Some(vendor) && b.rank > current)
+        .collect();
+    above.sort_by_key(|b| b.rank);
+    let features_of = |h: usize| a.groups[a.host_group[h]].features;
+    for b in above {
+        let need = baselines::required_of_host(&b);
+        let blockers: Vec<Blocker> = members
+            .iter()
+            .filter_map(|&h| {
+                let missing = need.difference(&features_of(h));
+                (!missing.is_empty()).then_some(Blocker { host: h, missing })
+            })
+            .collect();
+        let remaining: Vec<FeatureSet> = members
+            .iter()
+            .filter(|h| !blockers.iter().any(|x| x.host == **h))
+            .map(|&h| features_of(h))
+            .collect();
+        let Some(after) = remaining.into_iter().reduce(|x, y| x.intersection(&y)) else {
+            continue;
+        };
+        return Some(NextBaseline {
+            baseline: b.name.clone(),
+            blockers,
+            gain: after.difference(common),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn proxmox_data_parses() {
+        assert!(super::proxmox_data_ok().expect("targets/proxmox.toml") > 20);
+    }
+}
