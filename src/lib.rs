@@ -21,6 +21,7 @@ pub mod mask;
 pub mod profiles;
 pub mod remote;
 pub mod render;
+pub mod safe_text;
 pub mod vms;
 
 pub use error::{Error, Result};

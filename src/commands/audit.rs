@@ -66,7 +66,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
         OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     timer.mark("render");
     if let Some(path) = &args.html {
         let mut sections = mask_sections(&report, &input)?;
@@ -127,7 +127,7 @@ fn storage_network_only(
             "storage_network": r,
         })),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(if r.errors() == 0 {
         Outcome::Good
     } else {

@@ -74,13 +74,16 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
                     Err(e @ maskplan::PlanError::BaselineVendor { .. })
                         if args.groups.is_none() =>
                     {
-                        eprintln!("note: {e}")
+                        super::output::note(&format!("note: {e}"))
                     }
                     Err(
                         e @ (maskplan::PlanError::MustMatch(_)
                         | maskplan::PlanError::NobodyQualifies(_)),
                     ) if args.groups.is_none() => {
-                        eprintln!("vmcompat: groups {}: {e}", labels.join(", "));
+                        super::output::note(&format!(
+                            "vmcompat: groups {}: {e}",
+                            labels.join(", ")
+                        ));
                         unmaskable += 1;
                     }
                     Err(e) => return Err(plan_error(e)),
@@ -102,7 +105,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         ));
         last_mask = Some(mask);
     }
-    println!("{}", out.trim_end());
+    super::output::print(&out, args.format == MaskFormat::Json);
     timer.mark("build, verify and render masks");
     if let Some(vmx_path) = &args.apply {
         let [_] = plans.as_slice() else {
@@ -113,7 +116,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         };
         let mask = last_mask.unwrap_or_default();
         let outcome = vmx_file::apply_to_vmx(vmx_path, &mask)?;
-        eprintln!("{}", render::mask::applied(vmx_path, &outcome));
+        super::output::note(&render::mask::applied(vmx_path, &outcome));
     }
     Ok(if unmaskable == 0 {
         Outcome::Good
@@ -177,6 +180,6 @@ fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
         MaskFormat::Json => render::json(&e),
         _ => render::mask::explanation(&e),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == MaskFormat::Json);
     Ok(Outcome::Good)
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod fleet_input;
 pub mod mask;
+pub mod output;
 pub mod probe;
 pub mod profiles;
 pub mod report;

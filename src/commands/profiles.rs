@@ -86,6 +86,6 @@ pub fn run(args: &ProfilesArgs) -> Result<Outcome> {
             )
         }
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(Outcome::Good)
 }

@@ -19,6 +19,6 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
         OutputFormat::Table => render::report::table(&report),
         OutputFormat::Json => render::json(&report),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(Outcome::Good)
 }

@@ -31,16 +31,16 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
         Some(&facts),
     );
     for f in &input.failed {
-        eprintln!(
+        super::output::note(&format!(
             "vmcompat: note: the CPU of {} could not be read, so its VMs get no CPU verdicts: {}",
             f.name, f.error
-        );
+        ));
     }
     let text = match args.format {
         OutputFormat::Table => render::vms::render(&report),
         OutputFormat::Json => render::json(&report),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     let unread: Vec<&str> = report
         .hosts
         .iter()

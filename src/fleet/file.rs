@@ -186,8 +186,8 @@ struct RawFleet {
     accept_new_host_keys: Option<bool>,
     ssh_backend: Option<crate::remote::Backend>,
     jobs: Option<usize>,
-    connect_timeout: Option<u64>,
-    deadline: Option<u64>,
+    connect_timeout: Option<Spanned<u64>>,
+    deadline: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -197,7 +197,7 @@ struct RawHost {
     cluster: Option<String>,
     local: Option<bool>,
     dump: Option<String>,
-    profile: Option<String>,
+    profile: Option<Spanned<String>>,
     luns: Option<Vec<String>>,
     datastores: Option<Vec<String>>,
     port_groups: Option<Vec<String>>,
@@ -313,7 +313,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             sources.push(HostSourceSpec::Dump(base.join(d)));
         }
         if let Some(p) = h.profile {
-            sources.push(HostSourceSpec::Profile(p));
+            let at = line_of(text, p.span().start);
+            crate::profiles::check_name(p.get_ref()).map_err(|m| Error::at_line(&origin, at, m))?;
+            sources.push(HostSourceSpec::Profile(p.into_inner()));
         }
         let identity = h.identity.as_deref().map(|i| resolve_path(base, i));
         for (value, esxi) in [(h.ssh, false), (h.esxi, true)] {
@@ -403,6 +405,21 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         return Err(Error::input(&origin, "the fleet file lists no [[host]]"));
     }
     let fleet = raw.fleet;
+    let seconds = |v: &Option<Spanned<u64>>, key: &str| -> Result<Option<u64>> {
+        v.as_ref()
+            .map(|v| {
+                crate::remote::fleet::check_seconds(key, *v.get_ref())
+                    .map_err(|m| Error::at_line(&origin, line_of(text, v.span().start), m))
+            })
+            .transpose()
+    };
+    let (connect_timeout, deadline) = match &fleet {
+        Some(f) => (
+            seconds(&f.connect_timeout, "connect_timeout")?,
+            seconds(&f.deadline, "deadline")?,
+        ),
+        None => (None, None),
+    };
     let ssh = fleet
         .as_ref()
         .map(|f| FleetSsh {
@@ -410,8 +427,8 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             accept_new_host_keys: f.accept_new_host_keys,
             backend: f.ssh_backend,
             jobs: f.jobs,
-            connect_timeout: f.connect_timeout,
-            deadline: f.deadline,
+            connect_timeout,
+            deadline,
         })
         .unwrap_or_default();
     let name = fleet

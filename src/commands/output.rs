@@ -1,0 +1,73 @@
+//! Where commands print: every text renderer's output and every JSON document
+//! reaches standard output through here, made safe for a terminal by
+//! [`crate::safe_text`], and a closed standard output (`vmcompat audit | head -1`)
+//! ends the program quietly instead of panicking.
+
+use std::io::{IsTerminal, Write};
+
+/// The exit status after standard output was closed by its reader: 141, the
+/// status a shell reports for a program ended by SIGPIPE (128 + 13), which is
+/// what `cat`, `grep` and `sort` give in the same place.
+pub const CLOSED_STDOUT_STATUS: i32 = 141;
+
+/// Whether colour may be used on standard output: it is a terminal and
+/// `NO_COLOR` (<https://no-color.org>) is not set to a non-empty value.
+pub fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+}
+
+/// Prints a text rendering (tables, lists, mask lines), trailing blank space
+/// trimmed, untrusted text escaped ([`crate::safe_text::terminal_output`]).
+pub fn text(rendered: &str) {
+    let safe = crate::safe_text::terminal_output(rendered.trim_end(), colour());
+    write_stdout(&safe);
+}
+
+/// Prints one JSON document, kept valid and exact ([`crate::safe_text::json_output`]).
+pub fn json(document: &str) {
+    let safe = crate::safe_text::json_output(document.trim_end());
+    write_stdout(&safe);
+}
+
+/// Prints a rendering in the format the user chose: JSON when `is_json`.
+pub fn print(rendered: &str, is_json: bool) {
+    if is_json {
+        json(rendered);
+    } else {
+        text(rendered);
+    }
+}
+
+/// Writes `s` and a line feed to standard output. A reader that went away
+/// (EPIPE) ends the program at once with [`CLOSED_STDOUT_STATUS`] and no message,
+/// as `cat` would; another write error is reported on standard error (exit 2).
+pub fn write_stdout(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let r = out
+        .write_all(s.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = r {
+        stdout_failed(&e);
+    }
+}
+
+/// Ends the program after a failed write to standard output: quietly with
+/// [`CLOSED_STDOUT_STATUS`] for a closed pipe, else with a message and exit 2.
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(CLOSED_STDOUT_STATUS);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "vmcompat: error: cannot write to standard output: {e}"
+    );
+    std::process::exit(2);
+}
+
+/// Prints a note or warning line on standard error, untrusted text escaped.
+/// A closed standard error is ignored (the exit status still tells the story).
+pub fn note(message: &str) {
+    let safe = crate::safe_text::text(message);
+    let _ = writeln!(std::io::stderr().lock(), "{safe}");
+}
