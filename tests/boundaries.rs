@@ -66,7 +66,7 @@ fn absurd_deadlines_are_a_clear_error_not_a_panic() {
 
 /// Symptom: `audit | head -1` and `report/diff/check/profiles | head` panicked
 /// on the closed pipe in about half the runs (exit 101). Here the reader is gone
-/// before the first byte is written, every time.
+/// (almost always) before the first byte is written.
 #[test]
 fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
     let ex = examples();
@@ -92,7 +92,14 @@ fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
         drop(child.stdout.take());
         let out = child.wait_with_output().expect("waits");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        // 141 when the write met the closed pipe; a fast command may have
+        // written everything into the pipe's buffer before it closed (then its
+        // own status). Never a panic (101).
+        assert!(
+            matches!(out.status.code(), Some(0 | 1 | 141)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
         assert!(stderr.is_empty(), "{args:?}: quietly, not {stderr}");
     }
 }
