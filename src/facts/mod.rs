@@ -127,6 +127,10 @@ pub struct HostFacts {
     pub vmotion: Option<VmotionPort>,
     /// Physical NICs.
     pub nics: Vec<Nic>,
+    /// Optional facts that could not be read (a command that hung and was
+    /// stopped, or failed), each saying what and why: the others are still used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_read: Vec<String>,
 }
 
 impl HostFacts {

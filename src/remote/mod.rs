@@ -121,6 +121,11 @@ pub enum RemoteKind {
     Esxi,
 }
 
+/// The longest one remote CPUID command may run (within the host's deadline):
+/// `cpuid -r` of the largest hosts takes a few seconds; one that is stuck is
+/// stopped here and reported, rather than holding the host to its deadline.
+pub const COMMAND_TIME_LIMIT: Duration = Duration::from_secs(30);
+
 /// Which SSH client implementation carries the sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
