@@ -17,6 +17,7 @@ pub mod decode;
 pub mod error;
 pub mod facts;
 pub mod fleet;
+pub mod local_file;
 pub mod mask;
 pub mod profiles;
 pub mod remote;

@@ -126,3 +126,131 @@ fn a_mistyped_profile_is_a_file_line_error_with_a_suggestion() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Symptoms: `dump = "/dev/zero"` cost ~811 MB per host before the size cap; a
+/// FIFO blocked forever (local files have no deadline). Now only regular files
+/// (or `-` for standard input) are read.
+#[test]
+fn local_inputs_are_regular_files_or_stdin() {
+    let d = temp("local");
+    let fifo = d.join("dump.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("c string");
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    std::fs::write(
+        d.join("f.toml"),
+        "[fleet]\nname = \"x\"\n\n[[host]]\nname = \"zero\"\ndump = \"/dev/zero\"\n\n\
+         [[host]]\nname = \"fifo\"\ndump = \"dump.fifo\"\n\n[[host]]\nname = \"ok\"\nprofile = \"epyc-7002\"\n",
+    )
+    .expect("fleet");
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = run(&["audit", "f.toml", "--format", "json"], &d);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "no hang"
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let err = |name: &str| {
+        v["hosts"]
+            .as_array()
+            .and_then(|h| h.iter().find(|r| r["name"] == name))
+            .map(|r| r["error"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        err("zero").contains("/dev/zero: is a character device, not a regular file"),
+        "{}",
+        err("zero")
+    );
+    assert!(
+        err("fifo").contains("is a FIFO (named pipe), not a regular file"),
+        "{}",
+        err("fifo")
+    );
+    for args in [
+        &["report", "--dump", "dump.fifo"][..],
+        &["diff", "dump.fifo", "epyc-7002"],
+    ] {
+        let (code, _, stderr) = run(args, &d);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains("dump.fifo: is a FIFO"), "{stderr}");
+    }
+    // `-` reads standard input.
+    let fixture = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cpuid-r-epyc-kvm.txt"),
+    )
+    .expect("fixture");
+    let mut child = Command::new(BIN)
+        .args(["report", "--dump", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&fixture)
+            .expect("write");
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<stdin>"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Symptoms: `--explain /missing.vmx` said "not a mask line"; an unknown
+/// featMask name exited 0; `--explain` refused a windows-1252 `.vmx` that
+/// `--apply` and `vms` accept.
+#[test]
+fn mask_explain_names_files_lines_and_unknown_names() {
+    let d = temp("explain");
+    let (code, _, stderr) = run(&["mask", "--explain", "/missing/vm.vmx"], &d);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("/missing/vm.vmx") && stderr.contains("No such file"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not a mask line"), "{stderr}");
+    std::fs::write(
+        d.join("typo.vmx"),
+        "displayName = \"web\"\nfeatMask.vm.cpuid.NX = \"Val:0\"\nfeatMask.vm.cpuid.AVX512FF = \"Max:0\"\n",
+    )
+    .expect("vmx");
+    let (code, _, stderr) = run(&["mask", "--explain", "typo.vmx"], &d);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("typo.vmx:3: featMask.vm.cpuid.AVX512FF: unknown featMask name"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(
+        &["mask", "--explain", "featMask.vm.cpuid.NOPE = \"Val:0\""],
+        &d,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    // Value keys and the catalog's names are known.
+    let (code, stdout, stderr) = run(
+        &[
+            "mask",
+            "--explain",
+            "featMask.vm.cpuid.MODEL = \"Val:0x2d\"",
+        ],
+        &d,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // windows-1252: "Café" with 0xE9.
+    let mut vmx = b".encoding = \"windows-1252\"\ndisplayName = \"Caf\xe9\"\n".to_vec();
+    vmx.extend_from_slice(b"cpuid.1.ecx = \"----:----:----:----:----:----:----:---0\"\n");
+    std::fs::write(d.join("cp1252.vmx"), vmx).expect("vmx");
+    let (code, stdout, stderr) = run(&["mask", "--explain", "cp1252.vmx"], &d);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("pni") || stdout.contains("sse3"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

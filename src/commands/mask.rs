@@ -169,12 +169,43 @@ pub(crate) fn verified_mask(
 
 fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
     let path = std::path::Path::new(what);
-    let mask = if path.exists() {
-        let text = crate::cpuid::formats::read_text(path)?;
-        vmx::parse_vmx(&text, &path.display().to_string())?
+    // A file when it exists, or when it looks like a path rather than a mask line
+    // (then a missing file is named as such, not called "not a mask line").
+    let looks_like_path = !what.contains('=') && (what.contains('/') || what.ends_with(".vmx"));
+    let mask = if path.exists() || looks_like_path || what == crate::local_file::STDIN {
+        // Bytes, not UTF-8 text: a .vmx may be windows-1252 (`.encoding`), and
+        // mask lines are ASCII; `--apply` and `vms` read such files too.
+        let bytes = crate::local_file::read_bytes(path, vmx_file::MAX_VMX_BYTES)?;
+        vmx::parse_vmx(
+            &String::from_utf8_lossy(&bytes),
+            &crate::local_file::origin(path),
+        )?
     } else {
         vmx::parse_mask(what, "the --explain argument")?
     };
+    if let Some(name) = explain::unknown_featmask_names(&mask).first() {
+        let key = format!("featMask.vm.cpuid.{name}");
+        let message = format!(
+            "{key}: unknown featMask name; expected a feature's VMware name (e.g. AVX512F, NX, SSE3) \
+             or one of {} (`vmcompat mask --explain` knows the catalog's names)",
+            explain::VMWARE_VALUE_KEYS.join(", ")
+        );
+        return Err(if path.exists() {
+            let bytes = crate::local_file::read_bytes(path, vmx_file::MAX_VMX_BYTES)?;
+            let text = String::from_utf8_lossy(&bytes);
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with(&key.to_ascii_lowercase())
+                })
+                .map_or(1, |i| i + 1);
+            Error::at_line(crate::local_file::origin(path), line, message)
+        } else {
+            Error::input("the --explain argument", message)
+        });
+    }
     let e = explain::explain(&mask);
     let text = match args.format {
         MaskFormat::Json => render::json(&e),

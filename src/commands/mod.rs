@@ -42,7 +42,7 @@ pub fn read_named(arg: &str) -> Result<RawDump> {
         return cpuid::local::probe();
     }
     let path = std::path::Path::new(arg);
-    if path.exists() {
+    if path.exists() || crate::local_file::is_stdin(path) {
         return cpuid::formats::read_file(path);
     }
     crate::profiles::load(arg).map_err(|_| {

@@ -192,12 +192,15 @@ fn mask_lines_of(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The largest `.vmx` rewritten (real ones are a few KiB).
+pub const MAX_VMX_BYTES: u64 = 16 << 20;
+
 /// Replaces the mask lines of the `.vmx` at `path` with `mask`'s, keeping every
 /// other byte, atomically and with a backup (see the module documentation).
 pub fn apply_to_vmx(path: &Path, mask: &CpuidMask) -> Result<ApplyOutcome> {
     let target = fs::canonicalize(path).map_err(|e| Error::reading(path, e))?;
     let origin = path.display().to_string();
-    let original = fs::read(&target).map_err(|e| Error::reading(path, e))?;
+    let original = crate::local_file::read_bytes(&target, MAX_VMX_BYTES)?;
     let new = rewrite_vmx_bytes(&original, mask, &origin)?;
 
     let old_lines = mask_lines_of(&original);

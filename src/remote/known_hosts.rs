@@ -50,11 +50,18 @@ pub enum Verdict {
 /// Reads entries from a file; a missing file has none. Unparseable lines are skipped,
 /// as OpenSSH skips them.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(parse(&text, &path.display().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+        Ok(_) => {}
     }
+    // Regular files only, bounded (a FIFO or /dev/zero here must not hang or fill memory).
+    let bytes = crate::local_file::read_bytes(path, 64 << 20)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(parse(
+        &String::from_utf8_lossy(&bytes),
+        &path.display().to_string(),
+    ))
 }
 
 /// Parses known_hosts text; `origin` names the file in entries.
