@@ -115,7 +115,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
             )));
         };
         let mask = last_mask.unwrap_or_default();
-        let outcome = vmx_file::apply_to_vmx(vmx_path, &mask)?;
+        let outcome = vmx_file::apply_to_vmx_forced(vmx_path, &mask, args.force)?;
         super::output::note(&render::mask::applied(vmx_path, &outcome));
     }
     Ok(if unmaskable == 0 {

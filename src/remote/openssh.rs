@@ -114,6 +114,16 @@ pub fn connect(
     abort: &Arc<Abort>,
 ) -> Result<Box<dyn Session>, RemoteError> {
     abort.note("starting ssh");
+    if opts.accept_new_host_keys {
+        // ssh appends new keys as they are: a last line without its line feed
+        // would be glued to the new entry and the host it pins lost.
+        for f in super::known_hosts::files(opts.known_hosts.as_deref())
+            .iter()
+            .take(1)
+        {
+            let _ = super::known_hosts::ensure_final_newline(f);
+        }
+    }
     let mut child = Command::new("ssh")
         .args(ssh_args(target, opts))
         .arg("sh")
