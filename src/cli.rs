@@ -48,6 +48,20 @@ pub enum Command {
     /// VMs that would stall maintenance mode), with the setting to change. Exit 1
     /// when some VM has an error.
     Vms(VmsArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell
+    /// (e.g. `vmcompat completions bash > /etc/bash_completion.d/vmcompat`).
+    Completions(CompletionsArgs),
+    /// Print the manual page, roff (e.g. `vmcompat man | gzip >
+    /// /usr/local/share/man/man1/vmcompat.1.gz`).
+    Man,
+}
+
+/// `vmcompat completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `vmcompat vms`.

@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Mask(args) => commands::mask::run(args),
         Command::Profiles(args) => commands::profiles::run(args),
         Command::Vms(args) => commands::vms::run(args),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Man => commands::completions::man(),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,

@@ -254,3 +254,43 @@ fn mask_explain_names_files_lines_and_unknown_names() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Item 8: shell completions and a man page generated from the clap definitions.
+#[test]
+fn completions_and_man_page_come_from_the_command_line_definitions() {
+    let ex = examples();
+    for (shell, want) in [
+        ("bash", "--accept-new-host-keys"),
+        ("zsh", "--accept-new-host-keys"),
+        ("fish", "accept-new-host-keys"),
+        ("elvish", "accept-new-host-keys"),
+        ("powershell", "accept-new-host-keys"),
+    ] {
+        let (code, stdout, stderr) = run(&["completions", shell], &ex);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        for w in [want, "audit", "mask", "force"] {
+            assert!(stdout.contains(w), "{shell}: {w} missing");
+        }
+    }
+    let (code, stdout, _) = run(&["man"], &ex);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with(".ie") || stdout.contains(".TH vmcompat 1"),
+        "{stdout}"
+    );
+    for w in ["audit", "mask", "completions", "probe"] {
+        assert!(stdout.contains(w), "man page lacks {w}");
+    }
+    let (code, _, stderr) = run(&["completions", "tcsh"], &ex);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+/// Issue 15: the binary is linked as a position-independent executable again
+/// (ASLR), not at a fixed address: ELF type ET_DYN (3), not ET_EXEC (2).
+#[test]
+fn the_binary_is_position_independent() {
+    let bytes = std::fs::read(BIN).expect("binary");
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    let e_type = u16::from_le_bytes([bytes[16], bytes[17]]);
+    assert_eq!(e_type, 3, "ET_DYN (PIE) expected, found {e_type}");
+}

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod diff;
 pub mod fleet_input;
 pub mod mask;
