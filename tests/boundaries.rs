@@ -294,3 +294,37 @@ fn the_binary_is_position_independent() {
     let e_type = u16::from_le_bytes([bytes[16], bytes[17]]);
     assert_eq!(e_type, 3, "ET_DYN (PIE) expected, found {e_type}");
 }
+
+/// Symptoms: `report --dump FILE` said "Source: vm (local CPU)"; `mask --format
+/// json` with two vendors printed two JSON documents; "1 hosts".
+#[test]
+fn small_output_truths() {
+    let d = temp("truths");
+    let out = Command::new(BIN)
+        .args(["probe", "-o", "p.toml"])
+        .current_dir(&d)
+        .output()
+        .expect("probe");
+    if out.status.success() {
+        let (code, stdout, stderr) = run(&["report", "--dump", "p.toml"], &d);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains("p.toml (dump file, recorded from "),
+            "{stdout}"
+        );
+    }
+    let (code, stdout, stderr) = run(&["mask", "fleet.toml", "--format", "json"], &examples());
+    assert!(code < 2, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let masks = v.as_array().expect("an array of masks");
+    assert!(masks.len() >= 2, "Intel and AMD: {}", masks.len());
+    std::fs::write(
+        d.join("one.toml"),
+        "[fleet]\nname = \"one\"\n\n[[host]]\nname = \"a\"\nprofile = \"epyc-7002\"\n",
+    )
+    .expect("fleet");
+    let (_, stdout, _) = run(&["audit", "one.toml"], &d);
+    assert!(stdout.contains("Fleet \"one\": 1 host,"), "{stdout}");
+    assert!(!stdout.contains("1 hosts"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -117,9 +117,9 @@ fn storage_network_only(
     let r = storage_network::check(&facts, storage, network);
     let text = match args.format {
         OutputFormat::Table => format!(
-            "Fleet {:?}: {} hosts\n{}",
+            "Fleet {:?}: {}\n{}",
             spec.name,
-            spec.hosts.len(),
+            render::count(spec.hosts.len(), "host"),
             render::storage_network::render(&r)
         ),
         OutputFormat::Json => render::json(&serde_json::json!({

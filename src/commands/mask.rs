@@ -94,16 +94,24 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     };
     let mut out = String::new();
     let mut last_mask = None;
+    // JSON: one document, an array with one object per mask (one per vendor by
+    // default), never several documents one after another.
+    let mut documents: Vec<serde_json::Value> = Vec::new();
     for plan in &plans {
         let mask = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
-        out.push_str(&render::mask::plan(
-            plan,
-            &mask,
-            &input.hosts,
-            args.format,
-            args.compact,
-        ));
+        let rendered = render::mask::plan(plan, &mask, &input.hosts, args.format, args.compact);
+        if args.format == MaskFormat::Json {
+            documents.push(
+                serde_json::from_str(&rendered)
+                    .map_err(|e| Error::Usage(format!("internal error: mask JSON: {e}")))?,
+            );
+        } else {
+            out.push_str(&rendered);
+        }
         last_mask = Some(mask);
+    }
+    if args.format == MaskFormat::Json {
+        out = render::json(&documents);
     }
     super::output::print(&out, args.format == MaskFormat::Json);
     timer.mark("build, verify and render masks");

@@ -34,9 +34,9 @@ pub fn render(r: &AuditReport) -> String {
     let a = &r.cpu;
     let _ = writeln!(
         out,
-        "Fleet {:?}: {} hosts, {} compatibility group(s) under the {} policy",
+        "Fleet {:?}: {}, {} compatibility group(s) under the {} policy",
         r.fleet,
-        r.hosts.len(),
+        super::count(r.hosts.len(), "host"),
         a.groups.len(),
         match a.policy {
             crate::analysis::fleet::Policy::Evc => "EVC (vendor must match; every feature counts)",
@@ -203,9 +203,9 @@ pub fn render(r: &AuditReport) -> String {
         };
         let _ = writeln!(
             out,
-            "  {}: {} hosts, {} common features, {level}, named baseline: {}",
+            "  {}: {}, {} common features, {level}, named baseline: {}",
             b.vendor,
-            b.hosts,
+            super::count(b.hosts, "host"),
             b.features.len(),
             b.named_baseline.as_deref().unwrap_or("none reached")
         );

@@ -86,9 +86,9 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     );
     let _ = writeln!(
         h,
-        "<h1>Fleet {}</h1><p class=\"sub\">{} hosts · {} compatibility group(s) · policy {} · vmcompat {}</p>",
+        "<h1>Fleet {}</h1><p class=\"sub\">{} · {} compatibility group(s) · policy {} · vmcompat {}</p>",
         esc(&r.fleet),
-        r.hosts.len(),
+        super::count(r.hosts.len(), "host"),
         a.groups.len(),
         match a.policy {
             crate::analysis::fleet::Policy::Evc => "EVC",
@@ -266,9 +266,9 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     for b in &a.baselines {
         let _ = write!(
             h,
-            "<li><b>{}</b>: {} hosts, {} common features, named baseline {}, {}</li>",
+            "<li><b>{}</b>: {}, {} common features, named baseline {}, {}</li>",
             esc(b.vendor.display_name()),
-            b.hosts,
+            super::count(b.hosts, "host"),
             b.features.len(),
             esc(b.named_baseline.as_deref().unwrap_or("none reached")),
             if b.x86_64_level == 0 {

@@ -26,3 +26,13 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value)
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize: {e}\"}}"))
 }
+
+/// `1 host`, `2 hosts`: a count with its noun in the right number (`noun` is the
+/// singular; the plural adds `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
