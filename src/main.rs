@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return command_line_error(&e),
     };
+    vmcompat::render::set_width(commands::output::terminal_width());
     let result = match &cli.command {
         Command::Report(args) => commands::report::run(args),
         Command::Probe(args) => commands::probe::run(args),

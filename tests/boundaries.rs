@@ -328,3 +328,48 @@ fn small_output_truths() {
     assert!(!stdout.contains("1 hosts"), "{stdout}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Symptoms: on an 80-column terminal the host table wrapped "0x3f" over two
+/// lines and a host took 11 lines; `COLUMNS` was ignored; piped lines reached
+/// 888 characters.
+#[test]
+fn text_output_fits_columns_and_stays_sensible_when_piped() {
+    let ex = examples();
+    let commands: [&[&str]; 7] = [
+        &["audit", "fleet.toml"],
+        &["check", "fleet.toml", "--candidate", "epyc-7003"],
+        &["profiles"],
+        &["report", "--dump", "../tests/fixtures/cpuid-r-epyc-kvm.txt"],
+        &["diff", "epyc-7002", "epyc-7003"],
+        &["vms", "vms-fleet.toml"],
+        &["audit", "planned-cluster.toml"],
+    ];
+    for (columns, limit) in [(Some("80"), 80), (Some("60"), 60), (None, 100)] {
+        for args in commands {
+            let mut c = Command::new(BIN);
+            c.args(args).current_dir(&ex).env_remove("COLUMNS");
+            if let Some(cols) = columns {
+                c.env("COLUMNS", cols);
+            }
+            let out = c.output().expect("runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let widest = stdout.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            assert!(
+                widest <= limit,
+                "{args:?} at {columns:?}: a line of {widest} characters:\n{stdout}"
+            );
+        }
+    }
+    // At 80 columns a host is at most 3 lines, and "0x3f" is whole.
+    let out = Command::new(BIN)
+        .args(["audit", "fleet.toml"])
+        .current_dir(&ex)
+        .env("COLUMNS", "80")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let hosts = stdout.split("\nHosts\n").nth(1).expect("hosts section");
+    let hosts = hosts.split("\n\n").next().unwrap_or("");
+    assert!(hosts.lines().count() <= 7 * 3, "{hosts}");
+    assert!(hosts.contains("Model 0x3f"), "{hosts}");
+}

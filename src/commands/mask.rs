@@ -113,7 +113,11 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     if args.format == MaskFormat::Json {
         out = render::json(&documents);
     }
-    super::output::print(&out, args.format == MaskFormat::Json);
+    if args.format == MaskFormat::Json {
+        super::output::json(&out);
+    } else {
+        super::output::text_unwrapped(&out);
+    }
     timer.mark("build, verify and render masks");
     if let Some(vmx_path) = &args.apply {
         let [_] = plans.as_slice() else {

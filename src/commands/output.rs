@@ -19,8 +19,51 @@ pub fn colour() -> bool {
 /// Prints a text rendering (tables, lists, mask lines), trailing blank space
 /// trimmed, untrusted text escaped ([`crate::safe_text::terminal_output`]).
 pub fn text(rendered: &str) {
+    let wrapped = wrap_long_lines(rendered.trim_end(), usize::from(crate::render::width()));
+    let safe = crate::safe_text::terminal_output(&wrapped, colour());
+    write_stdout(&safe);
+}
+
+/// Prints text that must not be wrapped (mask lines, XML, a QEMU `-cpu` string:
+/// what users copy), made safe like [`text`].
+pub fn text_unwrapped(rendered: &str) {
     let safe = crate::safe_text::terminal_output(rendered.trim_end(), colour());
     write_stdout(&safe);
+}
+
+/// Wraps every line longer than `width` characters between words; the
+/// continuation lines keep the line's indentation plus two spaces (feature
+/// lists, findings and messages stay readable at 80 columns and when piped).
+/// A single word longer than a line is left whole.
+pub fn wrap_long_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        if line.chars().count() <= width || line.contains('\u{1b}') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let mut cur = " ".repeat(indent);
+        let mut at_start = true;
+        for word in line.trim_start().split(' ') {
+            let (len, w) = (cur.chars().count(), word.chars().count());
+            if !at_start && len + 1 + w > width {
+                out.push_str(&cur);
+                out.push('\n');
+                cur = " ".repeat(indent + 2);
+                at_start = true;
+            }
+            if !at_start {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            at_start = false;
+        }
+        out.push_str(&cur);
+        out.push('\n');
+    }
+    out
 }
 
 /// Prints one JSON document, kept valid and exact ([`crate::safe_text::json_output`]).
@@ -70,4 +113,27 @@ pub fn stdout_failed(e: &std::io::Error) -> ! {
 pub fn note(message: &str) {
     let safe = crate::safe_text::text(message);
     let _ = writeln!(std::io::stderr().lock(), "{safe}");
+}
+
+/// The width text output is laid out for, as ripgrep and ls decide it: `COLUMNS`
+/// when it holds a number, else the terminal's width when standard output is a
+/// terminal, else [`crate::render::DEFAULT_WIDTH`] (piped output stays readable).
+pub fn terminal_width() -> u16 {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c > 0)
+    {
+        return c;
+    }
+    if std::io::stdout().is_terminal() {
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        // SAFETY: TIOCGWINSZ fills a winsize we own, on our own stdout.
+        if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0
+            && ws.ws_col > 0
+        {
+            return ws.ws_col;
+        }
+    }
+    crate::render::DEFAULT_WIDTH
 }

@@ -19,7 +19,8 @@ fn mark(v: Option<bool>) -> &'static str {
 fn table() -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(crate::render::width());
     t
 }
 
@@ -92,7 +93,7 @@ pub fn render(r: &AuditReport) -> String {
             Cell::new(notes.join("; ")),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out, "{}", crate::render::fit(&t));
 
     out.push_str("\nCompatibility groups\n");
     let mut t = table();
@@ -116,7 +117,7 @@ pub fn render(r: &AuditReport) -> String {
             Cell::new(g.features.len()),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out, "{}", crate::render::fit(&t));
     if !r.groups_with_partial_dumps.is_empty() {
         let _ = writeln!(
             out,
@@ -145,7 +146,7 @@ pub fn render(r: &AuditReport) -> String {
             }
             t.add_row(cells);
         }
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", crate::render::fit(&t));
         for (i, row) in a.matrix.iter().enumerate() {
             for (j, v) in row.iter().enumerate() {
                 let (from, to) = (&a.groups[i].label, &a.groups[j].label);
