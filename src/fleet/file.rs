@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn parses_hosts_and_resolves_dump_paths() {
         let f = parse_str(
-            "[fleet]\nname = \"lab\"\npolicy = \"esx3\"\n\n[[host]]\nname = \"a\"\ndump = \"d/a.toml\"\ncluster = \"c1\"\n\n[[host]]\nname = \"b\"\nprofile = \"xeon\"\nport_groups = [\"VM Network\"]\n",
+            "[fleet]\nname = \"lab\"\npolicy = \"esx3\"\n\n[[host]]\nname = \"a\"\ndump = \"d/a.toml\"\ncluster = \"c1\"\n\n[[host]]\nname = \"b\"\nprofile = \"xeon-e5-2600-v3\"\nport_groups = [\"VM Network\"]\n",
         )
         .expect("parses");
         assert_eq!(f.name, "lab");
@@ -467,7 +467,10 @@ mod tests {
             f.hosts[0].source,
             HostSourceSpec::Dump("/fleets/d/a.toml".into())
         );
-        assert_eq!(f.hosts[1].source, HostSourceSpec::Profile("xeon".into()));
+        assert_eq!(
+            f.hosts[1].source,
+            HostSourceSpec::Profile("xeon-e5-2600-v3".into())
+        );
         assert_eq!(f.hosts[1].line, 11);
     }
 
@@ -526,7 +529,7 @@ mod tests {
                 .contains("f.toml:1: host \"a\" has no source"),
             "{none}"
         );
-        let two = parse_str("[[host]]\nname = \"a\"\nlocal = true\nprofile = \"x\"\n")
+        let two = parse_str("[[host]]\nname = \"a\"\nlocal = true\nprofile = \"epyc-7002\"\n")
             .expect_err("two sources");
         assert!(two.to_string().contains("more than one source"), "{two}");
         assert!(parse_str("").is_err());

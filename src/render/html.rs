@@ -7,6 +7,11 @@ use crate::analysis::audit::AuditReport;
 use crate::analysis::fleet::Verdict;
 use crate::catalog::{self, FeatureSet};
 
+/// Past this many compatibility groups the report summarizes the matrix per
+/// row and leaves out the per-pair reasons and the feature table, so a fleet of
+/// 500 distinct CPUs stays under 2 MB.
+pub const BIG_FLEET: usize = 40;
+
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -183,7 +188,39 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     }
     h.push_str("</tr></thead><tbody>\n");
     let mut blockers = String::new();
+    // A big fleet of distinct CPUs (hundreds of groups) made a 23 MB report: the
+    // reasons of every pair, twice. Past BIG_FLEET groups the cells are bare,
+    // and each row gets a one-line summary instead of one line per pair.
+    let big = a.groups.len() > BIG_FLEET;
     for (i, row) in a.matrix.iter().enumerate() {
+        if big {
+            let _ = write!(h, "<tr><th>{}</th>", esc(&a.groups[i].label));
+            let (mut yes, mut mask, mut no) = (0, 0, 0);
+            for v in row {
+                let class = match v {
+                    Verdict::Yes => {
+                        yes += 1;
+                        "yes"
+                    }
+                    Verdict::WithMask { .. } => {
+                        mask += 1;
+                        "with-mask"
+                    }
+                    Verdict::No { .. } => {
+                        no += 1;
+                        "no"
+                    }
+                };
+                let _ = write!(h, "<td class=\"cell {class}\">{}</td>", v.word());
+            }
+            h.push_str("</tr>\n");
+            let _ = writeln!(
+                blockers,
+                "<li><b>{}</b>: reaches {yes} group(s) as is, {mask} with a mask, {no} not at all</li>",
+                esc(&a.groups[i].label)
+            );
+            continue;
+        }
         let from = &a.groups[i].label;
         let _ = write!(
             h,
@@ -236,7 +273,17 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     for b in &a.baselines {
         differing = differing.union(&b.differing);
     }
-    if !differing.is_empty() {
+    if big && !differing.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h2>Features by group</h2><p class=\"note\">{} groups are too many for a table of \
+             the {} features that differ (and for the reasons of every pair above): \
+             <code>vmcompat audit --format json</code> gives them all, and \
+             <code>vmcompat diff A B</code> any two hosts.</p>",
+            a.groups.len(),
+            differing.len()
+        );
+    } else if !differing.is_empty() {
         h.push_str("<h2>Features by group</h2><p class=\"note\">Only the features that differ between groups are shown.</p><table class=\"feat\" id=\"features\"><thead><tr><th>Feature</th><th>What it is</th>");
         for g in &a.groups {
             let _ = write!(h, "<th>{}</th>", esc(&g.label));
