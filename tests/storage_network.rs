@@ -21,6 +21,9 @@ fn vmcompat(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .args(args)
         .current_dir(root())
+        // Phrases are checked whole: lay the text out wide (issue 15 wraps long
+        // lines to COLUMNS, or 100 when piped).
+        .env("COLUMNS", "1000")
         .output()
         .expect("vmcompat runs");
     (
