@@ -25,6 +25,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     if args.only.is_some_and(|o| o != AuditOnly::Cpu) {
         return storage_network_only(args, &spec, &settings, storage, network);
     }
+    if storage || network {
+        // One connection per host: the facts are read on the CPU session.
+        crate::remote::prefetch::enable(crate::facts::collect::script_for);
+    }
     // The HTML report carries the masks, verified against every member's leaves.
     let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
     let (hosts, failed) = (&input.hosts, &input.failed);
