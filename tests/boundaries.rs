@@ -335,7 +335,16 @@ fn small_output_truths() {
 #[test]
 fn text_output_fits_columns_and_stays_sensible_when_piped() {
     let ex = examples();
-    let commands: [&[&str]; 7] = [
+    let commands: [&[&str]; 9] = [
+        &["mask", "fleet.toml"],
+        &[
+            "mask",
+            "fleet.toml",
+            "--groups",
+            "C,D",
+            "--format",
+            "libvirt",
+        ],
         &["audit", "fleet.toml"],
         &["check", "fleet.toml", "--candidate", "epyc-7003"],
         &["profiles"],
@@ -346,6 +355,11 @@ fn text_output_fits_columns_and_stays_sensible_when_piped() {
     ];
     for (columns, limit) in [(Some("80"), 80), (Some("60"), 60), (None, 100)] {
         for args in commands {
+            if args[0] == "mask" && limit < 70 {
+                // A VMX mask line is 62 characters and is never wrapped (it is
+                // copied into .vmx files); its comments are.
+                continue;
+            }
             let mut c = Command::new(BIN);
             c.args(args).current_dir(&ex).env_remove("COLUMNS");
             if let Some(cols) = columns {

@@ -26,8 +26,39 @@ pub fn text(rendered: &str) {
 
 /// Prints text that must not be wrapped (mask lines, XML, a QEMU `-cpu` string:
 /// what users copy), made safe like [`text`].
+/// Comment lines (`# ...` in VMX/featMask/QEMU output, `<!-- ... -->` in
+/// libvirt XML) are still wrapped, continued as comments.
 pub fn text_unwrapped(rendered: &str) {
-    let safe = crate::safe_text::terminal_output(rendered.trim_end(), colour());
+    let width = usize::from(crate::render::width());
+    let mut out = String::with_capacity(rendered.len());
+    for line in rendered.trim_end().lines() {
+        let cont = if line.starts_with('#') {
+            "#   "
+        } else if line.starts_with("<!--") {
+            "     "
+        } else {
+            ""
+        };
+        if cont.is_empty() || line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let mut cur = String::new();
+        for word in line.split(' ') {
+            if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&cur);
+                out.push('\n');
+                cur = cont.to_string();
+            } else if !cur.is_empty() && cur != cont {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        out.push_str(&cur);
+        out.push('\n');
+    }
+    let safe = crate::safe_text::terminal_output(out.trim_end(), colour());
     write_stdout(&safe);
 }
 
