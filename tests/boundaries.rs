@@ -387,3 +387,33 @@ fn text_output_fits_columns_and_stays_sensible_when_piped() {
     assert!(hosts.lines().count() <= 7 * 3, "{hosts}");
     assert!(hosts.contains("Model 0x3f"), "{hosts}");
 }
+
+/// Symptom: `NO_COLOR` left stray `ESC[m` sequences. On a terminal (a pty from
+/// `script`), colour is used; with `NO_COLOR` set, not one escape is printed.
+#[test]
+fn no_color_means_no_escape_at_all() {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("NOTE: SKIPPED: needs /usr/bin/script (util-linux) for a pty");
+        return;
+    }
+    let ex = examples();
+    let on_pty = |no_color: bool| {
+        let cmd = format!(
+            "{}{BIN} audit fleet.toml",
+            if no_color { "NO_COLOR=1 " } else { "" }
+        );
+        let out = Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(&ex)
+            .env_remove("NO_COLOR")
+            .env("COLUMNS", "100")
+            .output()
+            .expect("script runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_pty(false);
+    assert!(coloured.contains("\u{1b}["), "colour on a terminal:\n{coloured}");
+    let plain = on_pty(true);
+    assert!(plain.contains("Migration matrix"), "{plain}");
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
+}
