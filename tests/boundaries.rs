@@ -412,7 +412,10 @@ fn no_color_means_no_escape_at_all() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let coloured = on_pty(false);
-    assert!(coloured.contains("\u{1b}["), "colour on a terminal:\n{coloured}");
+    assert!(
+        coloured.contains("\u{1b}["),
+        "colour on a terminal:\n{coloured}"
+    );
     let plain = on_pty(true);
     assert!(plain.contains("Migration matrix"), "{plain}");
     assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
