@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    link_executable_at_a_fixed_address();
     let manifest = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
@@ -47,19 +46,4 @@ fn embed(dir: &Path, target: &Path, what: &str) {
     code.push_str("];\n");
     std::fs::write(target, code)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
-}
-
-/// Links the `vmcompat` binary as a position-dependent executable on Linux.
-///
-/// A position-independent executable carries tens of thousands of relative
-/// relocations (the catalog's tables are full of `&'static str`), which the
-/// dynamic loader applies at every start, touching and copying hundreds of pages.
-/// In a VM, where page faults are dear, that doubled the start-up time and made
-/// `vmcompat probe` slower than `cpuid -r`. Linked at a fixed address the linker
-/// resolves them once. Only the binary is affected (not tests or proc-macros).
-fn link_executable_at_a_fixed_address() {
-    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if os == "linux" {
-        println!("cargo:rustc-link-arg-bins=-no-pie");
-    }
 }

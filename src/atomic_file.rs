@@ -29,12 +29,23 @@ pub fn write(target: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
+    remove_stale_temp_files(&dir, &name);
     let tmp = dir.join(format!(".{name}.vmcompat-{}.tmp", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        // Created with the final mode from the start (never readable by everyone
+        // while it holds the new contents); set exactly below, past the umask.
+        let mode = existing.as_ref().map_or(0o666, |m| {
+            use std::os::unix::fs::PermissionsExt;
+            m.permissions().mode() & 0o7777
+        });
+        let mut file = {
+            use std::os::unix::fs::OpenOptionsExt;
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .open(&tmp)?
+        };
         file.write_all(bytes)?;
         if let Some(meta) = &existing {
             file.set_permissions(meta.permissions())?;
@@ -52,6 +63,36 @@ pub fn write(target: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Removes `.<name>.vmcompat-<PID>.tmp` files left beside the target by a
+/// vmcompat that was killed mid-write (its PID no longer runs). Only our own
+/// naming pattern is touched, and never a live process's file.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.vmcompat-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        if pid <= 0 || u32::try_from(pid).ok() == Some(std::process::id()) {
+            continue;
+        }
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 #[cfg(unix)]

@@ -38,7 +38,7 @@ pub enum Command {
     /// The minimal CPUID masks that let the chosen groups migrate between each
     /// other (VMware VMX or featMask lines, a libvirt <cpu> element, a QEMU -cpu
     /// string), verified against every member first; --explain reads mask lines;
-    /// --apply writes the mask into a .vmx (backup kept, atomic, idempotent).
+    /// --apply writes the mask into a .vmx (backup kept, in place, idempotent).
     Mask(MaskArgs),
     /// List the CPU profiles (profiles/) and named baselines (masks/) shipped with
     /// vmcompat.
@@ -48,6 +48,20 @@ pub enum Command {
     /// VMs that would stall maintenance mode), with the setting to change. Exit 1
     /// when some VM has an error.
     Vms(VmsArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell
+    /// (e.g. `vmcompat completions bash > /etc/bash_completion.d/vmcompat`).
+    Completions(CompletionsArgs),
+    /// Print the manual page, roff (e.g. `vmcompat man | gzip >
+    /// /usr/local/share/man/man1/vmcompat.1.gz`).
+    Man,
+}
+
+/// `vmcompat completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `vmcompat vms`.
@@ -272,9 +286,14 @@ pub struct MaskArgs {
     #[arg(long)]
     pub compact: bool,
     /// Rewrite the cpuid.*/featMask.* lines of this .vmx with the mask (every other
-    /// byte kept; a backup VM.vmx.bak is made; running it again changes nothing).
+    /// byte kept; a backup VM.vmx.bak is made; running it again changes nothing;
+    /// power the VM off first, and reload it after).
     #[arg(long, value_name = "VM.vmx")]
     pub apply: Option<PathBuf>,
+    /// With --apply: write the .vmx even though its mode says read-only (as an
+    /// editor's `:w!`); the mode is restored after.
+    #[arg(long, requires = "apply")]
+    pub force: bool,
     /// Explain mask lines instead: a .vmx or mask file, or the lines themselves.
     #[arg(long, value_name = "FILE|LINE")]
     pub explain: Option<String>,

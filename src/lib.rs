@@ -19,10 +19,12 @@ pub mod evc;
 pub mod facts;
 pub mod fleet;
 pub mod guests;
+pub mod local_file;
 pub mod mask;
 pub mod profiles;
 pub mod remote;
 pub mod render;
+pub mod safe_text;
 pub mod vms;
 
 pub use error::{Error, Result};

@@ -13,7 +13,11 @@ use vmcompat::cli::{Cli, Command};
 use vmcompat::commands::{self, Outcome};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return command_line_error(&e),
+    };
+    vmcompat::render::set_width(commands::output::terminal_width());
     let result = match &cli.command {
         Command::Report(args) => commands::report::run(args),
         Command::Probe(args) => commands::probe::run(args),
@@ -23,13 +27,30 @@ fn main() -> ExitCode {
         Command::Mask(args) => commands::mask::run(args),
         Command::Profiles(args) => commands::profiles::run(args),
         Command::Vms(args) => commands::vms::run(args),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Man => commands::completions::man(),
     };
     match result {
         Ok(Outcome::Good) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("vmcompat: error: {e}");
+            // Errors quote hosts' output and files' contents: made safe first.
+            commands::output::note(&format!("vmcompat: error: {e}"));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Prints clap's help, version or usage error made safe (a mistyped argument is
+/// quoted back, and may hold anything): help and version on standard output
+/// (exit 0), errors on standard error (exit 2).
+fn command_line_error(e: &clap::Error) -> ExitCode {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        commands::output::note(text.trim_end());
+        ExitCode::from(2)
+    } else {
+        commands::output::text(&text);
+        ExitCode::SUCCESS
     }
 }

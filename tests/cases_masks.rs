@@ -57,7 +57,12 @@ fn json_plan(args: &[&str]) -> serde_json::Value {
     all.extend_from_slice(&["--format", "json"]);
     let (code, out, err) = mask(&all);
     assert!(code == 0 || code == 1, "exit {code}: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    // One JSON document: an array with one object per mask.
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let masks = doc.as_array().unwrap_or_else(|| panic!("an array: {out}"));
+    assert_eq!(masks.len(), 1, "one mask: {out}");
+    masks[0].clone()
 }
 
 fn names(v: &serde_json::Value) -> Vec<String> {

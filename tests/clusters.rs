@@ -655,7 +655,8 @@ fn case_cascadelake_icelake_mpx_baseline_keeps_mitigations() {
         "--format",
         "json",
     ]);
-    let v = json(&o);
+    let doc = json(&o);
+    let v = &doc[0];
     let guest = names(&v["plan"]["guest"]);
     for f in ["md_clear", "intel_stibp", "flush_l1d", "arch_capabilities"] {
         assert!(guest.contains(&f.to_string()), "{f} hidden: {v}");

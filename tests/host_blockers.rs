@@ -147,7 +147,10 @@ fn nested_no_vtx_odd_cpu_and_hybrid_count_against_the_verdict() {
     // The table names the odd CPU and the nested host's hypervisor, and the
     // verdict counts them.
     let out = run("table");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         text.contains("odd: logical CPU(s) 1 differ from the others in leaf 0x1 ECX"),
         "{text}"

@@ -377,7 +377,7 @@ fn rewrite_crlf_vmx() {
 
 #[cfg(unix)]
 #[test]
-fn rewrite_replaces_by_rename_and_follows_symlinks() {
+fn rewrite_is_in_place_and_follows_symlinks() {
     use std::os::unix::fs::MetadataExt;
     let dir = TempDir::new("rename");
     let real = dir.0.join("real.vmx");
@@ -386,8 +386,9 @@ fn rewrite_replaces_by_rename_and_follows_symlinks() {
     std::os::unix::fs::symlink(&real, &link).expect("symlink");
     let before = fs::metadata(&real).expect("meta").ino();
     apply_to_vmx(&link, &nx_and_sse3_mask()).expect("apply");
-    // A new file took the old one's place (no half-written state is ever visible)...
-    assert_ne!(fs::metadata(&real).expect("meta").ino(), before);
+    // Issue 15: written in place after the backup is on disk, so the same inode
+    // (hard links, owner and mode kept; was a rename before)...
+    assert_eq!(fs::metadata(&real).expect("meta").ino(), before);
     // ...and the link still points to it.
     assert!(fs::symlink_metadata(&link)
         .expect("link")

@@ -27,6 +27,9 @@ fn flat(text: &str) -> String {
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .args(args)
+        // Phrases are checked whole: lay the text out wide (issue 15 wraps long
+        // lines to COLUMNS, or 100 when piped).
+        .env("COLUMNS", "1000")
         .output()
         .expect("vmcompat runs");
     (

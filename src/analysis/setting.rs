@@ -300,9 +300,10 @@ fn model_setting(
         cpu_opt.push(',');
         cpu_opt.push_str(f);
     }
-    let mut xml = vec![format!(
-        "<cpu mode='custom' match='exact' check='full'><model fallback='forbid'>{name}</model>"
-    )];
+    let mut xml = vec![
+        "<cpu mode='custom' match='exact' check='full'>".to_string(),
+        format!("  <model fallback='forbid'>{name}</model>"),
+    ];
     for id in add.iter() {
         let d = catalog::by_id(id);
         xml.push(format!(

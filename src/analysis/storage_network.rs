@@ -161,6 +161,19 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
         match (&h.facts, &h.error) {
             (Some(f), _) => {
                 r.hosts_checked.push(h.name.clone());
+                for what in &f.not_read {
+                    r.findings.push(Finding {
+                        severity: Severity::Warning,
+                        kind: FindingKind::FactsUnavailable,
+                        cluster: h.cluster.clone(),
+                        subject: h.name.clone(),
+                        hosts: vec![h.name.clone()],
+                        message: format!("on {}, {what}; its other facts were checked", h.name),
+                        action: "start the service or fix the command on the host, or declare \
+                                 the host's port_groups in the fleet file"
+                            .into(),
+                    });
+                }
                 clusters
                     .entry(h.cluster.as_deref())
                     .or_default()

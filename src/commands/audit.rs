@@ -28,6 +28,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     if args.only.is_some_and(|o| o != AuditOnly::Cpu) {
         return storage_network_only(args, &spec, &settings, storage, network);
     }
+    if storage || network {
+        // One connection per host: the facts are read on the CPU session.
+        crate::remote::prefetch::enable(crate::facts::collect::script_for);
+    }
     // The HTML report carries the masks, verified against every member's leaves.
     let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
     let (hosts, failed) = (&input.hosts, &input.failed);
@@ -70,7 +74,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
         OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     timer.mark("render");
     if let Some(path) = &args.html {
         let mut sections = mask_sections(&report, &input)?;
@@ -125,9 +129,9 @@ fn storage_network_only(
     let r = storage_network::check(&facts, storage, network);
     let text = match args.format {
         OutputFormat::Table => format!(
-            "Fleet {:?}: {} hosts\n{}",
+            "Fleet {:?}: {}\n{}",
             spec.name,
-            spec.hosts.len(),
+            render::count(spec.hosts.len(), "host"),
             render::storage_network::render(&r)
         ),
         OutputFormat::Json => render::json(&serde_json::json!({
@@ -135,7 +139,7 @@ fn storage_network_only(
             "storage_network": r,
         })),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(if r.errors() == 0 {
         Outcome::Good
     } else {

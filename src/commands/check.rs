@@ -96,7 +96,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         }
         OutputFormat::Json => render::json(&checks),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(if checks.iter().all(|c| c.fit == Fit::Fits) {
         Outcome::Good
     } else {

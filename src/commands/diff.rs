@@ -36,7 +36,7 @@ pub fn run(args: &DiffArgs) -> Result<Outcome> {
         OutputFormat::Table => render::diff::render(&d),
         OutputFormat::Json => render::json(&d),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(if d.is_equivalent() {
         Outcome::Good
     } else {

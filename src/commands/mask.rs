@@ -81,14 +81,17 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
                     Err(e @ maskplan::PlanError::BaselineVendor { .. })
                         if args.groups.is_none() =>
                     {
-                        eprintln!("note: {e}")
+                        super::output::note(&format!("note: {e}"))
                     }
                     Err(
                         e @ (maskplan::PlanError::MustMatch(_)
                         | maskplan::PlanError::LacksFloor(_)
                         | maskplan::PlanError::NobodyQualifies(_)),
                     ) if args.groups.is_none() => {
-                        eprintln!("vmcompat: groups {}: {e}", labels.join(", "));
+                        super::output::note(&format!(
+                            "vmcompat: groups {}: {e}",
+                            labels.join(", ")
+                        ));
                         unmaskable += 1;
                     }
                     Err(e) => return Err(plan_error(e)),
@@ -100,20 +103,31 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     let mut out = String::new();
     let mut last_mask = None;
     let mut findings = unmaskable > 0;
+    // JSON: one document, an array with one object per mask (one per cluster and
+    // vendor by default), never several documents one after another.
+    let mut documents: Vec<serde_json::Value> = Vec::new();
     for plan in &plans {
         let checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
         findings |= !checked.is_verified() || !plan.firmware_pending.is_empty();
-        out.push_str(&super::guest_comment(&guests, &plan.guest, args.format));
-        out.push_str(&render::mask::plan(
-            plan,
-            &checked,
-            &input.hosts,
-            args.format,
-            args.compact,
-        ));
+        let rendered = render::mask::plan(plan, &checked, &input.hosts, args.format, args.compact);
+        if args.format == MaskFormat::Json {
+            documents.push(serde_json::from_str(&rendered).map_err(|e| {
+                Error::Internal(format!("the mask's JSON does not read back: {e}"))
+            })?);
+        } else {
+            out.push_str(&super::guest_comment(&guests, &plan.guest, args.format));
+            out.push_str(&rendered);
+        }
         last_mask = Some(checked.mask);
     }
-    println!("{}", out.trim_end());
+    if args.format == MaskFormat::Json {
+        out = render::json(&documents);
+    }
+    if args.format == MaskFormat::Json {
+        super::output::json(&out);
+    } else {
+        super::output::text_unwrapped(&out);
+    }
     timer.mark("build, verify and render masks");
     if let Some(vmx_path) = &args.apply {
         let [_] = plans.as_slice() else {
@@ -123,8 +137,8 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
             )));
         };
         let mask = last_mask.unwrap_or_default();
-        let outcome = vmx_file::apply_to_vmx(vmx_path, &mask)?;
-        eprintln!("{}", render::mask::applied(vmx_path, &outcome));
+        let outcome = vmx_file::apply_to_vmx_forced(vmx_path, &mask, args.force)?;
+        super::output::note(&render::mask::applied(vmx_path, &outcome));
     }
     Ok(if findings {
         Outcome::Findings
@@ -199,15 +213,45 @@ pub(crate) fn verified_mask(
 
 fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
     let path = std::path::Path::new(what);
-    let (mask, text) = if path.exists() {
-        let text = crate::cpuid::formats::read_text(path)?;
-        (vmx::parse_vmx(&text, &path.display().to_string())?, text)
+    // A file when it exists, or when it looks like a path rather than a mask line
+    // (then a missing file is named as such, not called "not a mask line").
+    let looks_like_path = !what.contains('=') && (what.contains('/') || what.ends_with(".vmx"));
+    let (mask, text) = if path.exists() || looks_like_path || what == crate::local_file::STDIN {
+        // Bytes, not UTF-8 text: a .vmx may be windows-1252 (`.encoding`), and
+        // mask lines are ASCII; `--apply` and `vms` read such files too.
+        let bytes = crate::local_file::read_bytes(path, vmx_file::MAX_VMX_BYTES)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        (
+            vmx::parse_vmx(&text, &crate::local_file::origin(path))?,
+            text,
+        )
     } else {
         (
             vmx::parse_mask(what, "the --explain argument")?,
             what.to_string(),
         )
     };
+    if let Some(name) = explain::unknown_featmask_names(&mask).first() {
+        let key = format!("featMask.vm.cpuid.{name}");
+        let message = format!(
+            "{key}: unknown featMask name; expected a feature's VMware name (e.g. AVX512F, NX, SSE3) \
+             or one of {} (`vmcompat mask --explain` knows the catalog's names)",
+            explain::VMWARE_VALUE_KEYS.join(", ")
+        );
+        return Err(if path.exists() {
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with(&key.to_ascii_lowercase())
+                })
+                .map_or(1, |i| i + 1);
+            Error::at_line(crate::local_file::origin(path), line, message)
+        } else {
+            Error::input("the --explain argument", message)
+        });
+    }
     // Per-VM EVC: `featureCompat.vm.completeMasks = "TRUE"` makes the lines the
     // whole list of what the guest may see.
     let complete = crate::vms::vmx::parse(&text, "")
@@ -219,6 +263,6 @@ fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
         MaskFormat::Json => render::json(&e),
         _ => render::mask::explanation(&e),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == MaskFormat::Json);
     Ok(Outcome::Good)
 }

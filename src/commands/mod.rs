@@ -2,9 +2,11 @@
 
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod diff;
 pub mod fleet_input;
 pub mod mask;
+pub mod output;
 pub mod probe;
 pub mod profiles;
 pub mod report;
@@ -41,7 +43,7 @@ pub fn read_named(arg: &str) -> Result<RawDump> {
         return cpuid::local::probe();
     }
     let path = std::path::Path::new(arg);
-    if path.exists() {
+    if path.exists() || crate::local_file::is_stdin(path) {
         return cpuid::formats::read_file(path);
     }
     crate::profiles::load(arg).map_err(|_| {

@@ -5,7 +5,7 @@ use std::io::Write;
 use super::Outcome;
 use crate::cli::ProbeArgs;
 use crate::cpuid::{self, formats::native};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Runs the command: probe every logical CPU, write TOML (or JSON).
 pub fn run(args: &ProbeArgs) -> Result<Outcome> {
@@ -22,8 +22,9 @@ pub fn run(args: &ProbeArgs) -> Result<Outcome> {
         Some(path) => crate::atomic_file::write(path, text.as_bytes())?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .map_err(|e| Error::writing(std::path::Path::new("<stdout>"), e))?;
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                super::output::stdout_failed(&e);
+            }
         }
     }
     Ok(Outcome::Good)

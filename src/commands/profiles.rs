@@ -46,6 +46,7 @@ pub fn run(args: &ProfilesArgs) -> Result<Outcome> {
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(crate::render::width())
                 .set_header(vec![
                     "Profile",
                     "Vendor",
@@ -65,6 +66,7 @@ pub fn run(args: &ProfilesArgs) -> Result<Outcome> {
             let mut b = Table::new();
             b.load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(crate::render::width())
                 .set_header(vec![
                     "Baseline",
                     "Vendor",
@@ -82,10 +84,12 @@ pub fn run(args: &ProfilesArgs) -> Result<Outcome> {
                 ]);
             }
             format!(
-                "CPU profiles (use as `profile = \"NAME\"` in a fleet file, or as a host argument)\n{t}\n\nNamed baselines (masks/; use with `mask --baseline` and `check --require`)\n{b}"
+                "CPU profiles (use as `profile = \"NAME\"` in a fleet file, or as a host argument)\n{}\n\nNamed baselines (masks/; use with `mask --baseline` and `check --require`)\n{}",
+                crate::render::fit(&t),
+                crate::render::fit(&b)
             )
         }
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(Outcome::Good)
 }

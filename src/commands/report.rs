@@ -9,16 +9,23 @@ use crate::render::{self, OutputFormat};
 /// Runs the command, printing to standard output.
 pub fn run(args: &ReportArgs) -> Result<Outcome> {
     let dump = read_host(&args.source)?;
-    let report = host_report(&dump).ok_or_else(|| {
+    let mut report = host_report(&dump).ok_or_else(|| {
         Error::input(
             dump.provenance.origin.clone(),
             "the dump holds no logical CPU",
         )
     })?;
+    if let Some(path) = &args.source.dump {
+        // The file is the source; where it was recorded (host, how) follows.
+        let file = crate::local_file::origin(path);
+        if dump.provenance.origin != file {
+            report.source = format!("{file} (dump file, recorded from {})", report.source);
+        }
+    }
     let text = match args.format {
         OutputFormat::Table => render::report::table(&report),
         OutputFormat::Json => render::json(&report),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     Ok(Outcome::Good)
 }

@@ -36,16 +36,16 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
         args.all_clusters,
     );
     for f in &input.failed {
-        eprintln!(
+        super::output::note(&format!(
             "vmcompat: note: the CPU of {} could not be read, so its VMs get no CPU verdicts: {}",
             f.name, f.error
-        );
+        ));
     }
     let text = match args.format {
         OutputFormat::Table => render::vms::render(&report),
         OutputFormat::Json => render::json(&report),
     };
-    println!("{}", text.trim_end());
+    super::output::print(&text, args.format == OutputFormat::Json);
     let unread: Vec<&str> = report
         .hosts
         .iter()
@@ -328,12 +328,15 @@ fn evc_mode(
         OutputFormat::Table => render::evc_transition::render(mode, &transitions),
         OutputFormat::Json => render::json(&transitions),
     };
-    println!("{}", text.trim_end());
+    match format {
+        OutputFormat::Table => super::output::text(&text),
+        OutputFormat::Json => super::output::json(&text),
+    }
     for f in &input.failed {
-        eprintln!(
+        super::output::note(&format!(
             "vmcompat: note: the CPU of {} could not be read, so it is not judged against {}: {}",
             f.name, mode.key, f.error
-        );
+        ));
     }
     if !unreadable.is_empty() {
         return Err(crate::error::Error::Collect {

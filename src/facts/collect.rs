@@ -64,7 +64,11 @@ pub fn host_facts(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<H
     } else {
         super::linux::script()
     };
-    let parsed = run_script(&r.target, &opts, script).and_then(|out| {
+    let output = match crate::remote::prefetch::take(&r.target) {
+        Some(read) => read,
+        None => run_script(&r.target, &opts, script),
+    };
+    let parsed = output.and_then(|out| {
         if esxi {
             super::esxi::parse(&out)
         } else {
@@ -73,6 +77,14 @@ pub fn host_facts(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<H
         .map_err(|e: FactsError| e.to_string())
     });
     Some(parsed.map_err(|e| format!("{} ({}): {e}", r.target, if esxi { "esxi" } else { "ssh" })))
+}
+
+/// The facts script for a kind of remote host (for [`crate::remote::prefetch`]).
+pub fn script_for(kind: crate::remote::RemoteKind) -> String {
+    match kind {
+        crate::remote::RemoteKind::Linux => super::linux::script(),
+        crate::remote::RemoteKind::Esxi => super::esxi::script(),
+    }
 }
 
 /// Every host's facts (remote ones with bounded concurrency, the others

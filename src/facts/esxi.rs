@@ -77,6 +77,10 @@ pub fn part<'a>(
             "`{command}` failed (exit status {code}): {}",
             crate::remote::snippet(t, 160)
         ))),
+        Some(Part::TimedOut(_)) => Err(FactsError::Malformed(format!(
+            "`{command}` did not finish within {} s and was stopped",
+            super::script::COMMAND_LIMIT_SECS
+        ))),
         None => Err(FactsError::Malformed(format!("`{command}` did not run"))),
     }
 }

@@ -21,8 +21,14 @@ pub const COMMANDS: [(&str, &str); 6] = [
         "bridges",
         "!for b in /sys/class/net/*/bridge; do [ -d \"$b\" ] || continue; d=${b%/bridge}; printf '%s' \"${d##*/}\"; for i in $d/brif/*; do [ -e \"$i\" ] && printf ' %s' \"${i##*/}\"; done; echo; done; true",
     ),
-    ("ovs", "ovs-vsctl list-br"),
-    ("virsh", "virsh net-list --name"),
+    ("ovs", "ovs-vsctl --timeout=4 list-br"),
+    (
+        "virsh",
+        "!command -v virsh >/dev/null 2>&1 || { echo '@@missing'; exit 0; }; \
+         for s in /run/libvirt/libvirt-sock /run/libvirt/virtqemud-sock /run/libvirt/virtnetworkd-sock \
+         /var/run/libvirt/libvirt-sock \"${XDG_RUNTIME_DIR:-/nonexistent}/libvirt/libvirt-sock\"; \
+         do [ -S \"$s\" ] && exec virsh net-list --name; done; exit 125",
+    ),
 ];
 
 /// The script run on the host.
@@ -36,16 +42,36 @@ pub fn parse(output: &str) -> Result<HostFacts, FactsError> {
     from_parts(&parts)
 }
 
+/// An optional part (Open vSwitch bridges, libvirt networks): absent, hung or
+/// failed, it is noted in `not_read` and counts as empty; the other facts stand.
 fn optional<'a>(
     parts: &'a BTreeMap<String, Part>,
     key: &str,
     cmd: &str,
-) -> Result<&'a str, FactsError> {
-    match parts.get(key) {
-        Some(Part::Missing) => Ok(""),
-        _ => part(parts, key, cmd),
-    }
+    not_read: &mut Vec<String>,
+) -> &'a str {
+    let why = match parts.get(key) {
+        Some(Part::Ok(t)) => return t,
+        Some(Part::Missing) => return "",
+        Some(Part::TimedOut(_)) => format!(
+            "no answer within {} s (stopped)",
+            super::script::COMMAND_LIMIT_SECS
+        ),
+        Some(Part::Failed(NO_DAEMON, _)) => {
+            "no libvirt daemon socket (/run/libvirt/*-sock): no daemon runs".to_string()
+        }
+        Some(Part::Failed(code, t)) => {
+            format!("exit status {code}: {}", crate::remote::snippet(t, 120))
+        }
+        None => "did not run".to_string(),
+    };
+    not_read.push(format!("`{cmd}` not read: {why}"));
+    ""
 }
+
+/// The exit status the `virsh` part gives when no libvirt daemon listens (then
+/// `virsh` would wait instead of answering).
+const NO_DAEMON: i32 = 125;
 
 /// A WWN as ESXi names the same LUN (`0x6...` -> `naa.6...`), lower case.
 pub fn normalize_wwn(w: &str) -> String {
@@ -97,7 +123,10 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
         source: Some(FactsSource::Linux),
         ..HostFacts::default()
     };
-    let lsblk = optional(parts, "lsblk", "lsblk")?;
+    let lsblk = match parts.get("lsblk") {
+        Some(Part::Missing) => "",
+        _ => part(parts, "lsblk", "lsblk")?,
+    };
     for (n, line) in lsblk
         .lines()
         .enumerate()
@@ -210,15 +239,16 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
             vlan: None,
         });
     }
+    let mut not_read = Vec::new();
     for (key, cmd) in [
         ("ovs", "ovs-vsctl list-br"),
         ("virsh", "virsh net-list --name"),
     ] {
-        for name in optional(parts, key, cmd)?
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        let text = optional(parts, key, cmd, &mut not_read);
+        if text.trim() == "@@missing" {
+            continue;
+        }
+        for name in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if name.contains(char::is_whitespace) || name.contains(':') {
                 return Err(FactsError::Malformed(format!(
                     "`{cmd}` output: {name:?} is not a network name"
@@ -233,6 +263,7 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
             }
         }
     }
+    f.not_read = not_read;
     Ok(f)
 }
 

@@ -145,6 +145,10 @@ pub struct HostFacts {
     /// The ESXi release (`vmware -vl`, or declared `esxi_version`), where known.
     #[serde(default)]
     pub esxi_version: Option<esxi_version::EsxiVersion>,
+    /// Optional facts that could not be read (a command that hung and was
+    /// stopped, or failed), each saying what and why: the others are still used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_read: Vec<String>,
 }
 
 impl HostFacts {

@@ -222,8 +222,8 @@ struct RawFleet {
     accept_new_host_keys: Option<bool>,
     ssh_backend: Option<crate::remote::Backend>,
     jobs: Option<usize>,
-    connect_timeout: Option<u64>,
-    deadline: Option<u64>,
+    connect_timeout: Option<Spanned<u64>>,
+    deadline: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -233,7 +233,7 @@ struct RawHost {
     cluster: Option<String>,
     local: Option<bool>,
     dump: Option<String>,
-    profile: Option<String>,
+    profile: Option<Spanned<String>>,
     luns: Option<Vec<String>>,
     datastores: Option<Vec<String>>,
     port_groups: Option<Vec<String>>,
@@ -350,7 +350,9 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             sources.push(HostSourceSpec::Dump(base.join(d)));
         }
         if let Some(p) = h.profile {
-            sources.push(HostSourceSpec::Profile(p));
+            let at = line_of(text, p.span().start);
+            crate::profiles::check_name(p.get_ref()).map_err(|m| Error::at_line(&origin, at, m))?;
+            sources.push(HostSourceSpec::Profile(p.into_inner()));
         }
         let identity = h.identity.as_deref().map(|i| resolve_path(base, i));
         for (value, esxi) in [(h.ssh, false), (h.esxi, true)] {
@@ -454,6 +456,21 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         return Err(Error::input(&origin, "the fleet file lists no [[host]]"));
     }
     let fleet = raw.fleet;
+    let seconds = |v: &Option<Spanned<u64>>, key: &str| -> Result<Option<u64>> {
+        v.as_ref()
+            .map(|v| {
+                crate::remote::fleet::check_seconds(key, *v.get_ref())
+                    .map_err(|m| Error::at_line(&origin, line_of(text, v.span().start), m))
+            })
+            .transpose()
+    };
+    let (connect_timeout, deadline) = match &fleet {
+        Some(f) => (
+            seconds(&f.connect_timeout, "connect_timeout")?,
+            seconds(&f.deadline, "deadline")?,
+        ),
+        None => (None, None),
+    };
     let ssh = fleet
         .as_ref()
         .map(|f| FleetSsh {
@@ -461,8 +478,8 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             accept_new_host_keys: f.accept_new_host_keys,
             backend: f.ssh_backend,
             jobs: f.jobs,
-            connect_timeout: f.connect_timeout,
-            deadline: f.deadline,
+            connect_timeout,
+            deadline,
         })
         .unwrap_or_default();
     let name = fleet
@@ -493,7 +510,7 @@ mod tests {
     #[test]
     fn parses_hosts_and_resolves_dump_paths() {
         let f = parse_str(
-            "[fleet]\nname = \"lab\"\npolicy = \"esx3\"\n\n[[host]]\nname = \"a\"\ndump = \"d/a.toml\"\ncluster = \"c1\"\n\n[[host]]\nname = \"b\"\nprofile = \"xeon\"\nport_groups = [\"VM Network\"]\n",
+            "[fleet]\nname = \"lab\"\npolicy = \"esx3\"\n\n[[host]]\nname = \"a\"\ndump = \"d/a.toml\"\ncluster = \"c1\"\n\n[[host]]\nname = \"b\"\nprofile = \"xeon-e5-2600-v3\"\nport_groups = [\"VM Network\"]\n",
         )
         .expect("parses");
         assert_eq!(f.name, "lab");
@@ -502,7 +519,10 @@ mod tests {
             f.hosts[0].source,
             HostSourceSpec::Dump("/fleets/d/a.toml".into())
         );
-        assert_eq!(f.hosts[1].source, HostSourceSpec::Profile("xeon".into()));
+        assert_eq!(
+            f.hosts[1].source,
+            HostSourceSpec::Profile("xeon-e5-2600-v3".into())
+        );
         assert_eq!(f.hosts[1].line, 11);
     }
 
@@ -561,7 +581,7 @@ mod tests {
                 .contains("f.toml:1: host \"a\" has no source"),
             "{none}"
         );
-        let two = parse_str("[[host]]\nname = \"a\"\nlocal = true\nprofile = \"x\"\n")
+        let two = parse_str("[[host]]\nname = \"a\"\nlocal = true\nprofile = \"epyc-7002\"\n")
             .expect_err("two sources");
         assert!(two.to_string().contains("more than one source"), "{two}");
         assert!(parse_str("").is_err());

@@ -168,6 +168,43 @@ fn explain_bit(reg: &RegisterMask, bit: u8) -> BitExplanation {
 }
 
 /// Explains one `featMask.vm.cpuid.*` line.
+/// VMware `featMask.vm.cpuid.<NAME>` keys that are values, not feature bits,
+/// so the catalog has no entry for them: the CPU signature fields, the highest
+/// leaves, the vendor flags, and the XCR0 state masters. Source: the
+/// `featureCapability` keys ESXi prints (`vim-cmd hostsvc/hostconfig`, see
+/// ../shared/samples/esxi/).
+pub const VMWARE_VALUE_KEYS: [&str; 7] = [
+    "FAMILY",
+    "MODEL",
+    "STEPPING",
+    "NUMLEVELS",
+    "NUM_EXT_LEVELS",
+    "AMD",
+    "INTEL",
+];
+
+/// True when `name` (after `featMask.vm.cpuid.`) names something: a catalog
+/// feature by its VMware or other spelling, a value key
+/// ([`VMWARE_VALUE_KEYS`]) or an `XCR0_MASTER_*` state key.
+pub fn featmask_name_known(name: &str) -> bool {
+    feature_of_featmask(name).is_some()
+        || VMWARE_VALUE_KEYS
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(name))
+        || name.to_ascii_uppercase().starts_with("XCR0_MASTER_")
+}
+
+/// The featMask names of `mask` that name nothing ([`featmask_name_known`]):
+/// a typo that would otherwise hide nothing, silently.
+pub fn unknown_featmask_names(mask: &CpuidMask) -> Vec<&str> {
+    mask.featmasks
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|n| !featmask_name_known(n))
+        .collect()
+}
+
+/// Explains one `featMask.vm.cpuid.<NAME>` line.
 pub fn explain_featmask(entry: &FeatMask) -> FeatMaskExplanation {
     let feature = feature_of_featmask(&entry.name).map(|id| catalog::by_id(id).name);
     let effect = match (entry.op, entry.value) {

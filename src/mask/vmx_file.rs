@@ -9,9 +9,8 @@
 //! in a newline (when the new lines end it), and bytes in any encoding. Applying the same mask twice changes
 //! nothing the second time and reports [`ApplyStatus::Unchanged`].
 //!
-//! The file is written atomically (a temporary file in the same directory,
-//! given the original's permissions, synced, then renamed over it), after the
-//! original bytes are saved to a backup: `VM.vmx.bak`, or the first free of
+//! The file is written in place (so its owner, mode and hard links stay), after
+//! the original bytes are saved, and synced, to a backup: `VM.vmx.bak`, or the first free of
 //! `VM.vmx.bak.1`, `VM.vmx.bak.2`, ... when that exists, so no earlier backup
 //! is ever overwritten.
 //!
@@ -64,15 +63,19 @@ fn split_lines(bytes: &[u8]) -> Vec<Line<'_>> {
     let mut out = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
-        match rest.iter().position(|&b| b == b'\n') {
-            Some(nl) => {
-                let (line, tail) = rest.split_at(nl + 1);
-                let body = line.get(..nl).unwrap_or_default();
-                let (content, ending) = match body.strip_suffix(b"\r") {
-                    Some(c) => (c, line.get(nl - 1..).unwrap_or(b"\n")),
-                    None => (body, &b"\n"[..]),
+        // Lines end in LF, CRLF, or (old Mac files) a lone CR.
+        match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(p) => {
+                let len = if rest[p] == b'\r' && rest.get(p + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
                 };
-                out.push(Line { content, ending });
+                let (line, tail) = rest.split_at(p + len);
+                out.push(Line {
+                    content: &line[..p],
+                    ending: &line[p..],
+                });
                 rest = tail;
             }
             None => {
@@ -164,13 +167,15 @@ pub fn rewrite_vmx_bytes(original: &[u8], mask: &CpuidMask, origin: &str) -> Res
     }
     // A file that did not end in a newline still does not when it ends in the new
     // block. (The file's own lines keep their own endings.)
-    let had_final_newline = original.is_empty() || original.ends_with(b"\n");
+    let had_final_newline =
+        original.is_empty() || original.ends_with(b"\n") || original.ends_with(b"\r");
     if !had_final_newline && block_last && out.ends_with(eol) {
         out.truncate(out.len() - eol.len());
     }
 
     // Parse what we write: the result must read back as exactly this mask.
-    let back = parse_vmx(&String::from_utf8_lossy(&out), origin)?;
+    let as_text = String::from_utf8_lossy(&out).replace('\r', "\n");
+    let back = parse_vmx(&as_text, origin)?;
     if back != *mask {
         return Err(Error::input(
             origin,
@@ -192,12 +197,29 @@ fn mask_lines_of(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The largest `.vmx` rewritten (real ones are a few KiB).
+pub const MAX_VMX_BYTES: u64 = 16 << 20;
+
 /// Replaces the mask lines of the `.vmx` at `path` with `mask`'s, keeping every
-/// other byte, atomically and with a backup (see the module documentation).
+/// other byte, with a backup (see the module documentation). The same as
+/// [`apply_to_vmx_forced`] without `force`.
 pub fn apply_to_vmx(path: &Path, mask: &CpuidMask) -> Result<ApplyOutcome> {
+    apply_to_vmx_forced(path, mask, false)
+}
+
+/// [`apply_to_vmx`], with `force` to write a file whose mode says read-only.
+///
+/// As a text editor would: a file without write permission (mode bits, or the
+/// user's rights) is refused with the reason; `force` writes a read-only file
+/// the user owns (or any, as root), restoring its mode after. The file is
+/// written **in place** once the backup is synced to disk, so its owner, mode,
+/// ACLs and hard links stay as they were; the backup is created with the file's
+/// mode from the start. A failure after the backup names it.
+pub fn apply_to_vmx_forced(path: &Path, mask: &CpuidMask, force: bool) -> Result<ApplyOutcome> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let target = fs::canonicalize(path).map_err(|e| Error::reading(path, e))?;
     let origin = path.display().to_string();
-    let original = fs::read(&target).map_err(|e| Error::reading(path, e))?;
+    let original = crate::local_file::read_bytes(&target, MAX_VMX_BYTES)?;
     let new = rewrite_vmx_bytes(&original, mask, &origin)?;
 
     let old_lines = mask_lines_of(&original);
@@ -229,11 +251,65 @@ pub fn apply_to_vmx(path: &Path, mask: &CpuidMask) -> Result<ApplyOutcome> {
              or add the mask lines by hand",
         ));
     }
-    let permissions = fs::metadata(&target)
-        .map_err(|e| Error::reading(path, e))?
-        .permissions();
-    let backup = write_backup(&target, &original, &permissions)?;
-    crate::atomic_file::write(&target, &new)?;
+    let meta = fs::metadata(&target).map_err(|e| Error::reading(path, e))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    // SAFETY: geteuid cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let owned = meta.uid() == euid || euid == 0;
+    if mode & 0o222 == 0 && !force {
+        return Err(Error::input(
+            origin,
+            format!(
+                "the file is read-only (mode {mode:04o}); nothing written. Make it writable \
+                 (chmod u+w) or pass --force, as you would tell an editor"
+            ),
+        ));
+    }
+    // Open for writing before anything else is done: a user who may not write
+    // the file is refused here, with no backup left behind.
+    let chmodded = force && mode & 0o200 == 0 && owned;
+    if chmodded {
+        fs::set_permissions(&target, fs::Permissions::from_mode(mode | 0o200))
+            .map_err(|e| Error::writing(path, e))?;
+    }
+    let opened = fs::OpenOptions::new().write(true).open(&target);
+    if chmodded {
+        let _ = fs::set_permissions(&target, fs::Permissions::from_mode(mode));
+    }
+    let mut file = opened.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            Error::input(
+                origin.clone(),
+                format!(
+                    "no permission to write it (mode {mode:04o}, owner uid {}, you are uid {euid}); \
+                     nothing written. Run as a user who may write it",
+                    meta.uid()
+                ),
+            )
+        } else {
+            Error::writing(path, e)
+        }
+    })?;
+    let backup = write_backup(&target, &original, &meta)?;
+    let written = (|| -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&new)?;
+        file.set_len(new.len() as u64)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        return Err(Error::input(
+            origin,
+            format!(
+                "writing the new mask failed ({e}); the original is saved in {}: restore it \
+                 with cp -p '{}' '{}'",
+                backup.display(),
+                backup.display(),
+                target.display()
+            ),
+        ));
+    }
     Ok(ApplyOutcome {
         status: ApplyStatus::Written,
         backup: Some(backup),
@@ -243,13 +319,18 @@ pub fn apply_to_vmx(path: &Path, mask: &CpuidMask) -> Result<ApplyOutcome> {
 }
 
 /// `VM.vmx.bak`, then `VM.vmx.bak.1`, `.bak.2`, ...: the first name that does not
-/// exist yet (created exclusively, so a backup is never overwritten).
-fn write_backup(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> Result<PathBuf> {
+/// exist yet (created exclusively, so a backup is never overwritten), created
+/// with the original's mode from the start (never readable by more users than
+/// the original, even for a moment), given its owner where allowed, and synced
+/// with its directory before the original is touched.
+fn write_backup(target: &Path, bytes: &[u8], meta: &fs::Metadata) -> Result<PathBuf> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "vm.vmx".into());
     let dir = crate::atomic_file::parent_dir(target);
+    let mode = meta.permissions().mode() & 0o7777;
     for n in 0u32..10_000 {
         let candidate = if n == 0 {
             dir.join(format!("{name}.bak"))
@@ -259,16 +340,28 @@ fn write_backup(target: &Path, bytes: &[u8], permissions: &fs::Permissions) -> R
         let file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(mode & 0o666)
             .open(&candidate);
         let mut file = match file {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::writing(&candidate, e)),
         };
-        file.write_all(bytes)
-            .and_then(|()| file.set_permissions(permissions.clone()))
-            .and_then(|()| file.sync_all())
-            .map_err(|e| Error::writing(&candidate, e))?;
+        let r = file
+            .write_all(bytes)
+            .and_then(|()| file.set_permissions(fs::Permissions::from_mode(mode)))
+            .and_then(|()| {
+                // Only root may give a file away; elsewhere this fails harmlessly.
+                let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+                file.sync_all()
+            });
+        if let Err(e) = r {
+            let _ = fs::remove_file(&candidate);
+            return Err(Error::writing(&candidate, e));
+        }
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
         return Ok(candidate);
     }
     Err(Error::input(

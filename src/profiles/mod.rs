@@ -57,12 +57,48 @@ fn source(name: &str) -> Result<(&'static str, &'static str)> {
         .iter()
         .find(|(file, _)| file.strip_suffix(".toml") == Some(wanted))
         .map(|(file, text)| (*file, *text))
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown profile {name:?}; the shipped profiles are: {}",
-                names().join(", ")
-            ))
-        })
+        .ok_or_else(|| Error::Usage(unknown_profile(name)))
+}
+
+/// Why `name` is not a shipped profile, with the closest name when one is near
+/// (a typo), and where to find the list.
+pub fn unknown_profile(name: &str) -> String {
+    let wanted = name
+        .strip_suffix(".toml")
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let closest = names()
+        .into_iter()
+        .map(|n| (edit_distance(&wanted, n), n))
+        .min()
+        .filter(|(d, n)| *d <= 3.max(n.len() / 4));
+    let hint = closest.map_or(String::new(), |(_, n)| format!(" Did you mean {n:?}?"));
+    format!(
+        "unknown profile \"{}\".{hint} `vmcompat profiles` lists the {} shipped profiles",
+        crate::safe_text::line(name),
+        names().len()
+    )
+}
+
+/// `Ok` when `name` is a shipped profile, else [`unknown_profile`]'s message.
+pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    source(name).map(|_| ()).map_err(|_| unknown_profile(name))
+}
+
+/// Levenshtein distance (characters), for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Parses a shipped profile by name.

@@ -185,7 +185,7 @@ pub fn collect(
     opts: &SshOptions,
 ) -> Result<RawDump, RemoteError> {
     let started = Instant::now();
-    let out = session.exec(COMMAND, opts.deadline)?;
+    let out = session.exec(COMMAND, opts.deadline.min(super::COMMAND_TIME_LIMIT))?;
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
     if out.status == Some(127) || stderr.contains("not found") && stdout.trim().is_empty() {

@@ -26,12 +26,41 @@ pub struct SshArgs {
     /// Private key to log in with (after ssh-agent), instead of ~/.ssh/id_*.
     #[arg(long, value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// Seconds allowed for connecting and the SSH handshake (default 10).
-    #[arg(long, value_name = "SECONDS")]
+    /// Seconds allowed for connecting and the SSH handshake (default 10; 1..=86400).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_arg)]
     pub connect_timeout: Option<u64>,
-    /// Hard limit in seconds for everything done with one host (default 60).
-    #[arg(long, value_name = "SECONDS")]
+    /// Hard limit in seconds for everything done with one host (default 60; 1..=86400).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_arg)]
     pub deadline: Option<u64>,
+}
+
+/// The longest `deadline` or `connect_timeout` accepted, in seconds (one day):
+/// longer ones are surely typos, and absurd ones would overflow the clock.
+pub const MAX_SECONDS: u64 = 86_400;
+
+/// Checks a number of seconds given for `key`: 1..=[`MAX_SECONDS`].
+pub fn check_seconds(key: &str, value: u64) -> Result<u64, String> {
+    if (1..=MAX_SECONDS).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "`{key}` is {value} seconds; expected a whole number of seconds from 1 to {MAX_SECONDS} (one day)"
+        ))
+    }
+}
+
+fn seconds_arg(s: &str) -> Result<u64, String> {
+    let v: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number of seconds"))?;
+    if (1..=MAX_SECONDS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v} is out of range: expected 1 to {MAX_SECONDS} seconds (one day)"
+        ))
+    }
 }
 
 /// Everything needed to collect a fleet's remote hosts.
@@ -69,11 +98,13 @@ impl RemoteSettings {
                 connect_timeout: args
                     .connect_timeout
                     .or(fleet.connect_timeout)
-                    .map_or(d.connect_timeout, |s| Duration::from_secs(s.max(1))),
+                    .map_or(d.connect_timeout, |s| {
+                        Duration::from_secs(s.clamp(1, MAX_SECONDS))
+                    }),
                 deadline: args
                     .deadline
                     .or(fleet.deadline)
-                    .map_or(d.deadline, |s| Duration::from_secs(s.max(1))),
+                    .map_or(d.deadline, |s| Duration::from_secs(s.clamp(1, MAX_SECONDS))),
             },
             jobs: jobs.or(fleet.jobs).unwrap_or(pool::DEFAULT_JOBS).max(1),
         }

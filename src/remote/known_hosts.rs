@@ -2,7 +2,6 @@
 //! `@revoked`): plain, wildcard, negated and hashed (`|1|salt|hash`) host patterns,
 //! `[host]:port` names, `@revoked` lines; `@cert-authority` lines are skipped.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -50,11 +49,18 @@ pub enum Verdict {
 /// Reads entries from a file; a missing file has none. Unparseable lines are skipped,
 /// as OpenSSH skips them.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(parse(&text, &path.display().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+        Ok(_) => {}
     }
+    // Regular files only, bounded (a FIFO or /dev/zero here must not hang or fill memory).
+    let bytes = crate::local_file::read_bytes(path, 64 << 20)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(parse(
+        &String::from_utf8_lossy(&bytes),
+        &path.display().to_string(),
+    ))
 }
 
 /// Parses known_hosts text; `origin` names the file in entries.
@@ -205,19 +211,75 @@ pub fn files(named: Option<&Path>) -> Vec<PathBuf> {
 /// Serializes appends to known_hosts files from the many host threads.
 static APPEND: Mutex<()> = Mutex::new(());
 
+/// Adds the missing final line feed to an existing known_hosts file (under the
+/// same lock as [`append`]), before the OpenSSH client appends to it with
+/// `StrictHostKeyChecking=accept-new`.
+pub fn ensure_final_newline(path: &Path) -> std::io::Result<()> {
+    let _guard = APPEND.lock().unwrap_or_else(|p| p.into_inner());
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > 0 => {}
+        _ => return Ok(()),
+    }
+    let mut text = crate::local_file::read_bytes(path, 64 << 20)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    if text.ends_with(b"\n") {
+        return Ok(());
+    }
+    text.push(b'\n');
+    crate::atomic_file::write(path, &text).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
 /// Records a new key (`name type base64`) at the end of `path`, creating it.
+///
+/// Safely, because other entries are at stake: the file is locked (`flock`, so
+/// two vmcompat runs, or ssh-keygen honouring it, do not interleave), re-read
+/// under the lock, a line feed is added first when the last line lacks one (else
+/// the new entry would be glued onto the last pinned host, which would then read
+/// as unknown and be re-pinned silently to whatever key it presents next), and
+/// the whole file is replaced atomically (a reader never sees half of it; its
+/// mode and owner are kept). An entry already present is not added twice.
 pub fn append(path: &Path, name: &str, key: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::io::AsRawFd;
     let _guard = APPEND.lock().unwrap_or_else(|p| p.into_inner());
     let key_type = blob_type(key).unwrap_or_else(|| "ssh-unknown".into());
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    // Lock the file that is at `path` now; if it was replaced meanwhile (another
+    // writer renamed a new one into place), lock the new one instead.
+    let lock = loop {
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
+        // SAFETY: flock on a descriptor we own; blocks until the lock is ours.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let (held, now) = (f.metadata()?, std::fs::metadata(path)?);
+        if held.ino() == now.ino() && held.dev() == now.dev() {
+            break f;
+        }
+    };
+    let mut text = crate::local_file::read_bytes(path, 64 << 20)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let line = format!("{name} {key_type} {}\n", STANDARD.encode(key));
-    f.write_all(line.as_bytes())
+    if String::from_utf8_lossy(&text)
+        .lines()
+        .any(|l| l.trim() == line.trim())
+    {
+        return Ok(());
+    }
+    if !text.is_empty() && !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
+    text.extend_from_slice(line.as_bytes());
+    let written =
+        crate::atomic_file::write(path, &text).map_err(|e| std::io::Error::other(e.to_string()));
+    drop(lock);
+    written
 }
 
 #[cfg(test)]
@@ -292,7 +354,22 @@ mod tests {
         append(&path, "[127.0.0.5]:22", &k).unwrap();
         let e = read(&path).unwrap();
         assert_eq!(check(&e, "[127.0.0.5]:22", &k), Verdict::Known);
-        let _ = std::fs::remove_dir_all(&dir);
         assert!(read(&dir.join("none")).unwrap().is_empty());
+        // Issue 15: a file without a final line feed keeps its last entry intact.
+        let other = blob("ssh-ed25519", b"other");
+        let glued = dir.join("no_newline");
+        std::fs::write(
+            &glued,
+            format!("[127.0.0.6]:22 ssh-ed25519 {}", STANDARD.encode(&other)),
+        )
+        .unwrap();
+        append(&glued, "[127.0.0.7]:22", &k).unwrap();
+        append(&glued, "[127.0.0.7]:22", &k).unwrap();
+        let e = read(&glued).unwrap();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(check(&e, "[127.0.0.6]:22", &other), Verdict::Known);
+        assert_eq!(check(&e, "[127.0.0.7]:22", &k), Verdict::Known);
+        assert!(std::fs::read_to_string(&glued).unwrap().ends_with('\n'));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

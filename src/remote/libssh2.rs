@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::known_hosts::{self, Verdict};
-use super::transport::{Abort, Output, Session};
+use super::transport::{
+    too_much_output, Abort, Output, Session, MAX_STDERR_BYTES, MAX_STDOUT_BYTES,
+};
 use super::{FailureKind, RemoteError, SshOptions, Target};
 
 /// An authenticated libssh2 session.
@@ -246,6 +248,38 @@ fn authenticate(
     ))
 }
 
+/// Reads `r` to its end into `buf`, at most `cap` bytes and until `until`.
+/// `Err(None)`: more than `cap` bytes; `Err(Some(e))`: a read error or the time
+/// limit (as `TimedOut`). Each read blocks for at most the session timeout, which
+/// the caller set to the command's limit; waiting costs no CPU.
+fn read_capped(
+    r: &mut impl Read,
+    buf: &mut Vec<u8>,
+    cap: usize,
+    until: std::time::Instant,
+) -> Result<(), Option<std::io::Error>> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        if std::time::Instant::now() >= until {
+            return Err(Some(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the command's time limit passed while it was still printing",
+            )));
+        }
+        match r.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                if buf.len() + n > cap {
+                    return Err(None);
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Some(e)),
+        }
+    }
+}
+
 impl Session for Libssh2Session {
     fn exec(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
         let what = format!(
@@ -272,8 +306,20 @@ impl Session for Libssh2Session {
                 format!("{what}: {e} (limit {} s)", timeout.as_secs_f64()),
             )
         };
-        ch.read_to_end(&mut out.stdout).map_err(read_err)?;
-        ch.stderr().read_to_end(&mut out.stderr).map_err(read_err)?;
+        let until = std::time::Instant::now() + timeout;
+        read_capped(&mut ch, &mut out.stdout, MAX_STDOUT_BYTES, until).map_err(|e| {
+            e.map_or_else(
+                || too_much_output(&what, "stdout", MAX_STDOUT_BYTES),
+                read_err,
+            )
+        })?;
+        let mut stderr = ch.stderr();
+        read_capped(&mut stderr, &mut out.stderr, MAX_STDERR_BYTES, until).map_err(|e| {
+            e.map_or_else(
+                || too_much_output(&what, "stderr", MAX_STDERR_BYTES),
+                read_err,
+            )
+        })?;
         let _ = ch.wait_close();
         out.status = ch.exit_status().ok();
         if ch.exit_signal().ok().and_then(|s| s.exit_signal).is_some() {

@@ -165,7 +165,9 @@ impl Ctx<'_> {
             ));
         }
         self.round_trips += 1;
-        let out = self.session.exec(command, left)?;
+        let out = self
+            .session
+            .exec(command, left.min(super::COMMAND_TIME_LIMIT))?;
         if out.status == Some(127) && out.stdout.is_empty() {
             return Err(RemoteError::new(
                 FailureKind::CommandMissing,

@@ -15,6 +15,7 @@ pub mod libssh2;
 pub mod linux;
 pub mod openssh;
 pub mod pool;
+pub mod prefetch;
 pub mod transport;
 
 use std::fmt;
@@ -120,6 +121,11 @@ pub enum RemoteKind {
     /// ESXi: `vim-cmd hostsvc/hosthardware` (leaves 0, 1, 0x80000000, 0x80000001 only).
     Esxi,
 }
+
+/// The longest one remote CPUID command may run (within the host's deadline):
+/// `cpuid -r` of the largest hosts takes a few seconds; one that is stuck is
+/// stopped here and reported, rather than holding the host to its deadline.
+pub const COMMAND_TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// Which SSH client implementation carries the sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, clap::ValueEnum)]
@@ -287,6 +293,17 @@ pub fn collect_host(
                     RemoteKind::Linux => linux::collect(session.as_mut(), &t, &o),
                     RemoteKind::Esxi => esxi::collect(session.as_mut(), &t, &o),
                 };
+                // A full audit: the facts script on the same session, within
+                // what is left of the deadline.
+                if let (Ok(_), Some(script)) = (&r, prefetch::script(kind)) {
+                    a.note("running the storage/network commands");
+                    let left = o.deadline.saturating_sub(started.elapsed());
+                    let out = session
+                        .exec(&script, left)
+                        .map(|out| text(&out.stdout))
+                        .map_err(|e| e.to_string());
+                    prefetch::store(&t, out);
+                }
                 session.close();
                 r
             });

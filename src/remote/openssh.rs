@@ -9,7 +9,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::transport::{Abort, Output, Session};
+use super::transport::{
+    too_much_output, Abort, Output, Session, MAX_STDERR_BYTES, MAX_STDOUT_BYTES,
+};
 use super::{FailureKind, RemoteError, SshOptions, Target};
 
 enum Msg {
@@ -29,6 +31,8 @@ pub struct OpensshSession {
     out_eof: bool,
     err_eof: bool,
     seq: u64,
+    /// A random token in every end marker, so no output can fake one.
+    token: String,
     target: Target,
     abort: Arc<Abort>,
 }
@@ -110,6 +114,16 @@ pub fn connect(
     abort: &Arc<Abort>,
 ) -> Result<Box<dyn Session>, RemoteError> {
     abort.note("starting ssh");
+    if opts.accept_new_host_keys {
+        // ssh appends new keys as they are: a last line without its line feed
+        // would be glued to the new entry and the host it pins lost.
+        for f in super::known_hosts::files(opts.known_hosts.as_deref())
+            .iter()
+            .take(1)
+        {
+            let _ = super::known_hosts::ensure_final_newline(f);
+        }
+    }
     let mut child = Command::new("ssh")
         .args(ssh_args(target, opts))
         .arg("sh")
@@ -144,6 +158,7 @@ pub fn connect(
         out_eof: false,
         err_eof: false,
         seq: 0,
+        token: super::transport::random_token(),
         target: target.clone(),
         abort: Arc::clone(abort),
     };
@@ -242,8 +257,10 @@ impl OpensshSession {
     }
 
     /// The stdout end marker, if complete: (start, end, status).
-    fn out_marker(&self, tag: &[u8]) -> Option<(usize, usize, Option<i32>)> {
-        let start = find(&self.out, tag)?;
+    /// `from`: where to start looking (what was searched before, less the tag's
+    /// length), so a long output is scanned once, not once per chunk.
+    fn out_marker(&self, tag: &[u8], from: usize) -> Option<(usize, usize, Option<i32>)> {
+        let start = from + find(&self.out[from.min(self.out.len())..], tag)?;
         let rest = &self.out[start + tag.len()..];
         let nl = rest.iter().position(|&b| b == b'\n')?;
         let status = std::str::from_utf8(&rest[..nl])
@@ -256,8 +273,10 @@ impl OpensshSession {
 impl Session for OpensshSession {
     fn exec(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
         self.seq += 1;
-        let tag = format!("\n@@VMCOMPAT-END-{}-{} ", std::process::id(), self.seq);
-        let etag = format!("\n@@VMCOMPAT-END-{}-{}\n", std::process::id(), self.seq);
+        // The markers carry 128 random bits: a command's output cannot guess
+        // them, so it cannot fake the end of its own output.
+        let tag = format!("\n@@VMCOMPAT-END-{}-{} ", self.token, self.seq);
+        let etag = format!("\n@@VMCOMPAT-END-{}-{}\n", self.token, self.seq);
         let script = format!(
             "( {command}\n) </dev/null; printf '{}%s\\n' \"$?\"; printf '{}' >&2\n",
             tag.replace('\n', "\\n"),
@@ -278,12 +297,16 @@ impl Session for OpensshSession {
         let deadline = Instant::now() + timeout;
         let mut marker = None;
         let mut cmd_err: Option<Vec<u8>> = None;
+        let (mut out_from, mut err_from) = (0usize, 0usize);
         loop {
             if marker.is_none() {
-                marker = self.out_marker(tag.as_bytes());
+                marker = self.out_marker(tag.as_bytes(), out_from);
+                out_from = self.out.len().saturating_sub(tag.len() + 16);
             }
             if cmd_err.is_none() {
-                if let Some(p) = find(&self.err, etag.as_bytes()) {
+                let from = err_from.min(self.err.len());
+                err_from = self.err.len().saturating_sub(etag.len());
+                if let Some(p) = find(&self.err[from..], etag.as_bytes()).map(|p| p + from) {
                     let rest = self.err.split_off(p + etag.len());
                     let mut mine = std::mem::replace(&mut self.err, rest);
                     mine.truncate(p);
@@ -321,6 +344,14 @@ impl Session for OpensshSession {
                         super::snippet(&stderr, 200)
                     ),
                 ));
+            }
+            let caps = [
+                (self.out.len(), MAX_STDOUT_BYTES + tag.len() + 16, "stdout"),
+                (self.err.len(), MAX_STDERR_BYTES + etag.len(), "stderr"),
+            ];
+            if let Some(&(_, cap, stream)) = caps.iter().find(|(len, cap, _)| len > cap) {
+                self.kill();
+                return Err(too_much_output(&what, stream, cap));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {

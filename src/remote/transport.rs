@@ -7,6 +7,46 @@ use std::time::Duration;
 
 use super::RemoteError;
 
+/// The most standard output one remote command may print (32 MiB): a full
+/// `cpuid -r` of a 1,024-thread host is about 5 MB. Past it the command is
+/// stopped and the host reported, instead of buffering without bound (a host
+/// whose `cpuid` never stops writing grew vmcompat to gigabytes).
+pub const MAX_STDOUT_BYTES: usize = 32 << 20;
+
+/// The most standard error one remote command may print (1 MiB).
+pub const MAX_STDERR_BYTES: usize = 1 << 20;
+
+/// The error for a command whose output passed a cap.
+pub fn too_much_output(what: &str, stream: &str, cap: usize) -> RemoteError {
+    RemoteError::new(
+        super::FailureKind::Malformed,
+        format!(
+            "{what}: printed more than {} MiB on {stream}; stopped reading (a CPUID dump or \
+             a storage/network listing is far smaller: is the command right?)",
+            cap >> 20
+        ),
+    )
+}
+
+/// 128 random bits as 32 hex digits, from the kernel (`getrandom(2)`), for
+/// markers a remote host cannot guess. Falls back to the clock, the process id and
+/// a stack address hashed with SHA-256 if the kernel has no getrandom.
+pub fn random_token() -> String {
+    let mut buf = [0u8; 16];
+    // SAFETY: getrandom writes at most buf.len() bytes into buf.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if usize::try_from(n).ok() != Some(buf.len()) {
+        use sha2::Digest;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let local = 0u8;
+        let seed = format!("{now} {} {:p}", std::process::id(), &local);
+        buf.copy_from_slice(&sha2::Sha256::digest(seed.as_bytes())[..16]);
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The result of one remote command.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {

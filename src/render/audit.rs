@@ -19,7 +19,8 @@ fn mark(v: Option<bool>) -> &'static str {
 fn table() -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(crate::render::width());
     t
 }
 
@@ -34,9 +35,9 @@ pub fn render(r: &AuditReport) -> String {
     let a = &r.cpu;
     let _ = writeln!(
         out,
-        "Fleet {:?}: {} hosts, {} compatibility group(s) under the {} policy",
+        "Fleet {:?}: {}, {} compatibility group(s) under the {} policy",
         r.fleet,
-        r.hosts.len(),
+        super::count(r.hosts.len(), "host"),
         a.groups.len(),
         match a.policy {
             crate::analysis::fleet::Policy::Evc => "EVC (vendor must match; every feature counts)",
@@ -49,7 +50,7 @@ pub fn render(r: &AuditReport) -> String {
     let mut t = table();
     t.set_header(vec![
         "Host",
-        "Cluster",
+        // The group label starts with the cluster ("prod/haswell").
         "Group",
         "Vendor",
         "Family",
@@ -78,7 +79,6 @@ pub fn render(r: &AuditReport) -> String {
         }
         t.add_row(vec![
             Cell::new(&h.name),
-            Cell::new(h.cluster.as_deref().unwrap_or("-")),
             Cell::new(h.group.as_deref().unwrap_or("-")),
             Cell::new(h.vendor.as_deref().unwrap_or("?")),
             Cell::new(h.family.map_or("?".into(), |f| format!("0x{f:x}"))),
@@ -92,7 +92,7 @@ pub fn render(r: &AuditReport) -> String {
             Cell::new(notes.join("; ")),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out, "{}", crate::render::fit(&t));
 
     for cl in a.clusters() {
         render_cluster(&mut out, r, cl.as_deref());
@@ -204,7 +204,7 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
             Cell::new(format!("{} ({hosts})", g.hosts.len())),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out, "{}", crate::render::fit(&t));
     let partial: Vec<&String> = r
         .groups_with_partial_dumps
         .iter()
@@ -243,7 +243,7 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
             }
             t.add_row(cells);
         }
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", crate::render::fit(&t));
         for &i in &idx {
             for &j in &idx {
                 let (from, to) = (&a.groups[i].label, &a.groups[j].label);
@@ -315,6 +315,24 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
             "NOT ready: hosts of {} in one cluster; VMs can only cold-migrate between them \
              (split the cluster by vendor)",
             vendors.join(" and ")
+        );
+    }
+    // Host-level blockers (a nested host, no VT-x/AMD-V, an odd CPU) make the
+    // cluster not ready whatever its groups can do.
+    let blocked: Vec<&str> = r
+        .host_blockers
+        .iter()
+        .filter(|b| {
+            r.hosts
+                .iter()
+                .any(|h| h.name == b.host && h.cluster.as_deref() == cluster)
+        })
+        .map(|b| b.host.as_str())
+        .collect();
+    if !blocked.is_empty() {
+        return format!(
+            "NOT ready: host-level blockers on {} (see \"Host-level blockers\")",
+            blocked.join(", ")
         );
     }
     let blockers = a.cluster_blockers(cluster);
@@ -463,7 +481,7 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
         }
         if what != "vSphere EVC mode" {
             for line in &t.config {
-                let _ = writeln!(out, "    {line}");
+                let _ = writeln!(out, "    {}{line}", super::VERBATIM);
             }
         }
         if t.guests_broken.is_empty() {

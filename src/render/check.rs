@@ -54,6 +54,7 @@ pub fn render(checks: &[CandidateCheck]) -> String {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(crate::render::width())
             .set_header(vec![
                 "Group",
                 "VMs from group -> candidate",
@@ -66,7 +67,7 @@ pub fn render(checks: &[CandidateCheck]) -> String {
                 Cell::new(verdict(&d.from_candidate)),
             ]);
         }
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", crate::render::fit(&t));
         for d in &c.directions {
             // Vendor mismatches are said once, in the summary line above.
             let other_vendor = matches!(&d.onto_candidate, Verdict::No { reasons } if reasons.iter().any(|r| r.starts_with("vendor")));
@@ -142,6 +143,7 @@ pub fn render(checks: &[CandidateCheck]) -> String {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(crate::render::width())
             .set_header(vec![
                 "Candidate",
                 "Cluster",
@@ -166,7 +168,7 @@ pub fn render(checks: &[CandidateCheck]) -> String {
                 })),
             ]);
         }
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", crate::render::fit(&t));
     }
     out
 }

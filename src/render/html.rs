@@ -7,6 +7,11 @@ use crate::analysis::audit::AuditReport;
 use crate::analysis::fleet::Verdict;
 use crate::catalog::{self, FeatureSet};
 
+/// Past this many compatibility groups the report summarizes the matrix per
+/// row and leaves out the per-pair reasons and the feature table, so a fleet of
+/// 500 distinct CPUs stays under 2 MB.
+pub const BIG_FLEET: usize = 40;
+
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -86,9 +91,9 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     );
     let _ = writeln!(
         h,
-        "<h1>Fleet {}</h1><p class=\"sub\">{} hosts · {} compatibility group(s) · policy {} · vmcompat {}</p>",
+        "<h1>Fleet {}</h1><p class=\"sub\">{} · {} compatibility group(s) · policy {} · vmcompat {}</p>",
         esc(&r.fleet),
-        r.hosts.len(),
+        super::count(r.hosts.len(), "host"),
         a.groups.len(),
         match a.policy {
             crate::analysis::fleet::Policy::Evc => "EVC",
@@ -183,56 +188,107 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     h.push_str("</tbody></table>\n");
 
     h.push_str("<h2>Migration matrix</h2><p class=\"legend\"><span style=\"background:var(--yes)\">yes</span><span style=\"background:var(--mask)\">with mask</span><span style=\"background:var(--no)\">no</span> Row: group where the VM was powered on; column: destination. Hover a cell for what blocks it; the list below says the same.</p>\n");
-    h.push_str("<table class=\"matrix\" id=\"matrix\"><thead><tr><th>from \\ to</th>");
-    for g in &a.groups {
-        let _ = write!(h, "<th title=\"{}\">{}</th>", esc(&g.name), esc(&g.label));
-    }
-    h.push_str("</tr></thead><tbody>\n");
+    // Live migration stays inside a cluster: one matrix per cluster (a matrix of
+    // every group of a big fleet against every other was most of the report).
     let mut blockers = String::new();
-    for (i, row) in a.matrix.iter().enumerate() {
-        let from = &a.groups[i].label;
+    // A big fleet of distinct CPUs (hundreds of groups) made a 23 MB report: the
+    // reasons of every pair, twice. Past BIG_FLEET groups the cells are bare,
+    // and each row gets a one-line summary instead of one line per pair.
+    let big = a.groups.len() > BIG_FLEET;
+    let clusters = a.clusters();
+    for (ci, cl) in clusters.iter().enumerate() {
+        let idx = a.groups_of(cl.as_deref());
+        if clusters.len() > 1 {
+            let _ = writeln!(
+                h,
+                "<h3>Cluster {}</h3>",
+                esc(crate::analysis::fleet::cluster_display(cl.as_deref()))
+            );
+        }
         let _ = write!(
             h,
-            "<tr><th title=\"{}\">{}</th>",
-            esc(&a.groups[i].name),
-            esc(from)
+            "<table class=\"matrix\"{}><thead><tr><th>from \\ to</th>",
+            if ci == 0 { " id=\"matrix\"" } else { "" }
         );
-        for (j, v) in row.iter().enumerate() {
-            let to = &a.groups[j].label;
-            let (class, why) = match v {
-                Verdict::Yes => ("yes", String::new()),
-                Verdict::WithMask { missing, hide } => (
-                    "with-mask",
-                    format!(
-                        "{to} lacks: {}; the mask hides: {}",
-                        names(missing),
-                        names(hide)
-                    ),
-                ),
-                Verdict::No { reasons } => ("no", reasons.join("; ")),
-            };
-            let _ = write!(
-                h,
-                "<td class=\"cell {class}\" data-from=\"{}\" data-to=\"{}\" data-state=\"{class}\" title=\"{}\">{}</td>",
-                esc(from),
-                esc(to),
-                esc(&why),
-                v.word()
-            );
-            if !why.is_empty() {
+        for &gi in &idx {
+            let g = &a.groups[gi];
+            let _ = write!(h, "<th title=\"{}\">{}</th>", esc(&g.name), esc(&g.label));
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for &i in &idx {
+            let row: Vec<&Verdict> = idx.iter().map(|&j| &a.matrix[i][j]).collect();
+            if big {
+                let _ = write!(h, "<tr><th>{}</th>", esc(&a.groups[i].label));
+                let (mut yes, mut mask, mut no) = (0, 0, 0);
+                for v in &row {
+                    let class = match v {
+                        Verdict::Yes => {
+                            yes += 1;
+                            "yes"
+                        }
+                        Verdict::WithMask { .. } => {
+                            mask += 1;
+                            "with-mask"
+                        }
+                        Verdict::No { .. } => {
+                            no += 1;
+                            "no"
+                        }
+                    };
+                    let _ = write!(h, "<td class=\"cell {class}\">{}</td>", v.word());
+                }
+                h.push_str("</tr>\n");
                 let _ = writeln!(
                     blockers,
-                    "<li><b>{} → {}</b> ({}): {}</li>",
+                    "<li><b>{}</b>: reaches {yes} group(s) as is, {mask} with a mask, {no} not at all</li>",
+                    esc(&a.groups[i].label)
+                );
+                continue;
+            }
+            let from = &a.groups[i].label;
+            let _ = write!(
+                h,
+                "<tr><th title=\"{}\">{}</th>",
+                esc(&a.groups[i].name),
+                esc(from)
+            );
+            for (&j, v) in idx.iter().zip(row.iter().copied()) {
+                let to = &a.groups[j].label;
+                let (class, why) = match v {
+                    Verdict::Yes => ("yes", String::new()),
+                    Verdict::WithMask { missing, hide } => (
+                        "with-mask",
+                        format!(
+                            "{to} lacks: {}; the mask hides: {}",
+                            names(missing),
+                            names(hide)
+                        ),
+                    ),
+                    Verdict::No { reasons } => ("no", reasons.join("; ")),
+                };
+                let _ = write!(
+                    h,
+                    "<td class=\"cell {class}\" data-from=\"{}\" data-to=\"{}\" data-state=\"{class}\" title=\"{}\">{}</td>",
                     esc(from),
                     esc(to),
-                    v.word(),
-                    esc(&why)
+                    esc(&why),
+                    v.word()
                 );
+                if !why.is_empty() {
+                    let _ = writeln!(
+                        blockers,
+                        "<li><b>{} → {}</b> ({}): {}</li>",
+                        esc(from),
+                        esc(to),
+                        v.word(),
+                        esc(&why)
+                    );
+                }
             }
+            h.push_str("</tr>\n");
         }
-        h.push_str("</tr>\n");
+        h.push_str("</tbody></table>\n");
     }
-    h.push_str("</tbody></table>\n");
     if !blockers.is_empty() {
         let _ = writeln!(h, "<ul class=\"blockers\" id=\"blockers\">{blockers}</ul>");
     }
@@ -242,7 +298,17 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     for b in &a.baselines {
         differing = differing.union(&b.differing);
     }
-    if !differing.is_empty() {
+    if big && !differing.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h2>Features by group</h2><p class=\"note\">{} groups are too many for a table of \
+             the {} features that differ (and for the reasons of every pair above): \
+             <code>vmcompat audit --format json</code> gives them all, and \
+             <code>vmcompat diff A B</code> any two hosts.</p>",
+            a.groups.len(),
+            differing.len()
+        );
+    } else if !differing.is_empty() {
         h.push_str("<h2>Features by group</h2><p class=\"note\">Only the features that differ between groups are shown.</p><table class=\"feat\" id=\"features\"><thead><tr><th>Feature</th><th>What it is</th>");
         for g in &a.groups {
             let _ = write!(h, "<th>{}</th>", esc(&g.label));
@@ -282,12 +348,12 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
     for b in &a.baselines {
         let _ = write!(
             h,
-            "<li><b>{} {}</b>: {} hosts, {} common features, named baseline {}, {}</li>",
+            "<li><b>{} {}</b>: {}, {} common features, named baseline {}, {}</li>",
             esc(crate::analysis::fleet::cluster_display(
                 b.cluster.as_deref()
             )),
             esc(b.vendor.display_name()),
-            b.hosts,
+            super::count(b.hosts, "host"),
             b.features.len(),
             esc(b.named_baseline.as_deref().unwrap_or("none reached")),
             if b.x86_64_level == 0 {

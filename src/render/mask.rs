@@ -424,14 +424,28 @@ pub fn applied(path: &Path, o: &ApplyOutcome) -> String {
             "{}: already carries this mask; nothing written",
             path.display()
         ),
-        ApplyStatus::Written => format!(
-            "{}: mask written ({} line(s) added, {} removed); the original is saved as {}",
-            path.display(),
-            o.added.len(),
-            o.removed.len(),
-            o.backup
-                .as_ref()
-                .map_or_else(|| "(no backup)".into(), |b| b.display().to_string())
-        ),
+        ApplyStatus::Written => {
+            let mut out = format!(
+                "{}: mask written ({} line(s) added, {} replaced or removed); the original is saved as {}",
+                path.display(),
+                o.added.len(),
+                o.removed.len(),
+                o.backup
+                    .as_ref()
+                    .map_or_else(|| "(no backup)".into(), |b| b.display().to_string())
+            );
+            for l in &o.removed {
+                out.push_str(&format!("\n  - {l}"));
+            }
+            for l in &o.added {
+                out.push_str(&format!("\n  + {l}"));
+            }
+            out.push_str(
+                "\nThe VM must be powered off for this to count: a running VM keeps its CPUID \
+                 and may write its .vmx back. Power it off, then reload the file \
+                 (vim-cmd vmsvc/reload VMID, or unregister and re-register it) before powering on.",
+            );
+            out
+        }
     }
 }

@@ -21,7 +21,8 @@ pub fn table(r: &HostReport) -> String {
     let s = &r.summary;
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(crate::render::width());
     let identical = if r.consistency.identical() {
         "yes (APIC IDs aside)".to_string()
     } else {
@@ -134,7 +135,7 @@ pub fn table(r: &HostReport) -> String {
     for (k, v) in rows {
         t.add_row(vec![Cell::new(k), Cell::new(v)]);
     }
-    let mut out = t.to_string();
+    let mut out = crate::render::fit(&t);
     out.push('\n');
     if !r.consistency.identical() {
         out.push_str("\nLogical CPUs that differ from the first CPU of their core type:\n");

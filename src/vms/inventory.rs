@@ -21,19 +21,7 @@ const MAX_DEPTH: usize = 8;
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 fn read_small(path: &Path) -> std::result::Result<String, String> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!(
-            "{} is larger than {MAX_BYTES} bytes",
-            path.display()
-        ));
-    }
+    let bytes = crate::local_file::read_bytes(path, MAX_BYTES).map_err(|e| e.to_string())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -128,6 +128,15 @@ impl HostDir {
         std::fs::write(self.bin.join(name), text).expect("fixture file");
     }
 
+    /// Makes the host look like it runs a libvirt daemon: a socket at
+    /// `$XDG_RUNTIME_DIR/libvirt/libvirt-sock` (the session daemon's place).
+    pub fn libvirt_socket(&self) {
+        let dir = self.dir.join("run/libvirt");
+        std::fs::create_dir_all(&dir).expect("run dir");
+        let _ = std::fs::remove_file(dir.join("libvirt-sock"));
+        std::os::unix::net::UnixListener::bind(dir.join("libvirt-sock")).expect("socket");
+    }
+
     /// Links one more system tool into the host's PATH (if it exists here).
     pub fn tool(&self, tool: &str) {
         if let Some(path) = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
@@ -221,10 +230,11 @@ impl Lab {
                 "Port {port}\nListenAddress {addr}\nHostKey {}\nPidFile none\n\
                  AuthorizedKeysFile {}\nUsePAM no\nStrictModes no\nPermitRootLogin yes\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 SetEnv PATH={}\nLogLevel ERROR\nMaxStartups 200\n",
+                 SetEnv PATH={} XDG_RUNTIME_DIR={}\nLogLevel ERROR\nMaxStartups 200\n",
                 host_key_path.display(),
                 self.dir.join("authorized_keys").display(),
-                bin.display()
+                bin.display(),
+                dir.join("run").display()
             ),
         )
         .expect("sshd_config");

@@ -16,30 +16,16 @@ use crate::error::{Error, Result};
 /// Reads a dump file of any supported format, detected from its content.
 pub fn read_file(path: &Path) -> Result<RawDump> {
     let text = read_text(path)?;
-    parse_text(&text, &path.display().to_string())
+    parse_text(&text, &crate::local_file::origin(path))
 }
 
-/// Reads a file as UTF-8 text, refusing files larger than the dump size limit.
+/// Reads a file (or standard input for `-`) as UTF-8 text: regular files only,
+/// no larger than the dump size limit ([`crate::local_file::read_bytes`]).
 pub fn read_text(path: &Path) -> Result<String> {
-    use std::io::Read;
-    let limit = super::limits::MAX_FILE_BYTES;
-    // One open, and a bounded read: files in /proc report size 0, and a file may
-    // grow while it is read, so the limit is enforced on what is actually read.
-    let file = std::fs::File::open(path).map_err(|e| Error::reading(path, e))?;
-    let hint = file.metadata().map_or(0, |m| m.len()).min(limit) as usize;
-    let mut bytes = Vec::with_capacity(hint + 1);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::reading(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::input(
-            path.display().to_string(),
-            format!("file is larger than {limit} bytes; CPUID dumps are far smaller"),
-        ));
-    }
+    let bytes = crate::local_file::read_bytes(path, super::limits::MAX_FILE_BYTES)?;
     String::from_utf8(bytes).map_err(|e| {
         Error::input(
-            path.display().to_string(),
+            crate::local_file::origin(path),
             format!(
                 "not UTF-8 text (invalid byte at offset {})",
                 e.utf8_error().valid_up_to()
