@@ -105,6 +105,13 @@ pub struct Summary {
     pub nearest_baseline: Option<String>,
     /// The next baseline up and the features the host lacks for it.
     pub next_baseline: Option<(String, Vec<&'static str>)>,
+    /// The features of `next_baseline` the host lacks that a microcode/BIOS
+    /// update (or a BIOS setting) brings to this CPU
+    /// ([`super::maskplan::microcode_brings`]).
+    pub next_baseline_update_brings: Vec<&'static str>,
+    /// The features of `next_baseline` the host lacks that are firmware-dependent
+    /// but not known to come with an update for this CPU.
+    pub next_baseline_firmware_unconfirmed: Vec<&'static str>,
     /// The highest VMware EVC mode (from `evc/`) the host can run, as
     /// `key (label, level)`: what vSphere would report as its maxEVCModeKey.
     pub vmware_evc_mode: Option<String>,
@@ -221,6 +228,7 @@ fn supports_64bit(cpu: &Cpu, virt: VirtState) -> (bool, String) {
 fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
     let virt = virt_state(cpu, dump.os_flags.as_deref());
     let (supports, reason) = supports_64bit(cpu, virt);
+    let next = crate::baselines::next_for(cpu.vendor, &cpu.features);
     let mut warnings = Vec::new();
     if let Some(hv) = &cpu.hypervisor {
         warnings.push(format!(
@@ -282,8 +290,24 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
         },
         nearest_baseline: crate::baselines::highest_for(cpu.vendor, &cpu.features)
             .map(|b| format!("{} ({})", b.name, b.description)),
-        next_baseline: crate::baselines::next_for(cpu.vendor, &cpu.features)
-            .map(|(b, missing)| (b.name.clone(), missing.names())),
+        next_baseline: next.map(|(b, missing)| (b.name.clone(), missing.names())),
+        next_baseline_update_brings: next.map_or_else(Vec::new, |(_, missing)| {
+            missing
+                .iter()
+                .filter(|&f| super::maskplan::microcode_brings(cpu, f))
+                .map(|f| crate::catalog::by_id(f).name)
+                .collect()
+        }),
+        next_baseline_firmware_unconfirmed: next.map_or_else(Vec::new, |(_, missing)| {
+            missing
+                .iter()
+                .filter(|&f| {
+                    super::maskplan::firmware_fixable(f)
+                        && !super::maskplan::microcode_brings(cpu, f)
+                })
+                .map(|f| crate::catalog::by_id(f).name)
+                .collect()
+        }),
         vmware_evc_mode: crate::evc::best_mode_for(cpu.vendor, &[cpu.features])
             .map(|m| format!("{} ({}, {})", m.key, m.label, m.level)),
         next_vmware_evc_mode: crate::evc::modes()

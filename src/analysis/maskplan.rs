@@ -229,7 +229,6 @@ pub fn update_brings(hosts: &[FleetHost], involved: &[usize], f: FeatureId) -> b
     if catalog::by_id(f).name == "nx" {
         return true;
     }
-    let avx = catalog::lookup("avx");
     involved
         .iter()
         .filter(|&&h| !hosts[h].cpu.features.contains(f))
@@ -242,11 +241,23 @@ pub fn update_brings(hosts: &[FleetHost], involved: &[usize], f: FeatureId) -> b
                     && other.signature.family == cpu.signature.family
                     && other.signature.model == cpu.signature.model
             });
-            let intel_microcode = cpu.vendor == Vendor::Intel
-                && INTEL_MICROCODE_SPEC.contains(&catalog::by_id(f).name)
-                && avx.is_some_and(|a| cpu.features.contains(a));
-            twin || intel_microcode
+            twin || microcode_brings(cpu, f)
         })
+}
+
+/// True when a microcode or BIOS update (or a BIOS setting) is known to give `f`
+/// to `cpu` from what the CPU itself shows, without a twin to compare with: NX/XD
+/// (every x86-64 CPU has it; a BIOS switches it off), or an Intel speculation
+/// control of [`INTEL_MICROCODE_SPEC`] on a Sandy Bridge or later core (it has AVX).
+pub fn microcode_brings(cpu: &crate::decode::Cpu, f: FeatureId) -> bool {
+    let name = catalog::by_id(f).name;
+    if name == "nx" {
+        return true;
+    }
+    firmware_fixable(f)
+        && cpu.vendor == Vendor::Intel
+        && INTEL_MICROCODE_SPEC.contains(&name)
+        && catalog::lookup("avx").is_some_and(|a| cpu.features.contains(a))
 }
 
 /// The guest-visible features of a host (what masks act on and verification compares).

@@ -2,7 +2,8 @@
 //! model with the flags to add or remove, and the Proxmox VE CPU type; for each,
 //! what a VM sees and what it loses, and which guest operating systems would no
 //! longer boot or install under it. Also the hosts that hold a cluster below the
-//! next named baseline (the smallest set whose removal or replacement raises it).
+//! next named baseline (the smallest set whose removal, replacement or
+//! microcode/BIOS update raises it, each host with what lifts it).
 //! Pure analysis over decoded CPUs; no I/O.
 //!
 //! Sources of the facts: the named baselines in `masks/` (EVC mode keys, and the
@@ -14,6 +15,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::fleet::{FleetAnalysis, FleetHost, Policy};
+use super::maskplan;
 use crate::baselines::{self, Baseline};
 use crate::catalog::{self, Class, FeatureSet};
 use crate::decode::Vendor;
@@ -86,6 +88,14 @@ pub struct ClusterSetting {
     /// Hosts whose dump is partial (`/proc/cpuinfo`, ESXi keyhole): conclusions
     /// about them rest on incomplete CPUID.
     pub partial_hosts: Vec<usize>,
+    /// Firmware-dependent features the cluster's hosts differ in that a
+    /// microcode/BIOS update brings to the hosts lacking them (the default mask of
+    /// the cluster leaves them visible: [`maskplan::MaskPlan::firmware_pending`]).
+    #[serde(serialize_with = "names")]
+    pub firmware_pending: FeatureSet,
+    /// The hosts to update, with what the update brings
+    /// ([`maskplan::MaskPlan::firmware_advice`]).
+    pub firmware_advice: Vec<maskplan::FirmwareAdvice>,
 }
 
 /// One setting on one target hypervisor, with what a VM sees and loses under it.
@@ -119,11 +129,13 @@ pub struct Target {
 pub struct NextBaseline {
     /// The next baseline (EVC mode key).
     pub baseline: String,
-    /// The smallest set of hosts whose removal (or replacement) reaches it: the
-    /// hosts that lack one of its features, each with what it lacks. Every host
-    /// must have all of a baseline's features, so this set is the unique minimum.
+    /// The smallest set of hosts whose removal, replacement or firmware update
+    /// reaches it: the hosts that lack one of its features, each with what it
+    /// lacks and what lifts it ([`BlockerAction`]). Every host must have all of a
+    /// baseline's features, so this set is the unique minimum.
     pub blockers: Vec<Blocker>,
-    /// What the remaining hosts' VMs would gain.
+    /// What the cluster's VMs would gain once the hosts of action `Update` are
+    /// updated and the others removed.
     #[serde(serialize_with = "names")]
     pub gain: FeatureSet,
 }
@@ -136,6 +148,32 @@ pub struct Blocker {
     /// The baseline's features it lacks.
     #[serde(serialize_with = "names")]
     pub missing: FeatureSet,
+    /// The part of `missing` a microcode/BIOS update (or a BIOS setting) brings
+    /// to this host ([`maskplan::update_brings`]: a twin in the cluster has it,
+    /// or it is NX/XD or an Intel speculation control on a Sandy Bridge or later).
+    #[serde(serialize_with = "names")]
+    pub update_brings: FeatureSet,
+    /// The part of `missing` that is firmware-dependent (catalog class
+    /// `Class::Firmware`, or NX/XD) but not known to come with an update for this CPU: an
+    /// update may bring it if the vendor shipped one, else the host must go.
+    #[serde(serialize_with = "names")]
+    pub firmware_unconfirmed: FeatureSet,
+    /// What lifts the host to the next baseline.
+    pub action: BlockerAction,
+}
+
+/// What lifts a blocking host to the next baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockerAction {
+    /// Every missing feature comes with a microcode/BIOS update: update the host.
+    Update,
+    /// Every missing feature is firmware-dependent, but an update is not known to
+    /// bring some of them to this CPU: update if the vendor ships one, else
+    /// remove or replace the host.
+    UpdateOrReplace,
+    /// Some missing feature is silicon: remove or replace the host.
+    Replace,
 }
 
 #[derive(Deserialize)]
@@ -212,8 +250,20 @@ pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec
             let proxmox = evc_b
                 .zip(model.as_ref())
                 .map(|(m, q)| proxmox_setting(m, q, b.vendor, &target));
+            let labels: Vec<String> = gi.iter().map(|&i| a.groups[i].label.clone()).collect();
+            // The cluster's own default mask plan names the firmware updates; a
+            // cluster no mask can serve (a member lacking floor features) has
+            // that said elsewhere, and no advice here.
+            let (firmware_pending, firmware_advice) =
+                maskplan::for_groups(a, hosts, &labels, maskplan::MaskOptions::default())
+                    .map_or_else(
+                        |_| (FeatureSet::new(), Vec::new()),
+                        |p| (p.firmware_pending, p.firmware_advice),
+                    );
             let next = match a.policy {
-                Policy::Evc => next_baseline(b.vendor, &common, &members, a),
+                Policy::Evc => {
+                    next_baseline(b.vendor, &common, &members, a, hosts, &firmware_advice)
+                }
                 Policy::Esx3 => None,
             };
             ClusterSetting {
@@ -225,13 +275,15 @@ pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec
                     .filter(|&h| hosts[h].cpu.completeness.is_partial())
                     .collect(),
                 hosts: members,
-                groups: gi.iter().map(|&i| a.groups[i].label.clone()).collect(),
+                groups: labels,
                 common,
                 union,
                 evc,
                 model,
                 proxmox,
                 next,
+                firmware_pending,
+                firmware_advice,
             }
         })
         .collect()
@@ -416,6 +468,8 @@ fn next_baseline(
     common: &FeatureSet,
     members: &[usize],
     a: &FleetAnalysis,
+    hosts: &[FleetHost],
+    firmware_advice: &[maskplan::FirmwareAdvice],
 ) -> Option<NextBaseline> {
     let current = evc_mode_for(vendor, common).map_or(0, |b| b.rank);
     let mut above: Vec<Baseline> = baselines::all()
@@ -431,13 +485,29 @@ fn next_baseline(
             .iter()
             .filter_map(|&h| {
                 let missing = need.difference(&features_of(h));
-                (!missing.is_empty()).then_some(Blocker { host: h, missing })
+                (!missing.is_empty()).then(|| blocker(h, missing, members, hosts))
             })
             .collect();
+        // Hosts of action `Update` stay, with everything the update brings them
+        // (the baseline's missing bits and the cluster's other firmware differences).
+        let updated = |h: usize| -> FeatureSet {
+            firmware_advice
+                .iter()
+                .filter(|f| f.host == h)
+                .flat_map(|f| f.lacks.iter().filter_map(|n| catalog::lookup(n)))
+                .collect()
+        };
         let remaining: Vec<FeatureSet> = members
             .iter()
-            .filter(|h| !blockers.iter().any(|x| x.host == **h))
-            .map(|&h| features_of(h))
+            .filter_map(|&h| match blockers.iter().find(|x| x.host == h) {
+                None => Some(features_of(h)),
+                Some(x) if x.action == BlockerAction::Update => Some(
+                    features_of(h)
+                        .union(&x.update_brings)
+                        .union(&updated(h).intersection(catalog::compared_classes())),
+                ),
+                Some(_) => None,
+            })
             .collect();
         let Some(after) = remaining.into_iter().reduce(|x, y| x.intersection(&y)) else {
             continue;
@@ -449,6 +519,42 @@ fn next_baseline(
         });
     }
     None
+}
+
+/// A host that lacks `missing` of the next baseline, with what an update brings
+/// (judged among the cluster's `members`) and what lifts it.
+fn blocker(host: usize, missing: FeatureSet, members: &[usize], hosts: &[FleetHost]) -> Blocker {
+    let update_brings: FeatureSet = missing
+        .iter()
+        .filter(|&f| {
+            // This host, and the members that have `f` (its possible twins).
+            let involved: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&m| m == host || hosts[m].cpu.features.contains(f))
+                .collect();
+            maskplan::update_brings(hosts, &involved, f)
+        })
+        .collect();
+    let firmware_unconfirmed: FeatureSet = missing
+        .difference(&update_brings)
+        .iter()
+        .filter(|&f| maskplan::firmware_fixable(f))
+        .collect();
+    let action = if update_brings == missing {
+        BlockerAction::Update
+    } else if update_brings.union(&firmware_unconfirmed) == missing {
+        BlockerAction::UpdateOrReplace
+    } else {
+        BlockerAction::Replace
+    };
+    Blocker {
+        host,
+        missing,
+        update_brings,
+        firmware_unconfirmed,
+        action,
+    }
 }
 
 #[cfg(test)]

@@ -509,38 +509,9 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
             }
         }
     }
+    render_firmware_advice(out, r, s);
     if let Some(n) = &s.next {
-        say(
-            out,
-            0,
-            &format!(
-                "Held back: the next baseline, {}, needs {} host(s) removed or replaced:",
-                n.baseline,
-                n.blockers.len()
-            ),
-        );
-        for b in n.blockers.iter().take(10) {
-            say(
-                out,
-                2,
-                &format!(
-                    "{}: lacks {}",
-                    host_name(r, b.host),
-                    some_names(&b.missing, 8)
-                ),
-            );
-        }
-        if n.blockers.len() > 10 {
-            say(out, 2, &format!("and {} more", n.blockers.len() - 10));
-        }
-        say(
-            out,
-            2,
-            &format!(
-                "without them the cluster's VMs would gain: {}",
-                some_names(&n.gain, 12)
-            ),
-        );
+        render_next(out, r, n);
     }
     let weak: Vec<_> = r
         .cpu
@@ -567,6 +538,126 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
             );
         }
     }
+}
+
+/// The hosts of a cluster whose microcode/BIOS lacks firmware-dependent features
+/// other hosts of the cluster have, and what the update brings.
+fn render_firmware_advice(
+    out: &mut String,
+    r: &AuditReport,
+    s: &crate::analysis::setting::ClusterSetting,
+) {
+    if s.firmware_advice.is_empty() {
+        return;
+    }
+    say(
+        out,
+        0,
+        &format!(
+            "Firmware: the hosts differ in microcode/BIOS-dependent features ({}); \
+             masks leave them visible, so update:",
+            some_names(&s.firmware_pending, 8)
+        ),
+    );
+    for a in s.firmware_advice.iter().take(10) {
+        say(
+            out,
+            2,
+            &format!(
+                "update the microcode/BIOS of {}: brings {}",
+                host_name(r, a.host),
+                a.lacks.join(" ")
+            ),
+        );
+    }
+    if s.firmware_advice.len() > 10 {
+        say(
+            out,
+            2,
+            &format!("and {} more", s.firmware_advice.len() - 10),
+        );
+    }
+}
+
+/// "Held back: ...": the hosts below the next baseline, each with what lifts it
+/// (a microcode/BIOS update, or removal/replacement), and what VMs would gain.
+fn render_next(out: &mut String, r: &AuditReport, n: &crate::analysis::setting::NextBaseline) {
+    use crate::analysis::setting::BlockerAction;
+    let count = |a: BlockerAction| n.blockers.iter().filter(|b| b.action == a).count();
+    let (update, maybe, replace) = (
+        count(BlockerAction::Update),
+        count(BlockerAction::UpdateOrReplace),
+        count(BlockerAction::Replace),
+    );
+    let mut needs = Vec::new();
+    if update > 0 {
+        needs.push(format!("{update} host(s) updated (microcode/BIOS)"));
+    }
+    if maybe > 0 {
+        needs.push(format!(
+            "{maybe} host(s) updated if an update exists, else replaced"
+        ));
+    }
+    if replace > 0 {
+        needs.push(format!("{replace} host(s) removed or replaced"));
+    }
+    say(
+        out,
+        0,
+        &format!(
+            "Held back: the next baseline, {}, needs {}:",
+            n.baseline,
+            needs.join(", ")
+        ),
+    );
+    for b in n.blockers.iter().take(10) {
+        let host = host_name(r, b.host);
+        let text = match b.action {
+            BlockerAction::Update => format!(
+                "update the microcode/BIOS of {host}: it lacks only {}, which the update brings",
+                some_names(&b.missing, 8)
+            ),
+            BlockerAction::UpdateOrReplace => format!(
+                "{host}: lacks {} (firmware-dependent): update its microcode/BIOS if its \
+                 vendor ships one that brings {}, else remove or replace {host}",
+                some_names(&b.missing, 8),
+                if b.missing.len() == 1 { "it" } else { "them" }
+            ),
+            BlockerAction::Replace => {
+                let mut t = format!(
+                    "remove or replace {host}: lacks {}",
+                    some_names(&b.missing, 8)
+                );
+                if !b.update_brings.is_empty() {
+                    let _ = write!(
+                        t,
+                        " (an update brings {}, not the rest)",
+                        some_names(&b.update_brings, 8)
+                    );
+                }
+                t
+            }
+        };
+        say(out, 2, &text);
+    }
+    if n.blockers.len() > 10 {
+        say(out, 2, &format!("and {} more", n.blockers.len() - 10));
+    }
+    let how = if update == n.blockers.len() {
+        "once they are updated"
+    } else if update > 0 {
+        "once they are updated or removed"
+    } else {
+        "without them"
+    };
+    say(
+        out,
+        2,
+        &format!(
+            "{how} the cluster's VMs would gain: {}",
+            some_names(&n.gain, 12)
+        ),
+    );
 }
 
 /// Between clusters: information for cross-cluster vMotion and planning.

@@ -93,7 +93,14 @@ pub fn table(r: &HostReport) -> String {
             "Next baseline blocked by",
             s.next_baseline.as_ref().map_or_else(
                 || "(none: the newest baseline is reached)".into(),
-                |(name, missing)| format!("{name}: lacks {}", missing.join(" ")),
+                |(name, missing)| {
+                    next_blocked(
+                        name,
+                        missing,
+                        &s.next_baseline_update_brings,
+                        &s.next_baseline_firmware_unconfirmed,
+                    )
+                },
             ),
         ),
         (
@@ -157,4 +164,32 @@ pub fn table(r: &HostReport) -> String {
     }
     out.push_str(&format!("\nFeatures: {}\n", r.features.join(" ")));
     out
+}
+
+/// "intel-nehalem: lacks spec_ctrl (a microcode/BIOS update brings it)": what the
+/// host lacks for the next baseline, and which of it a firmware update brings.
+fn next_blocked(name: &str, missing: &[&str], brings: &[&str], unconfirmed: &[&str]) -> String {
+    let mut t = format!("{name}: lacks {}", missing.join(" "));
+    let it = |v: &[&str]| if v.len() == 1 { "it" } else { "them" };
+    if !brings.is_empty() && brings.len() == missing.len() {
+        t.push_str(&format!(" (a microcode/BIOS update brings {})", it(brings)));
+    } else if !brings.is_empty() {
+        t.push_str(&format!(
+            " (a microcode/BIOS update brings {}, not the rest)",
+            brings.join(" ")
+        ));
+    }
+    if !unconfirmed.is_empty() && unconfirmed.len() == missing.len() {
+        t.push_str(&format!(
+            " (firmware-dependent: a microcode/BIOS update may bring {})",
+            it(unconfirmed)
+        ));
+    } else if !unconfirmed.is_empty() {
+        t.push_str(&format!(
+            " ({} firmware-dependent: a microcode/BIOS update may bring {})",
+            unconfirmed.join(" "),
+            it(unconfirmed)
+        ));
+    }
+    t
 }
