@@ -351,3 +351,52 @@ fn vms_evc_mode_over_ssh_reads_vmware_log_like_a_vm_folder() {
         "{why}"
     );
 }
+
+#[test]
+fn report_caps_the_highest_evc_mode_at_the_given_esxi_release() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    // A Broadwell host: intel-broadwell came with ESXi 6.0.
+    let dump = shared.join("cases/per-vm-evc/esx-bdw.txt");
+    let d = dump.to_str().expect("utf-8");
+    let report = |extra: &[&str]| -> Value {
+        let mut args = vec!["report", "--dump", d, "--format", "json"];
+        args.extend(extra);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str(&stdout).expect("json")
+    };
+    let mode = |r: &Value| {
+        r["summary"]["vmware_evc_mode"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let warned = |r: &Value| {
+        r["summary"]["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| {
+                w.as_str().is_some_and(|w| {
+                    w.contains("intel-broadwell needs ESXi 6.0; this host runs 5.5")
+                })
+            })
+    };
+    let plain = report(&[]);
+    assert!(mode(&plain).starts_with("intel-broadwell "), "{plain}");
+    assert!(!warned(&plain));
+    let on60 = report(&["--esxi-version", "6.0.0"]);
+    assert_eq!(mode(&on60), mode(&plain));
+    let on55 = report(&["--esxi-version", "5.5"]);
+    assert!(mode(&on55).starts_with("intel-haswell "), "{on55}");
+    assert!(warned(&on55), "{on55}");
+    // A release that is not one: bad input, exit 2, saying what is expected.
+    let (code, _, stderr) = run(&["report", "--dump", d, "--esxi-version", "seven"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--esxi-version: expected an ESXi version"),
+        "{stderr}"
+    );
+}
