@@ -121,6 +121,10 @@ pub struct ReportArgs {
     /// Which host to describe (default: this machine).
     #[command(flatten)]
     pub source: HostSource,
+    /// The host's ESXi release (`6.7.0`, `7.0 U2`, as `vmware -v` prints it):
+    /// the highest VMware EVC mode shown is then one this release knows.
+    #[arg(long, value_name = "RELEASE")]
+    pub esxi_version: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

@@ -189,6 +189,40 @@ pub fn transition(
     t
 }
 
+/// [`transition`], where `releases` holds the ESXi release of the cluster's
+/// hosts where known (host name, release): a host whose release does not know
+/// the mode (introduced later, `evc/<key>.toml`) cannot run it either, and is
+/// listed with why (`intel-icelake needs ESXi 7.0 U2; esx67 runs 6.7`).
+pub fn transition_with_releases(
+    cluster: Option<&str>,
+    mode: &EvcMode,
+    hosts: &[(String, Vendor, FeatureSet)],
+    vms: &[VmState],
+    releases: &[(String, crate::facts::esxi_version::EsxiVersion)],
+) -> EvcTransition {
+    let mut t = transition(cluster, mode, hosts, vms);
+    for (name, v) in releases {
+        if crate::analysis::setting::release_knows(v, mode) {
+            continue;
+        }
+        let why = format!(
+            "{} needs {}; {name} runs {}",
+            mode.key,
+            mode.introduced,
+            crate::analysis::setting::short_release(v)
+        );
+        match t.hosts_not_qualifying.iter_mut().find(|a| &a.name == name) {
+            Some(a) => a.why = format!("{}; and {why}", a.why),
+            None => t.hosts_not_qualifying.push(VmAction {
+                host: name.clone(),
+                name: name.clone(),
+                why,
+            }),
+        }
+    }
+    t
+}
+
 /// The feature requirements a running VM's `vmware.log` shows: the names of the
 /// `VM Features Required: cpuid.<NAME> - Bool:Min:1` (or `Num:Min:N`, N > 0)
 /// lines of its last power-on (after the last `FeatureCompat: Requirements`
@@ -311,5 +345,29 @@ mod tests {
         assert_eq!(t.not_known.len(), 1);
         assert_eq!(t.not_known[0].name, "who");
         assert_eq!(t.unaffected, ["off", "at"]);
+    }
+
+    #[test]
+    fn a_host_whose_esxi_release_does_not_know_the_mode_cannot_run_it() {
+        let icelake = mode("intel-icelake");
+        let hosts = vec![
+            ("esx67".to_string(), Vendor::Intel, icelake.features),
+            ("esx70".to_string(), Vendor::Intel, icelake.features),
+        ];
+        let v = |s: &str| crate::facts::esxi_version::parse(s).expect("version");
+        let releases = vec![
+            ("esx67".to_string(), v("6.7.0")),
+            ("esx70".to_string(), v("7.0.2")),
+        ];
+        let t = transition_with_releases(Some("c"), icelake, &hosts, &[], &releases);
+        assert_eq!(t.hosts_not_qualifying.len(), 1, "{t:?}");
+        assert_eq!(t.hosts_not_qualifying[0].name, "esx67");
+        assert_eq!(
+            t.hosts_not_qualifying[0].why,
+            "intel-icelake needs ESXi 7.0 U2; esx67 runs 6.7"
+        );
+        // Without releases the CPUs alone decide.
+        let t = transition_with_releases(Some("c"), icelake, &hosts, &[], &[]);
+        assert!(t.hosts_not_qualifying.is_empty());
     }
 }

@@ -323,3 +323,48 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
         warnings,
     }
 }
+
+/// Caps the report's highest VMware EVC mode at what ESXi `release` knows
+/// (each mode's `introduced` release, `evc/<key>.toml`): when the host's CPU
+/// reaches a newer mode, the highest one below it (of the same vendor, with a
+/// subset of its features, so the host still qualifies) that the release knows
+/// takes its place, and a warning says why (`intel-icelake needs ESXi 7.0 U2;
+/// this host runs 6.7`). Nothing changes when the release knows the mode.
+pub fn cap_evc_mode_to_release(
+    r: &mut HostReport,
+    release: &crate::facts::esxi_version::EsxiVersion,
+) {
+    use crate::analysis::setting::{release_knows, short_release};
+    let Some(best) = r
+        .summary
+        .vmware_evc_mode
+        .as_deref()
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|k| crate::evc::mode(k).ok())
+    else {
+        return;
+    };
+    if release_knows(release, best) {
+        return;
+    }
+    let known = crate::evc::modes().ok().and_then(|all| {
+        all.iter()
+            .filter(|m| m.vendor == best.vendor && m.features.is_subset(&best.features))
+            .filter(|m| release_knows(release, m))
+            .max_by_key(|m| m.rank)
+    });
+    let why = format!(
+        "{} needs {}; this host runs {}",
+        best.key,
+        best.introduced,
+        short_release(release)
+    );
+    r.summary.vmware_evc_mode = known.map(|m| format!("{} ({}, {})", m.key, m.label, m.level));
+    r.summary.warnings.push(match known {
+        Some(m) => format!(
+            "VMware EVC mode: {why}, so the highest it offers is {}",
+            m.key
+        ),
+        None => format!("VMware EVC mode: {why}, which knows no EVC mode this CPU supports"),
+    });
+}

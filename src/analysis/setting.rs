@@ -19,6 +19,7 @@ use super::maskplan;
 use crate::baselines::{self, Baseline};
 use crate::catalog::{self, Class, FeatureSet};
 use crate::decode::Vendor;
+use crate::facts::esxi_version::EsxiVersion;
 use crate::guests::{self, Broken, Guest};
 
 fn names<S: serde::Serializer>(set: &FeatureSet, s: S) -> Result<S::Ok, S::Error> {
@@ -41,6 +42,69 @@ pub fn vmware_evc_mode(
     features: &FeatureSet,
 ) -> Option<&'static crate::evc::EvcMode> {
     crate::evc::best_mode_for(vendor, &[*features])
+}
+
+/// A short spelling of an ESXi release for messages: `6.7`, `7.0 U2`.
+pub fn short_release(v: &EsxiVersion) -> String {
+    if v.update > 0 {
+        format!("{}.{} U{}", v.major, v.minor, v.update)
+    } else {
+        format!("{}.{}", v.major, v.minor)
+    }
+}
+
+/// True when ESXi release `v` knows EVC mode `m` (the mode was introduced in
+/// `v` or earlier; `introduced` from `evc/<key>.toml`). A mode whose release
+/// cannot be read is taken as known.
+pub fn release_knows(v: &EsxiVersion, m: &crate::evc::EvcMode) -> bool {
+    m.introduced_version()
+        .map_or(true, |i| i <= (v.major, v.minor, v.update))
+}
+
+/// The oldest of the known releases `hosts` (host name, release) run, with
+/// its host (the first such host in the list on a tie).
+pub fn oldest_release(hosts: &[(String, EsxiVersion)]) -> Option<&(String, EsxiVersion)> {
+    hosts
+        .iter()
+        .min_by_key(|(_, v)| (v.major, v.minor, v.update))
+}
+
+/// VMware's EVC mode for hosts of `vendor` whose common compared features are
+/// `features`, when the hosts' ESXi releases are `releases` (host name,
+/// release; hosts whose release is not known are left out): the highest mode
+/// they all support that the oldest release knows, and, when that lowers the
+/// mode the CPUs allow, why (`intel-icelake needs ESXi 7.0 U2; esx67 runs
+/// 6.7`). Without releases it is [`vmware_evc_mode`].
+pub fn vmware_evc_mode_for_releases(
+    vendor: Vendor,
+    features: &FeatureSet,
+    releases: &[(String, EsxiVersion)],
+) -> (Option<&'static crate::evc::EvcMode>, Option<String>) {
+    let best = vmware_evc_mode(vendor, features);
+    let (Some(best), Some((host, oldest))) = (best, oldest_release(releases)) else {
+        return (best, None);
+    };
+    if release_knows(oldest, best) {
+        return (Some(best), None);
+    }
+    let known = crate::evc::supported_by(vendor, features)
+        .into_iter()
+        .filter(|m| release_knows(oldest, m))
+        .max_by_key(|m| m.rank);
+    let why = format!(
+        "{} needs {}; {host} runs {}",
+        best.key,
+        best.introduced,
+        short_release(oldest)
+    );
+    let note = match known {
+        Some(m) => format!(
+            "{why}, so the mode offered is {} until every host runs {} or later",
+            m.key, best.introduced
+        ),
+        None => format!("{why}, which knows no EVC mode these hosts support"),
+    };
+    (known, Some(note))
 }
 
 /// What a VM sees in a cluster set to EVC mode `m`: the mode's features, plus the
@@ -207,6 +271,19 @@ pub fn proxmox_data_ok() -> Result<usize, String> {
 /// The settings of every cluster (one entry per cluster and vendor), in the
 /// order of `a.baselines`.
 pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec<ClusterSetting> {
+    settings_with_releases(a, hosts, guests, &[])
+}
+
+/// [`settings`], where `releases[i]` is the ESXi release of `hosts[i]` where
+/// known (shorter or `None`: not known): a cluster's vSphere EVC mode is never
+/// one its oldest host's release does not know, and the setting's note says
+/// so when that lowers it ([`vmware_evc_mode_for_releases`]).
+pub fn settings_with_releases(
+    a: &FleetAnalysis,
+    hosts: &[FleetHost],
+    guests: &[Guest],
+    releases: &[Option<EsxiVersion>],
+) -> Vec<ClusterSetting> {
     a.baselines
         .iter()
         .map(|b| {
@@ -237,13 +314,18 @@ pub fn settings(a: &FleetAnalysis, hosts: &[FleetHost], guests: &[Guest]) -> Vec
                 guests_broken: guests::broken_by(guests, &visible),
                 visible: visible.intersection(catalog::compared_classes()),
             };
-            let evc = match a.policy {
-                Policy::Evc => vmware_evc_mode(b.vendor, &common),
-                Policy::Esx3 => None,
-            }
-            .map(|m| Target {
+            let known: Vec<(String, EsxiVersion)> = members
+                .iter()
+                .filter_map(|&h| Some((hosts[h].name.clone(), releases.get(h)?.clone()?)))
+                .collect();
+            let (evc_mode, evc_note) = match a.policy {
+                Policy::Evc => vmware_evc_mode_for_releases(b.vendor, &common, &known),
+                Policy::Esx3 => (None, None),
+            };
+            let evc = evc_mode.map(|m| Target {
                 name: m.key.clone(),
                 config: vec![format!("EVC mode key: {} ({})", m.key, m.label)],
+                note: evc_note.clone(),
                 ..target(evc_guest_view(m, &common))
             });
             let model = evc_b.and_then(|m| model_setting(m, &common, &target));

@@ -45,6 +45,17 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         report.storage_network = Some(storage_network::check(&gathered, storage, network));
         facts = Some(gathered);
     }
+    // A cluster's EVC mode must be one its hosts' ESXi releases know: the
+    // releases read (`vmware -vl`) or declared (`esxi_version`).
+    let releases = esxi_releases(&spec, hosts, facts.as_deref());
+    if releases.iter().any(Option::is_some) {
+        report.settings = crate::analysis::setting::settings_with_releases(
+            &report.cpu,
+            hosts,
+            &guests,
+            &releases,
+        );
+    }
     // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
     let vms = (args.only.is_none() && super::vms::has_vms(&spec)).then(|| {
         super::vms::readiness(
@@ -109,6 +120,31 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             Outcome::Findings
         },
     )
+}
+
+/// The ESXi release of each collected host (in `hosts` order), where known:
+/// read from the host (`vmware -vl`, in the collected facts), else declared in
+/// the fleet file (`esxi_version`).
+pub fn esxi_releases(
+    spec: &crate::fleet::file::FleetSpec,
+    hosts: &[crate::analysis::fleet::FleetHost],
+    facts: Option<&[storage_network::FactsHost]>,
+) -> Vec<Option<crate::facts::esxi_version::EsxiVersion>> {
+    hosts
+        .iter()
+        .map(|h| {
+            let read = facts
+                .and_then(|f| f.iter().find(|x| x.name == h.name))
+                .and_then(|x| x.facts.as_ref())
+                .and_then(|f| f.esxi_version.clone());
+            read.or_else(|| {
+                spec.hosts
+                    .iter()
+                    .find(|s| s.name == h.name)
+                    .and_then(|s| s.vm_keys.esxi_version.clone())
+            })
+        })
+        .collect()
 }
 
 /// `audit --only storage|network`: no CPU collection; only the facts and their

@@ -8,6 +8,12 @@ use crate::render::{self, OutputFormat};
 
 /// Runs the command, printing to standard output.
 pub fn run(args: &ReportArgs) -> Result<Outcome> {
+    let release = args
+        .esxi_version
+        .as_deref()
+        .map(crate::facts::esxi_version::parse)
+        .transpose()
+        .map_err(|m| Error::Usage(format!("--esxi-version: {m}")))?;
     let dump = read_host(&args.source)?;
     let mut report = host_report(&dump).ok_or_else(|| {
         Error::input(
@@ -15,6 +21,9 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             "the dump holds no logical CPU",
         )
     })?;
+    if let Some(v) = &release {
+        crate::analysis::host::cap_evc_mode_to_release(&mut report, v);
+    }
     if let Some(path) = &args.source.dump {
         // The file is the source; where it was recorded (host, how) follows.
         let file = crate::local_file::origin(path);

@@ -220,6 +220,7 @@ fn evc_mode(
     format: OutputFormat,
 ) -> Result<Outcome> {
     use crate::analysis::evc_transition::{self, RunningFeatures, VmState};
+    use crate::vms::inventory::RunningVms;
     let mode = crate::evc::mode(key)?;
     let mut clusters: Vec<Option<String>> = Vec::new();
     for h in &spec.hosts {
@@ -233,21 +234,45 @@ fn evc_mode(
             h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
         })
         .collect();
+    // Each VM with the tail of its vmware.log (beside the .vmx in a folder, or
+    // `tail -c` over SSH), and the release an ESXi host reports.
     let read = crate::remote::pool::run(&with_vms, settings.jobs, |&i| {
         let h = &spec.hosts[i];
         let vms = match (&h.vm_keys.vms_dir, &h.source) {
-            (Some(dir), _) => crate::vms::inventory::read_dir(&h.name, dir),
+            (Some(dir), _) => crate::vms::inventory::read_dir(&h.name, dir).map(|vms| RunningVms {
+                vms: vms
+                    .into_iter()
+                    .map(|vm| {
+                        let log =
+                            crate::vms::runlog::read_beside(std::path::Path::new(&vm.vmx.origin));
+                        (vm, log)
+                    })
+                    .collect(),
+                esxi_version: None,
+            }),
             (None, HostSourceSpec::Esxi(r)) => {
                 let mut opts = settings.ssh.clone();
                 if r.identity.is_some() {
                     opts.identity = r.identity.clone();
                 }
-                crate::vms::inventory::read_esxi(&h.name, &r.target, &opts)
+                crate::vms::inventory::read_esxi_running(&h.name, &r.target, &opts)
             }
-            (None, _) => Ok(Vec::new()),
+            (None, _) => Ok(RunningVms::default()),
         };
         (i, vms)
     });
+    // ESXi releases: read from the host, else declared (`esxi_version`).
+    let mut releases: Vec<(String, crate::facts::esxi_version::EsxiVersion)> = Vec::new();
+    for h in &spec.hosts {
+        let read_version = read
+            .iter()
+            .find(|(i, _)| spec.hosts[*i].name == h.name)
+            .and_then(|(_, r)| r.as_ref().ok())
+            .and_then(|r| r.esxi_version.clone());
+        if let Some(v) = read_version.or_else(|| h.vm_keys.esxi_version.clone()) {
+            releases.push((h.name.clone(), v));
+        }
+    }
     let mut unreadable = Vec::new();
     let mut states: Vec<(Option<String>, VmState)> = Vec::new();
     for (i, vms) in read {
@@ -258,13 +283,13 @@ fn evc_mode(
             .find(|x| x.name == h.name)
             .map(|x| &x.cpu);
         let vms = match vms {
-            Ok(v) => v,
+            Ok(v) => v.vms,
             Err(e) => {
                 unreadable.push(format!("{}: {e}", h.name));
                 continue;
             }
         };
-        for vm in vms {
+        for (vm, log) in vms {
             let powered_on = vm
                 .runtime
                 .as_ref()
@@ -276,10 +301,7 @@ fn evc_mode(
                     features: crate::mask::per_vm::GuestView::of(&mask, true, cpu.vendor)
                         .visible(&cpu.compared_features()),
                 },
-                _ => match (
-                    crate::vms::runlog::read_beside(std::path::Path::new(&vm.vmx.origin)),
-                    cpu,
-                ) {
+                _ => match (log, cpu) {
                     (Some(log), Some(cpu)) => {
                         let names = evc_transition::requirements_in_log(&log);
                         if names.is_empty() {
@@ -321,7 +343,12 @@ fn evc_mode(
                 .filter(|(cl, _)| cl == c)
                 .map(|(_, v)| v.clone())
                 .collect();
-            evc_transition::transition(c.as_deref(), mode, &hosts, &vms)
+            let known: Vec<_> = releases
+                .iter()
+                .filter(|(n, _)| spec.hosts.iter().any(|h| &h.name == n && &h.cluster == c))
+                .cloned()
+                .collect();
+            evc_transition::transition_with_releases(c.as_deref(), mode, &hosts, &vms, &known)
         })
         .collect();
     let text = match format {

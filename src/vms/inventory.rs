@@ -211,13 +211,59 @@ pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// What [`read_esxi_running`] reads: every VM with the tail of its
+/// `vmware.log` (`None`: none, or unreadable), and the host's ESXi release.
+#[derive(Debug, Clone, Default)]
+pub struct RunningVms {
+    /// Each VM, with the last [`super::runlog::TAIL_BYTES`] of its `vmware.log`.
+    pub vms: Vec<(VmSource, Option<String>)>,
+    /// The host's release (`vmware -vl`), when it could be read.
+    pub esxi_version: Option<crate::facts::esxi_version::EsxiVersion>,
+}
+
+/// The command that prints the tail of the `vmware.log` beside `vmx_path`
+/// (`/vmfs/volumes/DS/VM/VM.vmx`), bounded in bytes.
+pub fn log_tail_command(vmx_path: &str) -> String {
+    let dir = vmx_path.rsplit_once('/').map_or(".", |(d, _)| d);
+    format!(
+        "tail -c {} {}",
+        super::runlog::TAIL_BYTES,
+        shell_quote(&format!("{dir}/vmware.log"))
+    )
+}
+
 fn read_remote(
     session: &mut dyn Session,
     host: &str,
     target: &Target,
     opts: &SshOptions,
 ) -> std::result::Result<Vec<VmSource>, RemoteError> {
+    Ok(read_remote_full(session, host, target, opts, false)?
+        .vms
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// Reads the VMs; with `running`, also each VM's `vmware.log` tail and the
+/// host's release (one more command per VM, each under the same time limit
+/// and output cap as every remote command).
+fn read_remote_full(
+    session: &mut dyn Session,
+    host: &str,
+    target: &Target,
+    opts: &SshOptions,
+    running: bool,
+) -> std::result::Result<RunningVms, RemoteError> {
     let t = opts.deadline;
+    let mut result = RunningVms::default();
+    if running {
+        let vl = session.exec("vmware -vl", t)?;
+        if vl.status == Some(0) {
+            result.esxi_version =
+                crate::facts::esxi_version::parse_vmware_vl(&text(&vl.stdout)).ok();
+        }
+    }
     let list = session.exec("vim-cmd vmsvc/getallvms", t)?;
     if list.status != Some(0) {
         let kind = if list.status == Some(127) {
@@ -234,20 +280,23 @@ fn read_remote(
             ),
         ));
     }
-    let mut out = Vec::new();
+    let out = &mut result.vms;
     for vm in parse_getallvms(&text(&list.stdout)) {
         let path = vm.vmx_path();
         let shown = format!("[{}] {}", vm.datastore, vm.file);
         let cat = session.exec(&format!("cat {}", shell_quote(&path)), t)?;
         if cat.status != Some(0) {
-            out.push(VmSource::unreadable(
-                host,
-                &vm.name,
-                &shown,
-                format!(
-                    "cannot read {path} on {target}: {}",
-                    snippet(&text(&cat.stderr), 160)
+            out.push((
+                VmSource::unreadable(
+                    host,
+                    &vm.name,
+                    &shown,
+                    format!(
+                        "cannot read {path} on {target}: {}",
+                        snippet(&text(&cat.stderr), 160)
+                    ),
                 ),
+                None,
             ));
             continue;
         }
@@ -269,13 +318,41 @@ fn read_remote(
                 .map(|s| (s, format!("{target}:{vmsd_path}"))),
         );
         read.runtime = runtime;
-        out.push(read);
+        let log = if running {
+            let tail = session.exec(&log_tail_command(&path), t)?;
+            (tail.status == Some(0) && !tail.stdout.is_empty()).then(|| text(&tail.stdout))
+        } else {
+            None
+        };
+        out.push((read, log));
     }
-    Ok(out)
+    Ok(result)
 }
 
 /// Reads every VM an ESXi host lists, over SSH, within `opts.deadline`.
 pub fn read_esxi(host: &str, target: &Target, opts: &SshOptions) -> Result<Vec<VmSource>> {
+    in_thread(host, target, opts, false, |session, h, t, o| {
+        read_remote(session, h, t, o)
+    })
+}
+
+/// [`read_esxi`], with each VM's `vmware.log` tail (`tail -c`, the last
+/// [`super::runlog::TAIL_BYTES`], as for a local VM folder) and the host's
+/// release (`vmware -vl`): what a running VM uses, for `vms --evc-mode`.
+pub fn read_esxi_running(host: &str, target: &Target, opts: &SshOptions) -> Result<RunningVms> {
+    in_thread(host, target, opts, true, |session, h, t, o| {
+        read_remote_full(session, h, t, o, true)
+    })
+}
+
+/// Runs `read` on one SSH session in a thread, torn down at `opts.deadline`.
+fn in_thread<R: Send + 'static>(
+    host: &str,
+    target: &Target,
+    opts: &SshOptions,
+    logs: bool,
+    read: fn(&mut dyn Session, &str, &Target, &SshOptions) -> std::result::Result<R, RemoteError>,
+) -> Result<R> {
     let abort = Arc::new(Abort::default());
     let (tx, rx) = mpsc::channel();
     let (t, o, a, h) = (
@@ -288,8 +365,12 @@ pub fn read_esxi(host: &str, target: &Target, opts: &SshOptions) -> Result<Vec<V
         .name(format!("vms {target}"))
         .spawn(move || {
             let result = crate::remote::connect(&t, &o, &a).and_then(|mut session| {
-                a.note("reading the VMs (vim-cmd vmsvc/getallvms, cat)");
-                let r = read_remote(session.as_mut(), &h, &t, &o);
+                a.note(if logs {
+                    "reading the VMs and their vmware.log (vim-cmd vmsvc/getallvms, cat, tail)"
+                } else {
+                    "reading the VMs (vim-cmd vmsvc/getallvms, cat)"
+                });
+                let r = read(session.as_mut(), &h, &t, &o);
                 session.close();
                 r
             });
@@ -336,5 +417,9 @@ x      junk\n";
         assert_eq!(vms[1].datastore, "SAN LUN 7");
         assert_eq!(vms[1].file, "my db/my db.VMX");
         assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert_eq!(
+            log_tail_command("/vmfs/volumes/ds 1/it's/it's.vmx"),
+            "tail -c 8388608 '/vmfs/volumes/ds 1/it'\\''s/vmware.log'"
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! A VM's `vmware.log`, read beside its `.vmx` in a local VM directory: the
+//! A VM's `vmware.log`, read beside its `.vmx` in a local VM directory (over
+//! SSH: [`super::inventory::read_esxi_running`], the same tail): the
 //! feature requirements its last power-on recorded (`VM Features Required:
 //! cpuid.X - Bool:Min:1`), which tell what a running VM uses. Parsing is in
 //! [`crate::analysis::evc_transition::requirements_in_log`].
@@ -8,7 +9,7 @@ use std::path::Path;
 
 /// The tail read of a log: the last power-on's requirements sit near its end,
 /// and logs of long-running VMs reach tens of MiB.
-const TAIL_BYTES: u64 = 8 * 1024 * 1024;
+pub const TAIL_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The text of the `vmware.log` beside `vmx_path` (its last 8 MiB), or `None`
 /// when there is none or it cannot be read.
