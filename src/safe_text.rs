@@ -17,6 +17,17 @@
 //! letters, passes through unchanged. The escaping is idempotent: escaped text
 //! contains no character that would be escaped again.
 //!
+//! **Look-alike characters.** A name such as `pоrtgroup` with a Cyrillic `о`
+//! (U+043E) reads as the Latin name it imitates. The rule: within one word (a
+//! run of characters between whitespace), when the word has at least one ASCII
+//! letter, every letter or digit from a script whose characters imitate Latin
+//! ones ([`is_lookalike`]: Greek, Cyrillic, Armenian, Cherokee, small-capital
+//! phonetic letters, letterlike symbols such as the Kelvin sign, fullwidth
+//! forms, mathematical alphanumerics) is shown escaped as `\u{NNNN}`. Words
+//! wholly in one of those scripts (`Сеть`, `Ελλάδα`), Latin letters with
+//! diacritics (`Réseau`) and other scripts (`东京`) pass unchanged; a word
+//! made wholly of look-alikes (`рое` in Cyrillic for `poe`) is not detected.
+//!
 //! Where it is applied: every text renderer's output goes through
 //! [`terminal_output`] when a command prints it (`commands::output`), every
 //! error through [`text`] when `main` prints it, and JSON through [`json_output`]
@@ -46,6 +57,55 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{e0000}'..='\u{e007f}')
 }
 
+/// True for letters and digits of the scripts and blocks whose characters
+/// imitate Latin letters or digits (see the module documentation): Greek and
+/// Coptic, Greek Extended, Cyrillic (with its supplement and extensions),
+/// Armenian, Cherokee, the phonetic extensions (small capitals such as `ᴀ`),
+/// letterlike symbols (`K` Kelvin sign, `Å` Angstrom sign), fullwidth ASCII
+/// forms, and the mathematical alphanumeric symbols.
+pub fn is_lookalike(c: char) -> bool {
+    matches!(c,
+        '\u{370}'..='\u{58f}'
+        | '\u{13a0}'..='\u{13ff}'
+        | '\u{1c80}'..='\u{1c8f}'
+        | '\u{1d00}'..='\u{1dbf}'
+        | '\u{1f00}'..='\u{1fff}'
+        | '\u{2100}'..='\u{214f}'
+        | '\u{2de0}'..='\u{2dff}'
+        | '\u{a640}'..='\u{a69f}'
+        | '\u{ff01}'..='\u{ff5e}'
+        | '\u{1d400}'..='\u{1d7ff}')
+        && c.is_alphanumeric()
+}
+
+/// Byte offsets, ascending, of the look-alike characters that must be escaped
+/// in `s`: those in words that also contain an ASCII letter. Empty (and cheap)
+/// for ASCII text.
+fn lookalike_offsets(s: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    if s.is_ascii() {
+        return found;
+    }
+    let mut word_start = 0;
+    let flush = |found: &mut Vec<usize>, word: &str, at: usize| {
+        if word.bytes().any(|b| b.is_ascii_alphabetic()) {
+            found.extend(
+                word.char_indices()
+                    .filter(|&(_, c)| is_lookalike(c))
+                    .map(|(i, _)| at + i),
+            );
+        }
+    };
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            flush(&mut found, &s[word_start..i], word_start);
+            word_start = i + c.len_utf8();
+        }
+    }
+    flush(&mut found, &s[word_start..], word_start);
+    found
+}
+
 fn push_escaped(out: &mut String, c: char) {
     let n = u32::from(c);
     if n < 0x80 {
@@ -56,12 +116,13 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 fn escape_with(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_unsafe(c) && !keep(c)) {
+    let lookalikes = lookalike_offsets(s);
+    if lookalikes.is_empty() && !s.chars().any(|c| is_unsafe(c) && !keep(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if is_unsafe(c) && !keep(c) {
+    for (i, c) in s.char_indices() {
+        if (is_unsafe(c) && !keep(c)) || lookalikes.binary_search(&i).is_ok() {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -121,7 +182,8 @@ fn is_our_colour(params: &str) -> bool {
 /// (`NO_COLOR`, or not a terminal) they are removed, leaving no stray `ESC[m`.
 /// Every other control sequence is shown escaped.
 pub fn terminal_output(s: &str, colour: bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t') {
+    let lookalikes = lookalike_offsets(s);
+    if lookalikes.is_empty() && !s.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t') {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -141,7 +203,8 @@ pub fn terminal_output(s: &str, colour: bool) -> Cow<'_, str> {
                 }
             }
         }
-        if is_unsafe(c) && c != '\n' && c != '\t' {
+        let at = s.len() - rest.len();
+        if (is_unsafe(c) && c != '\n' && c != '\t') || lookalikes.binary_search(&at).is_ok() {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -199,6 +262,32 @@ mod tests {
         assert_eq!(format!("{}", Safe("x\u{1b}y")), "x\\x1by");
         // Idempotent.
         assert_eq!(line(&l), l);
+    }
+
+    #[test]
+    fn lookalikes_in_latin_words_are_escaped() {
+        // Cyrillic а (U+0430) and о (U+043E) inside Latin names.
+        assert_eq!(line("pоrtgroup"), "p\\u{43e}rtgroup");
+        assert_eq!(line("VM Network vаult-01"), "VM Network v\\u{430}ult-01");
+        // Greek omicron, fullwidth p, Kelvin sign, mathematical bold a.
+        assert_eq!(line("esx\u{3bf}1"), "esx\\u{3bf}1");
+        assert_eq!(line("\u{ff50}rod"), "\\u{ff50}rod");
+        assert_eq!(line("\u{212a}vm"), "\\u{212a}vm");
+        assert_eq!(line("d\u{1d41a}ta"), "d\\u{1d41a}ta");
+        // Only the word that mixes is touched.
+        assert_eq!(line("Сеть vаult"), "Сеть v\\u{430}ult");
+        // Single-script words, Latin diacritics and other scripts pass.
+        for ok in ["Сеть", "Ελλάδα", "Réseau VM Network 东京", "Ω1"] {
+            assert_eq!(line(ok), ok, "{ok}");
+        }
+        // Mixed in a word with a look-alike *and* an ASCII letter, "Ω" is escaped.
+        assert_eq!(line("ohmΩ"), "ohm\\u{3a9}");
+        // Whole outputs and multi-line text follow the same rule; idempotent.
+        let out = terminal_output("host  pоrtgroup\n  Сеть\n", false);
+        assert_eq!(out, "host  p\\u{43e}rtgroup\n  Сеть\n");
+        assert_eq!(terminal_output(&out, false), out);
+        assert_eq!(text("a\nxа"), "a\nx\\u{430}");
+        assert!(matches!(line("Сеть 东京"), Cow::Borrowed(_)));
     }
 
     #[test]

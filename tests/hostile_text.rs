@@ -202,3 +202,53 @@ fn hostile_input_quoted_in_errors_comes_out_escaped() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Issue 15, item 1: look-alike characters. A host named `esх01` with a
+/// Cyrillic `х` (U+0445), a port group `vМotion` with a Cyrillic `М` (U+041C)
+/// and a datastore `sаn` with a Cyrillic `а` (U+0430) read as the Latin names
+/// they imitate; in text output the look-alike letters are shown escaped, while
+/// the real Latin names and a wholly Cyrillic name pass unchanged, and JSON
+/// keeps the exact values.
+#[test]
+fn lookalike_letters_in_latin_names_are_shown_escaped() {
+    let d = dir("lookalike");
+    std::fs::write(
+        d.join("fleet.toml"),
+        "[fleet]\nname = \"lookalike\"\n\n\
+         [[host]]\nname = \"es\u{445}01\"\ncluster = \"prod\"\nprofile = \"xeon-e5-2600-v3\"\n\
+         port_groups = [\"VM Network\", \"v\u{41c}otion\", \"Сеть\"]\ndatastores = [\"s\u{430}n\"]\n\n\
+         [[host]]\nname = \"esx02\"\ncluster = \"prod\"\nprofile = \"xeon-e5-2600-v4\"\n\
+         port_groups = [\"VM Network\", \"vMotion\", \"Сеть\"]\ndatastores = [\"san\"]\n",
+    )
+    .expect("fleet");
+    let (code, stdout, stderr) = run(&["audit", "fleet.toml"], &d);
+    assert_clean("audit", code, &stdout, &stderr);
+    for escaped in ["es\\u{445}01", "v\\u{41c}otion", "s\\u{430}n"] {
+        assert!(stdout.contains(escaped), "{escaped} not shown:\n{stdout}");
+    }
+    // No raw look-alike letter in a Latin word is left.
+    for raw in ['\u{445}', '\u{41c}', '\u{430}'] {
+        assert!(
+            !stdout
+                .split_whitespace()
+                .any(|w| w.contains(raw) && w.chars().any(|c| c.is_ascii_alphabetic())),
+            "raw {raw:?} in a Latin word:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("esx02"), "{stdout}");
+    let (_, net, _) = run(&["audit", "fleet.toml", "--only", "network"], &d);
+    assert!(
+        net.contains("v\\u{41c}otion") && net.contains("vMotion"),
+        "{net}"
+    );
+    // JSON keeps the exact names.
+    let (_, json, _) = run(&["audit", "fleet.toml", "--format", "json"], &d);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("one JSON document");
+    let all = v.to_string();
+    assert!(all.contains("es\u{445}01"), "{all}");
+    // An error quoting a look-alike name shows it escaped too.
+    let (code, _, stderr) = run(&["diff", "xeon-e5-2600-v\u{4e0}", "xeon-e5-2600-v4"], &d);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("v\\u{4e0}"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -7,6 +7,7 @@
 //! Nothing else in the crate spells out a feature name or bit location.
 
 mod def;
+mod family;
 mod featureset;
 mod lookup;
 mod numeric;
@@ -16,6 +17,7 @@ mod tests;
 mod xsave;
 
 pub use def::{BitLoc, Class, FeatureDef};
+pub use family::{family, Family};
 pub use featureset::{FeatureId, FeatureSet};
 pub use lookup::{
     all, by_id, by_location, canonical, closure_of_dependents, compared_classes, floor,

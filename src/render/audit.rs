@@ -161,6 +161,22 @@ pub(crate) fn say(out: &mut String, indent: usize, text: &str) {
     out.push('\n');
 }
 
+/// A feature list after `heading`: on the same line when it is short, else
+/// `long` (its `{n}` replaced by "N features") followed by one line per family
+/// ([`crate::render::features::grouped`]) indented under it.
+fn say_features(out: &mut String, indent: usize, heading: &str, long: &str, set: &FeatureSet) {
+    use crate::render::features::{grouped, INLINE_MAX};
+    if set.len() <= INLINE_MAX {
+        say(out, indent, &format!("{heading} {}", names(set)));
+        return;
+    }
+    let n = crate::render::count(set.len(), "feature");
+    say(out, indent, &long.replace("{n}", &n));
+    for line in grouped(set) {
+        say(out, indent + 4, &line);
+    }
+}
+
 fn host_name(r: &AuditReport, i: usize) -> &str {
     r.hosts.get(i).map_or("?", |h| h.name.as_str())
 }
@@ -250,19 +266,20 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
                 match &a.matrix[i][j] {
                     Verdict::Yes => {}
                     Verdict::WithMask { missing, hide } => {
-                        say(
+                        say_features(
                             out,
                             2,
-                            &format!("{from} -> {to}: with mask; {to} lacks: {}", names(missing)),
+                            &format!("{from} -> {to}: with mask; {to} lacks:"),
+                            &format!("{from} -> {to}: with mask; {to} lacks {{n}}:"),
+                            missing,
                         );
                         if hide != missing {
-                            say(
+                            say_features(
                                 out,
                                 6,
-                                &format!(
-                                    "the mask also hides what requires them: {}",
-                                    names(&hide.difference(missing))
-                                ),
+                                "the mask also hides what requires them:",
+                                "the mask also hides {n} that require them:",
+                                &hide.difference(missing),
                             );
                         }
                     }
@@ -497,14 +514,12 @@ fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::settin
             }
         } else {
             for b in &t.guests_broken {
-                say(
+                say_features(
                     out,
                     4,
-                    &format!(
-                        "BREAKS guest {}: lacks {}",
-                        b.name,
-                        b.missing.names().join(" ")
-                    ),
+                    &format!("BREAKS guest {}: lacks", b.name),
+                    &format!("BREAKS guest {}: lacks {{n}}:", b.name),
+                    &b.missing,
                 );
             }
         }

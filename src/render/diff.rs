@@ -12,14 +12,33 @@ fn list(out: &mut String, title: &str, set: &FeatureSet) {
         return;
     }
     let _ = writeln!(out, "{title} ({}):", set.len());
-    for id in set.iter() {
-        let _ = writeln!(out, "  {}", describe(id));
+    if set.len() <= crate::render::features::INLINE_MAX {
+        // A short list: one feature a line, with what it is.
+        for id in set.iter() {
+            let _ = writeln!(out, "  {}", describe(id));
+        }
+    } else {
+        // A long list: one line per family (the output layer wraps them).
+        for line in crate::render::features::grouped(set) {
+            let _ = writeln!(out, "  {line}");
+        }
     }
 }
 
 fn verdict(out: &mut String, from: &str, to: &str, v: &Verdict) {
     let text = match v {
         Verdict::Yes => "yes, no mask needed".to_string(),
+        Verdict::WithMask { hide, .. } if hide.len() > crate::render::features::INLINE_MAX => {
+            let _ = writeln!(
+                out,
+                "  VM powered on at {from} -> {to}: yes with a mask hiding {}:",
+                crate::render::count(hide.len(), "feature")
+            );
+            for line in crate::render::features::grouped(hide) {
+                let _ = writeln!(out, "    {line}");
+            }
+            return;
+        }
         Verdict::WithMask { hide, .. } => {
             format!("yes with a mask hiding: {}", hide.names().join(" "))
         }
@@ -41,10 +60,11 @@ pub fn render(d: &CpuDiff) -> String {
     list(&mut out, "Only A has", &d.only_a);
     list(&mut out, "Only B has", &d.only_b);
     if !d.uncompared.is_empty() {
-        let _ = writeln!(
-            out,
-            "Also differ, not compared for migration: {}",
-            d.uncompared.names().join(" ")
+        crate::render::features::push_list(
+            &mut out,
+            0,
+            "Also differ, not compared for migration:",
+            &d.uncompared,
         );
     }
     for n in &d.numeric {

@@ -38,7 +38,12 @@ h1 { font-size: 1.6rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; margin: 2r
 .verdict.good { background: #e6f4ea; border-left: 6px solid var(--yes); }
 .verdict.bad { background: #fdecea; border-left: 6px solid var(--no); }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+/* Narrow windows (800 px): a table wider than the page scrolls inside its own box
+   instead of widening the page; long words and names wrap rather than overflow. */
+@media screen { table { display: block; max-width: 100%; overflow-x: auto; } }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+td:first-child { white-space: nowrap; }
+p, li, .verdict { overflow-wrap: break-word; }
 th { background: #edf2f7; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .matrix td.cell { text-align: center; font-weight: 600; color: #fff; min-width: 4.5rem; }

@@ -63,6 +63,7 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let long = p.hide.len() > crate::render::features::INLINE_MAX;
     let mut notes = vec![format!(
         "vmcompat mask for {} group(s) {}: hides {} feature(s){}",
         p.vendor,
@@ -70,10 +71,18 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
         p.hide.len(),
         if p.hide.is_empty() {
             String::new()
+        } else if long {
+            ":".to_string()
         } else {
             format!(": {}", p.hide.names().join(" "))
         }
     )];
+    if long {
+        // A long list: one indented note per family.
+        for line in crate::render::features::grouped(&p.hide) {
+            notes.push(format!("  {line}"));
+        }
+    }
     if !p.nested_hidden.is_empty() {
         notes.push(format!(
             "nested-only (they matter only to VMs that run their own hypervisor; other VMs \
@@ -231,11 +240,15 @@ pub fn plan(
                 n.clone()
             };
             let n = n.as_str();
+            // A note's own leading spaces (a grouped feature line) indent all its lines.
+            let lead = &n[..n.len() - n.trim_start().len()];
             // Fits an 80-column terminal with the comment markers and the indent.
-            let width = 78usize.saturating_sub(open.len() + close.len() + 2).max(40);
+            let width = 78usize
+                .saturating_sub(open.len() + close.len() + 2 + lead.len())
+                .max(40);
             for (i, line) in wrap_lines(n, width).iter().enumerate() {
                 let indent = if i == 0 { "" } else { "  " };
-                let _ = writeln!(out, "{open}{indent}{line}{close}");
+                let _ = writeln!(out, "{open}{lead}{indent}{line}{close}");
             }
         }
     };

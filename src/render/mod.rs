@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod evc_transition;
+pub mod features;
 pub mod html;
 pub mod libvirt;
 pub mod mask;

@@ -162,7 +162,10 @@ pub fn table(r: &HostReport) -> String {
             out.push_str(&format!("warning: {w}\n"));
         }
     }
-    out.push_str(&format!("\nFeatures: {}\n", r.features.join(" ")));
+    out.push_str("\nFeatures:\n");
+    for line in crate::render::features::grouped_names(&r.features) {
+        out.push_str(&format!("  {line}\n"));
+    }
     out
 }
 
