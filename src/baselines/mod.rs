@@ -159,17 +159,21 @@ pub fn highest_for(vendor: Vendor, features: &FeatureSet) -> Option<&'static Bas
         .max_by_key(|b| b.rank)
 }
 
-/// The next vendor baseline above the highest one `features` reaches (the lowest
-/// rank above it), with the features the CPU lacks for it: what stands between a
+/// The next vendor baseline above the highest one `features` reaches (of those
+/// ranked above it, the one the CPU lacks the fewest features for; the lower
+/// rank on a tie), with the features the CPU lacks for it: what stands between a
 /// host and the next named baseline. A CPU that reaches none gets the lowest.
 /// `None` when it already reaches the newest.
 pub fn next_for(vendor: Vendor, features: &FeatureSet) -> Option<(&'static Baseline, FeatureSet)> {
     let reached = highest_for(vendor, features).map_or(0, |b| b.rank);
+    // The baselines are not one line (AMD's Zen generations do not carry
+    // Bulldozer's FMA4 and XOP): the next is the higher baseline the host is
+    // nearest to, the lower rank on a tie.
     parsed()
         .iter()
         .filter(|b| b.vendor == Some(vendor) && b.rank > reached)
-        .min_by_key(|b| b.rank)
         .map(|b| (b, required_of_host(b).difference(features)))
+        .min_by_key(|(b, missing)| (missing.len(), b.rank))
 }
 
 /// The highest x86-64 psABI level baseline (v2, v3, v4) the features reach.
@@ -178,4 +182,27 @@ pub fn highest_level(features: &FeatureSet) -> Option<&'static Baseline> {
         .iter()
         .filter(|b| b.vendor.is_none() && b.features.is_subset(features))
         .max_by_key(|b| b.rank)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// AMD's baselines are not one line: a Zen CPU one feature short of amd-zen
+    /// reaches only amd-greyhound, and its next baseline is amd-zen (one feature
+    /// away), not amd-bulldozer (FMA4 and XOP, which no Zen part has).
+    #[test]
+    fn next_baseline_is_the_nearest_higher_one() {
+        let zen = parsed()
+            .iter()
+            .find(|b| b.name == "amd-zen")
+            .expect("amd-zen ships");
+        let required = required_of_host(zen);
+        let dropped = crate::catalog::lookup("adx").expect("adx");
+        assert!(required.contains(dropped));
+        let host: FeatureSet = required.iter().filter(|id| *id != dropped).collect();
+        let (next, missing) = next_for(Vendor::Amd, &host).expect("a next baseline");
+        assert_eq!(next.name, "amd-zen", "missing {:?}", missing.names());
+        assert_eq!(missing.names(), ["adx"]);
+    }
 }
