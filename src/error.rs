@@ -117,3 +117,44 @@ impl std::error::Error for Error {
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The error of a parse of shipped data (`masks/`, `evc/`) kept in a `OnceLock`
+/// cache: [`Error`] is not `Clone`, so the parts are stored and the error is
+/// rebuilt at each call ([`StoredError::error`]).
+#[derive(Debug, Clone)]
+pub struct StoredError {
+    origin: String,
+    line: Option<usize>,
+    message: String,
+}
+
+impl StoredError {
+    /// Keeps `e`; an error that is not an input error is kept under `origin`.
+    pub fn keep(e: Error, origin: &str) -> Self {
+        match e {
+            Error::Input {
+                origin,
+                line,
+                message,
+            } => StoredError {
+                origin,
+                line,
+                message,
+            },
+            other => StoredError {
+                origin: origin.to_string(),
+                line: None,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    /// The stored error as an input error naming its file and line.
+    pub fn error(&self) -> Error {
+        Error::Input {
+            origin: self.origin.clone(),
+            line: self.line,
+            message: self.message.clone(),
+        }
+    }
+}
