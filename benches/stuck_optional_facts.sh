@@ -39,46 +39,9 @@ printf '#!/bin/sh\nexec cat "${0%%/*}/cpuid-r.txt"\n' > "$WORK/bin/cpuid"
 printf '#!/bin/sh\nexec sleep 3600\n' > "$WORK/bin/virsh"
 chmod 755 "$WORK/bin/cpuid" "$WORK/bin/virsh"; chmod 644 "$WORK/bin/cpuid-r.txt"
 
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_key"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
-cp "$WORK/user_key.pub" "$WORK/authorized_keys"
-chmod 644 "$WORK/authorized_keys"
-HOSTKEY=$(cut -d' ' -f1,2 "$WORK/host_key.pub")
-
-: > "$WORK/hosts.txt"; : > "$WORK/known_hosts"
-for i in $(seq 0 $((HOSTS - 1))); do
-  a="127.0.0.$((10 + i))"
-  echo "$a" >> "$WORK/hosts.txt"
-  echo "[$a]:$PORT $HOSTKEY" >> "$WORK/known_hosts"
-done
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-n=0
-while [ $n -lt "$HOSTS" ]; do
-  cfg="$WORK/sshd_$n.conf"
-  {
-    echo "Port $PORT"
-    sed -n "$((n + 1)),$((n + PER_SSHD))p" "$WORK/hosts.txt" | sed 's/^/ListenAddress /'
-    echo "HostKey $WORK/host_key"
-    echo "PidFile none"
-    echo "AuthorizedKeysFile $WORK/authorized_keys"
-    echo "UsePAM no"
-    echo "StrictModes no"
-    echo "PasswordAuthentication no"
-    echo "KbdInteractiveAuthentication no"
-    echo "MaxStartups 200"
-    echo "LogLevel ERROR"
-    echo "SetEnv PATH=$WORK/bin:/usr/bin:/bin"
-  } > "$cfg"
-  /usr/sbin/sshd -D -e -f "$cfg" 2>>"$WORK/sshd.log" &
-  pids+=($!)
-  n=$((n + PER_SSHD))
-done
-for a in $(cat "$WORK/hosts.txt"); do
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/$a/$PORT") 2>/dev/null && break; sleep 0.05; done
-done
+LAB_PATH="$WORK/bin:/usr/bin:/bin"
+. "$(dirname "$0")/loopback_sshd.sh"
+start_loopback_sshds
 
 {
   echo '[fleet]'
