@@ -14,6 +14,7 @@ mod numeric;
 mod table;
 #[cfg(test)]
 mod tests;
+mod vmware;
 mod xsave;
 
 pub use def::{BitLoc, Class, FeatureDef};
@@ -25,6 +26,7 @@ pub use lookup::{
     KEPT_EDGES,
 };
 pub use numeric::{NumericField, NUMERIC_FIELDS};
+pub use vmware::{vmware_name, vmware_spelling, VmwareName, VmwareValue};
 pub use xsave::{
     xsave_component, xsave_component_at, XsaveComponent, XsaveRegister, XSAVE_COMPONENTS,
 };

@@ -77,7 +77,12 @@ pub fn outcome(r: &VmReadiness) -> Outcome {
 pub fn has_vms(spec: &FleetSpec) -> bool {
     spec.hosts
         .iter()
-        .any(|h| h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_)))
+        .any(|h| h.vm_keys.vms_dir.is_some() || has_own_vms(&h.source))
+}
+
+/// True for sources that list their own VMs (ESXi over SSH, vCenter).
+fn has_own_vms(s: &HostSourceSpec) -> bool {
+    matches!(s, HostSourceSpec::Esxi(_) | HostSourceSpec::Vcenter(_))
 }
 
 /// Reads every host's VMs (a `vms_dir`, or over SSH for ESXi hosts) and checks
@@ -140,7 +145,7 @@ pub fn readiness_in(
     let with_vms: Vec<usize> = (0..spec.hosts.len())
         .filter(|&i| {
             let h = &spec.hosts[i];
-            h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
+            h.vm_keys.vms_dir.is_some() || has_own_vms(&h.source)
         })
         .collect();
     let inputs = crate::remote::pool::run(&with_vms, settings.jobs, |&i| {
@@ -153,6 +158,7 @@ pub fn readiness_in(
                     message: "not tried: the host could not be collected (see its row)".into(),
                 })
             }
+            (None, HostSourceSpec::Vcenter(v)) => Ok(v.vms.clone()),
             (None, HostSourceSpec::Esxi(r)) => {
                 let mut opts = settings.ssh.clone();
                 if r.identity.is_some() {

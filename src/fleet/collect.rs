@@ -79,6 +79,10 @@ fn collect_one(spec: &HostSpec, local: Option<&Result<RawDump, Error>>) -> Resul
         HostSourceSpec::Dump(path) => cpuid::formats::read_file(path),
         HostSourceSpec::Profile(name) => crate::profiles::load(name),
         HostSourceSpec::AnsibleResult(path) => crate::remote::ansible::read(path, &spec.name),
+        HostSourceSpec::Vcenter(h) => h.dump.clone().map_err(|message| Error::Collect {
+            host: spec.name.clone(),
+            message,
+        }),
         HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_) => Err(Error::Collect {
             host: spec.name.clone(),
             message: "remote host was not collected".into(),

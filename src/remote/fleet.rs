@@ -182,6 +182,7 @@ pub fn fleet_spec(
             guests: Vec::new(),
             hosts: Vec::new(),
             ssh: FleetSsh::default(),
+            vcenter: None,
         },
     };
     // A set, not a scan per host: Ansible trees of large fleets hold many thousands.

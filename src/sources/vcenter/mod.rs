@@ -1,0 +1,85 @@
+//! vCenter as a host source: the vSphere Web Services API (SOAP at `/sdk`),
+//! read with one paged `PropertyCollector.RetrievePropertiesEx` walk per object
+//! type over a `ContainerView` (folders/datacenters/clusters, hosts, datastores,
+//! networks, VMs), or the same inventory from a saved export
+//! (`govc object.save`). Both give an [`inventory::Inventory`]: per host the
+//! same `RawDump`, `HostFacts` and `VmSource`s the SSH and file sources give.
+
+pub mod client;
+pub mod export;
+pub mod inventory;
+pub mod soap;
+pub mod xml;
+
+use std::time::Duration;
+
+use client::{Client, Trust, VcError};
+use inventory::{Filter, Inventory, Walks};
+
+/// Objects per `RetrievePropertiesEx` page.
+pub const PAGE: u32 = 1000;
+
+/// How to reach a vCenter.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// `https://vc.example.com/sdk`.
+    pub url: String,
+    /// How its certificate is trusted.
+    pub trust: Trust,
+    /// Per-request time limit.
+    pub timeout: Duration,
+    /// User name.
+    pub user: String,
+    /// Password (never from the command line).
+    pub password: String,
+}
+
+/// Reads the inventory from a live vCenter: login, one walk per object type,
+/// logout (also after a failed walk).
+pub fn read_live(c: &Connection, filter: &Filter) -> Result<Inventory, VcError> {
+    let mut client = Client::connect(&c.url, c.trust.clone(), c.timeout)?;
+    client.login(&c.user, &c.password)?;
+    let walks = walks(&mut client);
+    client.logout();
+    let walks = walks?;
+    let mut inv = inventory::build(&walks, filter, client.url()).map_err(|m| VcError {
+        kind: client::ErrorKind::Other,
+        message: m,
+    })?;
+    inv.about = client.content.full_name.clone();
+    inv.round_trips = client.round_trips;
+    Ok(inv)
+}
+
+fn walks(client: &mut Client) -> Result<Walks, VcError> {
+    let entities = client.walk(inventory::ENTITY_TYPES, inventory::ENTITY_PROPS, PAGE)?;
+    let hosts = client.walk(
+        &["HostSystem"],
+        &[("HostSystem", inventory::HOST_PROPS)],
+        PAGE,
+    )?;
+    let datastores = client.walk(
+        &["Datastore"],
+        &[("Datastore", inventory::DATASTORE_PROPS)],
+        PAGE,
+    )?;
+    let networks = client.walk(inventory::NETWORK_TYPES, inventory::NETWORK_PROPS, PAGE)?;
+    let vms = client.walk(
+        &["VirtualMachine"],
+        &[("VirtualMachine", inventory::VM_PROPS)],
+        PAGE,
+    )?;
+    Ok(Walks {
+        entities,
+        hosts,
+        datastores,
+        networks,
+        vms,
+    })
+}
+
+/// Reads the inventory from a saved export directory.
+pub fn read_export(dir: &std::path::Path, filter: &Filter) -> Result<Inventory, String> {
+    let walks = export::read_dir(dir)?;
+    inventory::build(&walks, filter, &dir.display().to_string())
+}
