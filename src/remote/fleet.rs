@@ -210,7 +210,7 @@ pub fn fleet_spec(
             });
         }
     }
-    if spec.hosts.is_empty() {
+    if spec.hosts.is_empty() && spec.vcenter.is_none() {
         return Err(Error::Usage(
             "no hosts: give a fleet file or --ansible-tree DIR".into(),
         ));

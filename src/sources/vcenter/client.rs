@@ -280,6 +280,8 @@ pub struct Client {
     timeout: Duration,
     /// HTTP round trips made so far.
     pub round_trips: usize,
+    /// Set once a request timed out: clean-up calls are then skipped.
+    unresponsive: bool,
     /// The service content's managed objects.
     pub content: ServiceContent,
 }
@@ -405,6 +407,12 @@ impl Client {
             .timeout_connect(timeout)
             .timeout_read(timeout)
             .timeout_write(timeout)
+            // A pooled connection is read without the socket time-out (ureq
+            // 2.12 clears it on reuse), so a server that stops answering
+            // would hang us: one connection per request instead (a walk
+            // makes a few dozen requests, so the extra TLS handshakes cost
+            // milliseconds).
+            .max_idle_connections(0)
             .redirects(0)
             .build();
         Ok(Client {
@@ -415,6 +423,7 @@ impl Client {
             cookie: None,
             timeout,
             round_trips: 0,
+            unresponsive: false,
             content: ServiceContent::default(),
         })
     }
@@ -443,16 +452,14 @@ impl Client {
             });
             let msg = match &self.trust {
                 Trust::Thumbprint(p) => format!(
-                    "certificate does not match: {} presented a certificate whose SHA-256 thumbprint is not the pinned {}.{presented} If the vCenter certificate was replaced, check the new one and pin it",
-                    self.url,
+                    "certificate does not match: the server's SHA-256 thumbprint is not the pinned {}.{presented} If the vCenter certificate was replaced, check the new one and pin it",
                     format_thumbprint(p)
                 ),
                 Trust::Roots(ca) => format!(
-                    "certificate not trusted: {} ({}).{presented} Give --ca-file with the vCenter's CA certificate (VMCA root: https://<vcenter>/certs/download.zip), or pin --thumbprint",
-                    self.url,
+                    "certificate not trusted ({}).{presented} Give --ca-file with the vCenter's CA certificate (VMCA root: https://<vcenter>/certs/download.zip), or pin --thumbprint",
                     ca.as_ref().map_or("checked against the system's CA certificates".to_string(), |p| format!("checked against {}", p.display())),
                 ),
-                Trust::Insecure => format!("TLS failed with {}: {chain}", self.url),
+                Trust::Insecure => format!("TLS failed: {chain}"),
             };
             return VcError::new(ErrorKind::Certificate, msg);
         }
@@ -463,8 +470,7 @@ impl Client {
             return VcError::new(
                 ErrorKind::Timeout,
                 format!(
-                    "vCenter {} did not answer {call} within {} s (server not answering): check that vCenter (vpxd) is up, or raise --vcenter-timeout",
-                    self.url,
+                    "server not answering: no answer to {call} within {} s; check that vCenter (vpxd) is up, or raise --vcenter-timeout",
                     self.timeout.as_secs()
                 ),
             );
@@ -473,19 +479,21 @@ impl Client {
             e.kind(),
             ureq::ErrorKind::ConnectionFailed | ureq::ErrorKind::Dns
         ) {
-            return VcError::new(
-                ErrorKind::Unreachable,
-                format!("cannot connect to vCenter {}: {chain}", self.url),
-            );
+            return VcError::new(ErrorKind::Unreachable, format!("cannot connect: {chain}"));
         }
-        VcError::new(
-            ErrorKind::Other,
-            format!("{call} to vCenter {} failed: {chain}", self.url),
-        )
+        VcError::new(ErrorKind::Other, format!("{call} failed: {chain}"))
     }
 
     /// Sends one call; the `returnval`, or the fault said plainly.
     pub fn call(&mut self, call: &Call) -> Result<Option<Node>, VcError> {
+        let r = self.call_once(call);
+        if let Err(e) = &r {
+            self.unresponsive |= e.kind == ErrorKind::Timeout;
+        }
+        r
+    }
+
+    fn call_once(&mut self, call: &Call) -> Result<Option<Node>, VcError> {
         let body = call
             .envelope()
             .map_err(|m| VcError::new(ErrorKind::Other, m))?;
@@ -527,8 +535,7 @@ impl Client {
             return Err(VcError::new(
                 kind,
                 format!(
-                    "vCenter {} stopped sending its answer to {} ({t}; limit {} s): server not answering",
-                    self.url,
+                    "server not answering: it stopped sending its answer to {} ({t}; limit {} s)",
                     call.name(),
                     self.timeout.as_secs()
                 ),
@@ -538,8 +545,7 @@ impl Client {
             VcError::new(
                 ErrorKind::Other,
                 format!(
-                    "vCenter {} answered {} with HTTP {status} and no SOAP answer ({m}): is this the /sdk endpoint of a vCenter or ESXi?",
-                    self.url,
+                    "{} answered with HTTP {status} and no SOAP answer ({m}): is this the /sdk endpoint of a vCenter or ESXi?",
                     call.name()
                 ),
             )
@@ -554,20 +560,16 @@ impl Client {
         match f.kind.as_deref() {
             Some("InvalidLogin") => VcError::new(
                 ErrorKind::Login,
-                format!(
-                    "login to vCenter {} refused: bad user name or password (InvalidLogin). Check VMCOMPAT_VCENTER_USER and the password (VMCOMPAT_VCENTER_PASSWORD or --password-file); SSO users are written user@domain",
-                    self.url
-                ),
+                "login refused: bad user name or password (InvalidLogin). Check VMCOMPAT_VCENTER_USER and the password (VMCOMPAT_VCENTER_PASSWORD or --password-file); SSO users are written user@domain",
             ),
             Some("NoPermission") | Some("NotAuthenticated") => VcError::new(
                 ErrorKind::Permission,
-                format!("vCenter {}: {call}: {}", self.url, permission_message(f, "call it")),
+                format!("{call}: {}", permission_message(f, "call it")),
             ),
             other => VcError::new(
                 ErrorKind::Other,
                 format!(
-                    "vCenter {} refused {call}: {}{}",
-                    self.url,
+                    "{call} refused: {}{}",
                     if f.message.is_empty() { "(no message)" } else { &f.message },
                     other.map_or(String::new(), |k| format!(" ({k})"))
                 ),
@@ -614,7 +616,7 @@ impl Client {
     /// `Logout` (errors ignored: the session expires anyway).
     pub fn logout(&mut self) {
         if let Some(sm) = self.content.session_manager.clone() {
-            if self.cookie.is_some() {
+            if self.cookie.is_some() && !self.unresponsive {
                 let _ = self.call(&Call::Logout(soap::This::new(sm)));
             }
         }
@@ -652,7 +654,9 @@ impl Client {
             .and_then(|n| MoRef::from_node(&n))
             .ok_or_else(|| missing("a container view (CreateContainerView returned nothing)"))?;
         let result = self.pages(&pc, &view, props, page);
-        let _ = self.call(&Call::DestroyView(soap::This::new(view)));
+        if !self.unresponsive {
+            let _ = self.call(&Call::DestroyView(soap::This::new(view)));
+        }
         result
     }
 
