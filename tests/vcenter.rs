@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
@@ -559,6 +559,56 @@ fn three_clusters_exactly_the_planted_findings_live_saved_and_reloaded() {
         live,
         "Model.Load of the export serves the same inventory"
     );
+
+    // Paged (three objects per RetrievePropertiesEx answer, the rest by
+    // ContinueRetrievePropertiesEx): the same inventory in more round trips.
+    let out = Command::new(BIN)
+        .args([
+            "audit",
+            "--vcenter",
+            &sim.url,
+            "--thumbprint",
+            &sim.thumbprint,
+            "--format",
+            "json",
+        ])
+        .env("VMCOMPAT_VCENTER_USER", USER)
+        .env("VMCOMPAT_VCENTER_PASSWORD", PASSWORD)
+        .env("VMCOMPAT_VCENTER_PAGE", "3")
+        .env("VMCOMPAT_TIMING", "1")
+        .output()
+        .expect("vmcompat");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        comparable(&String::from_utf8_lossy(&out.stdout)),
+        live,
+        "{err}"
+    );
+    let trips = |e: &str| -> usize {
+        e.lines()
+            .find_map(|l| l.split(" VMs, ").nth(1)?.split(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("round trips printed: {e}"))
+    };
+    let unpaged = Command::new(BIN)
+        .args([
+            "audit",
+            "--vcenter",
+            &sim.url,
+            "--thumbprint",
+            &sim.thumbprint,
+            "--only",
+            "cpu",
+        ])
+        .env("VMCOMPAT_VCENTER_USER", USER)
+        .env("VMCOMPAT_VCENTER_PASSWORD", PASSWORD)
+        .env("VMCOMPAT_TIMING", "1")
+        .output()
+        .expect("vmcompat");
+    let unpaged = String::from_utf8_lossy(&unpaged.stderr).into_owned();
+    // 2 (service content, login) + 3 per walk (view, retrieve, destroy) over 5
+    // walks + logout; paging adds one round trip per further page.
+    assert_eq!(trips(&unpaged), 18, "{unpaged}");
+    assert!(trips(&err) > 18, "{err}");
 
     // Filters: one cluster, one datacenter.
     let (code, out, err, _) = vmcompat(

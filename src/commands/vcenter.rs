@@ -39,7 +39,7 @@ fn password(args: &VcenterArgs, spec: Option<&VcenterSpec>) -> Result<String> {
             .to_string();
         if pw.is_empty() {
             return Err(Error::input(
-                &f.display().to_string(),
+                f.display().to_string(),
                 "the password file is empty (its first line is the password)",
             ));
         }
@@ -134,11 +134,12 @@ fn report_timing(inv: &Inventory, started: std::time::Instant) {
     let verbose = std::env::var("VMCOMPAT_TIMING").is_ok_and(|v| v == "1");
     if verbose {
         eprintln!(
-            "vcenter: {}: {} hosts, {} VMs, {} HTTP round trips, {:.2} s",
+            "vcenter: {}: {} hosts, {} VMs, {} HTTP round trips, {:.1} MB, {:.2} s",
             inv.origin,
             inv.hosts.len(),
             inv.hosts.iter().map(|h| h.vms.len()).sum::<usize>(),
             inv.round_trips,
+            inv.bytes as f64 / 1e6,
             started.elapsed().as_secs_f64()
         );
     }

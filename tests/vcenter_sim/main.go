@@ -44,6 +44,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -309,11 +310,6 @@ func build(ctx context.Context, c *vim25.Client, fx *Fixture, scaleHosts, scaleV
 			vms = append(vms, v)
 		}
 		fx = &Fixture{User: fx.User, Password: fx.Password, Datacenters: []Datacenter{dc}, Datastores: []DS{ds}, VMs: vms}
-		for ci := range dc.Clusters {
-			for hi := range dc.Clusters[ci].Hosts {
-				dc.Clusters[ci].Hosts[hi].PortGroups = append([]PortGroup{{Name: "VM Network", VSwitch: "vSwitch0"}}, dc.Clusters[ci].Hosts[hi].PortGroups...)
-			}
-		}
 		fx.Datacenters[0] = dc
 	}
 	for _, d := range fx.Datacenters {
@@ -564,19 +560,36 @@ func middleware(next http.Handler, deny, denyCall string, hangAfter int64) http.
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Permission to perform this operation was denied.</faultstring><detail><NoPermissionFault xmlns="urn:vim25" xsi:type="NoPermission"><object type="Folder">group-d1</object><privilegeId>System.View</privilegeId></NoPermissionFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`)
 			return
 		}
+		if m := tokenRe.FindSubmatch(body); m != nil && bytes.Contains(body, []byte("<ContinueRetrievePropertiesEx")) {
+			if page, ok := nextPage(string(m[1])); ok {
+				w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+				io.WriteString(w, page)
+				return
+			}
+		}
 		rewrite := deny != "" && bytes.Contains(body, []byte("<pathSet>"+deny+"</pathSet>"))
 		if rewrite {
 			body = bytes.Replace(body, []byte("<pathSet>"+deny+"</pathSet>"), nil, -1)
 		}
+		max := 0
+		if m := maxRe.FindSubmatch(body); m != nil && bytes.Contains(body, []byte("<RetrievePropertiesEx")) {
+			fmt.Sscan(string(m[1]), &max)
+		}
 		r.Body = ioutil.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
-		if !rewrite {
+		if !rewrite && max == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
 		rec := &recorder{header: http.Header{}}
 		next.ServeHTTP(rec, r)
-		out := objRe.ReplaceAllString(rec.buf.String(), `<obj type="$1">$2</obj><missingSet><path>`+deny+`</path><fault><fault xsi:type="NoPermission"><object type="$1">$2</object><privilegeId>System.Read</privilegeId></fault><localizedMessage>Permission to perform this operation was denied.</localizedMessage></fault></missingSet>`)
+		out := rec.buf.String()
+		if rewrite {
+			out = objRe.ReplaceAllString(out, `<obj type="$1">$2</obj><missingSet><path>`+deny+`</path><fault><fault xsi:type="NoPermission"><object type="$1">$2</object><privilegeId>System.Read</privilegeId></fault><localizedMessage>Permission to perform this operation was denied.</localizedMessage></fault></missingSet>`)
+		}
+		if max > 0 && rec.status == 200 {
+			out = firstPage(out, max)
+		}
 		for k, v := range rec.header {
 			w.Header()[k] = v
 		}
@@ -584,6 +597,82 @@ func middleware(next http.Handler, deny, denyCall string, hangAfter int64) http.
 		w.WriteHeader(rec.status)
 		io.WriteString(w, out)
 	})
+}
+
+// Paging as vCenter does it (govmomi 0.24's simulator answers every object at
+// once): RetrievePropertiesEx gives at most maxObjects objects and a token;
+// ContinueRetrievePropertiesEx(token) gives the next ones.
+var (
+	tokenRe = regexp.MustCompile(`<token>([^<]+)</token>`)
+	maxRe   = regexp.MustCompile(`<maxObjects>(\d+)</maxObjects>`)
+	pagesMu sync.Mutex
+	pages   = map[string]*pending{}
+	pageSeq int
+)
+
+type pending struct {
+	head    string // the envelope up to and including <soapenv:Body>
+	objects []string
+	max     int
+}
+
+func splitObjects(body string) (head, prefix string, objs []string, suffix string, ok bool) {
+	start := strings.Index(body, "<objects>")
+	end := strings.LastIndex(body, "</objects>")
+	b := strings.Index(body, "<soapenv:Body>")
+	if start < 0 || end < 0 || b < 0 {
+		return "", "", nil, "", false
+	}
+	end += len("</objects>")
+	rest := body[start:end]
+	for len(rest) > 0 {
+		i := strings.Index(rest, "</objects>")
+		if i < 0 {
+			return "", "", nil, "", false
+		}
+		objs = append(objs, rest[:i+len("</objects>")])
+		rest = rest[i+len("</objects>"):]
+	}
+	return body[:b+len("<soapenv:Body>")], body[:start], objs, body[end:], true
+}
+
+func remember(head string, objs []string, max int) string {
+	pagesMu.Lock()
+	defer pagesMu.Unlock()
+	pageSeq++
+	t := fmt.Sprintf("page-%d", pageSeq)
+	pages[t] = &pending{head: head, objects: objs, max: max}
+	return t
+}
+
+func firstPage(body string, max int) string {
+	head, prefix, objs, suffix, ok := splitObjects(body)
+	if !ok || len(objs) <= max {
+		return body
+	}
+	t := remember(head, objs[max:], max)
+	return prefix + strings.Join(objs[:max], "") + "<token>" + t + "</token>" + suffix
+}
+
+func nextPage(token string) (string, bool) {
+	pagesMu.Lock()
+	p, ok := pages[token]
+	delete(pages, token)
+	pagesMu.Unlock()
+	if !ok {
+		return "", false
+	}
+	n := p.max
+	if n > len(p.objects) {
+		n = len(p.objects)
+	}
+	more := ""
+	if n < len(p.objects) {
+		more = "<token>" + remember(p.head, p.objects[n:], p.max) + "</token>"
+	}
+	return p.head + `<ContinueRetrievePropertiesExResponse xmlns="urn:vim25"><returnval>` +
+		strings.Join(p.objects[:n], "") + more +
+		"</returnval></ContinueRetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>", true
 }
 
 type recorder struct {

@@ -280,6 +280,8 @@ pub struct Client {
     timeout: Duration,
     /// HTTP round trips made so far.
     pub round_trips: usize,
+    /// Bytes of answers read so far.
+    pub bytes: u64,
     /// Set once a request timed out: clean-up calls are then skipped.
     unresponsive: bool,
     /// The service content's managed objects.
@@ -315,29 +317,39 @@ pub struct Object {
 }
 
 impl Object {
-    /// Reads one `ObjectContent` element.
-    pub fn from_node(n: &Node) -> Object {
-        Object {
-            obj: n.child("obj").and_then(MoRef::from_node),
-            props: n
-                .all("propSet")
-                .filter_map(|p| Some((p.text_of("name")?.to_string(), p.child("val")?.clone())))
-                .collect(),
-            missing: n
-                .all("missingSet")
-                .map(|m| {
-                    (
-                        m.text_of("path").unwrap_or("").to_string(),
-                        m.child("fault").map(soap::fault_of).unwrap_or(Fault {
-                            kind: None,
-                            message: String::new(),
-                            privilege: None,
-                            object: None,
-                        }),
-                    )
-                })
-                .collect(),
+    /// Reads one `ObjectContent` element (taking its values, not copying them).
+    pub fn from_node(n: Node) -> Object {
+        let mut o = Object::default();
+        for c in n.children {
+            match c.name.as_str() {
+                "obj" => o.obj = MoRef::from_node(&c),
+                "propSet" => {
+                    let mut name = None;
+                    let mut val = None;
+                    for p in c.children {
+                        match p.name.as_str() {
+                            "name" => name = Some(p.text),
+                            "val" => val = Some(p),
+                            _ => {}
+                        }
+                    }
+                    if let (Some(name), Some(val)) = (name, val) {
+                        o.props.push((name, val));
+                    }
+                }
+                "missingSet" => o.missing.push((
+                    c.text_of("path").unwrap_or("").to_string(),
+                    c.child("fault").map(soap::fault_of).unwrap_or(Fault {
+                        kind: None,
+                        message: String::new(),
+                        privilege: None,
+                        object: None,
+                    }),
+                )),
+                _ => {}
+            }
         }
+        o
     }
 
     /// The values at a dotted property path: the property itself when it was
@@ -423,6 +435,7 @@ impl Client {
             cookie: None,
             timeout,
             round_trips: 0,
+            bytes: 0,
             unresponsive: false,
             content: ServiceContent::default(),
         })
@@ -541,6 +554,7 @@ impl Client {
                 ),
             ));
         }
+        self.bytes += text.len() as u64;
         let parsed = soap::answer(&text).map_err(|m| {
             VcError::new(
                 ErrorKind::Other,
@@ -671,14 +685,15 @@ impl Client {
         let mut ret = self.call(&Call::RetrievePropertiesEx(
             soap::RetrievePropertiesEx::over_view(pc.clone(), view.clone(), props, page),
         ))?;
-        loop {
-            let Some(r) = ret else { break };
-            out.extend(r.all("objects").map(Object::from_node));
-            let Some(token) = r
-                .text_of("token")
-                .map(str::to_string)
-                .filter(|t| !t.is_empty())
-            else {
+        while let Some(r) = ret {
+            let token = r.text_of("token").map(str::to_string);
+            out.extend(
+                r.children
+                    .into_iter()
+                    .filter(|c| c.name == "objects")
+                    .map(Object::from_node),
+            );
+            let Some(token) = token.filter(|t| !t.is_empty()) else {
                 break;
             };
             ret = self.call(&Call::ContinueRetrievePropertiesEx(soap::Continue::new(
@@ -701,7 +716,7 @@ mod tests {
         assert_eq!(d[0], 0xaa);
         assert_eq!(d[31], 0xff);
         assert_eq!(format_thumbprint(&d).len(), 95);
-        assert!(parse_thumbprint(&"AB:".repeat(19).trim_end_matches(':').to_string()).is_err());
+        assert!(parse_thumbprint("AB:".repeat(19).trim_end_matches(':')).is_err());
         let sha1 = "AB:".repeat(20);
         assert!(parse_thumbprint(sha1.trim_end_matches(':'))
             .unwrap_err()
@@ -718,7 +733,7 @@ mod tests {
 <missingSet><path>summary</path><fault><fault xsi:type="NoPermission"><privilegeId>System.Read</privilegeId></fault></fault></missingSet></o>"#,
         )
         .unwrap();
-        let o = Object::from_node(x.child("o").unwrap());
+        let o = Object::from_node(x.child("o").unwrap().clone());
         assert_eq!(o.obj, Some(MoRef::new("HostSystem", "host-1")));
         assert_eq!(o.values("hardware.cpuFeature").len(), 2);
         assert_eq!(o.values("config.featureCapability").len(), 2);

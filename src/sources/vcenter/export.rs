@@ -33,11 +33,11 @@ pub fn read_dir(dir: &Path) -> Result<Walks, String> {
     for f in files {
         let bytes = crate::local_file::read_bytes(&f, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&bytes);
-        let root = xml::parse(&text).map_err(|m| format!("{}: {m}", f.display()))?;
-        let Some(oc) = root.children.first() else {
+        let mut root = xml::parse(&text).map_err(|m| format!("{}: {m}", f.display()))?;
+        if root.children.is_empty() {
             return Err(format!("{}: empty file", f.display()));
-        };
-        let o = Object::from_node(oc);
+        }
+        let o = Object::from_node(root.children.swap_remove(0));
         let Some(ty) = o.obj.as_ref().map(|r| r.ty.clone()) else {
             return Err(format!(
                 "{}: not a saved ObjectContent (no <obj type=\"...\">)",

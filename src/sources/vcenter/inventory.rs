@@ -140,6 +140,8 @@ pub struct Inventory {
     pub cluster_evc: BTreeMap<String, Option<String>>,
     /// HTTP round trips made (0 for an export).
     pub round_trips: usize,
+    /// Bytes of SOAP answers read (0 for an export).
+    pub bytes: u64,
 }
 
 fn key_of(o: &Object) -> Option<&MoRef> {
@@ -950,5 +952,6 @@ pub fn build(w: &Walks, filter: &Filter, origin: &str) -> Result<Inventory, Stri
         hosts,
         cluster_evc,
         round_trips: 0,
+        bytes: 0,
     })
 }

@@ -16,8 +16,17 @@ use std::time::Duration;
 use client::{Client, Trust, VcError};
 use inventory::{Filter, Inventory, Walks};
 
-/// Objects per `RetrievePropertiesEx` page.
+/// Objects per `RetrievePropertiesEx` page (`VMCOMPAT_VCENTER_PAGE` overrides
+/// it, 1..=100000: smaller pages use less memory, larger ones fewer round trips).
 pub const PAGE: u32 = 1000;
+
+fn page() -> u32 {
+    std::env::var("VMCOMPAT_VCENTER_PAGE")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| (1..=100_000).contains(n))
+        .unwrap_or(PAGE)
+}
 
 /// How to reach a vCenter.
 #[derive(Debug, Clone)]
@@ -48,11 +57,13 @@ pub fn read_live(c: &Connection, filter: &Filter) -> Result<Inventory, VcError> 
     })?;
     inv.about = client.content.full_name.clone();
     inv.round_trips = client.round_trips;
+    inv.bytes = client.bytes;
     Ok(inv)
 }
 
 fn walks(client: &mut Client) -> Result<Walks, VcError> {
-    let entities = client.walk(inventory::ENTITY_TYPES, inventory::ENTITY_PROPS, PAGE)?;
+    let page = page();
+    let entities = client.walk(inventory::ENTITY_TYPES, inventory::ENTITY_PROPS, page)?;
     let hosts = client.walk(
         &["HostSystem"],
         &[("HostSystem", inventory::HOST_PROPS)],
@@ -63,7 +74,7 @@ fn walks(client: &mut Client) -> Result<Walks, VcError> {
         &[("Datastore", inventory::DATASTORE_PROPS)],
         PAGE,
     )?;
-    let networks = client.walk(inventory::NETWORK_TYPES, inventory::NETWORK_PROPS, PAGE)?;
+    let networks = client.walk(inventory::NETWORK_TYPES, inventory::NETWORK_PROPS, page)?;
     let vms = client.walk(
         &["VirtualMachine"],
         &[("VirtualMachine", inventory::VM_PROPS)],

@@ -322,21 +322,28 @@ pub fn fault_of(f: &Node) -> Fault {
     }
 }
 
-/// An answer: the `returnval` of the call's response, or its fault.
+/// An answer: the `returnval` of the call's response (moved out of the
+/// tree, not copied: a page of VMs is tens of MiB), or its fault.
 pub fn answer(text: &str) -> Result<Result<Option<Node>, Fault>, String> {
-    let root = xml::parse(text)?;
+    let mut root = xml::parse(text)?;
     let body = root
-        .child("Envelope")
-        .and_then(|e| e.child("Body"))
+        .children
+        .iter_mut()
+        .find(|c| c.name == "Envelope")
+        .and_then(|e| e.children.iter_mut().find(|c| c.name == "Body"))
         .ok_or_else(|| "the answer is not a SOAP envelope".to_string())?;
     if let Some(f) = body.child("Fault") {
         return Ok(Err(fault_of(f)));
     }
     let resp = body
         .children
-        .first()
+        .first_mut()
         .ok_or_else(|| "the SOAP body is empty".to_string())?;
-    Ok(Ok(resp.child("returnval").cloned()))
+    Ok(Ok(resp
+        .children
+        .iter()
+        .position(|c| c.name == "returnval")
+        .map(|i| resp.children.swap_remove(i))))
 }
 
 #[cfg(test)]
