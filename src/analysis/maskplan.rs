@@ -487,9 +487,10 @@ pub fn for_groups(
     let (union, inter) = union_and_intersection(members.iter().map(|&h| visible(&hosts[h])));
     lacking_floor(hosts, &members, &union)?;
     let c = core(&union, &union.difference(&inter), hosts, &members, opts);
+    let labels = idx.iter().map(|&i| a.groups[i].label.clone()).collect();
     Ok(plan_from(
         vendor,
-        idx.iter().map(|&i| a.groups[i].label.clone()).collect(),
+        labels,
         c,
         &union,
         hosts,
@@ -576,15 +577,8 @@ pub fn for_baseline(
         });
     }
     let c = core(&union, &union.difference(&keep), hosts, &members, opts);
-    let mut plan = plan_from(
-        vendor,
-        idx.iter().map(|&i| a.groups[i].label.clone()).collect(),
-        c,
-        &union,
-        hosts,
-        members,
-        Vec::new(),
-    );
+    let labels = idx.iter().map(|&i| a.groups[i].label.clone()).collect();
+    let mut plan = plan_from(vendor, labels, c, &union, hosts, members, Vec::new());
     // Hosts that miss the baseline only by firmware-dependent bits get advice too.
     for (h, lacks) in &cannot_reach {
         let fw: Vec<&'static str> = lacks

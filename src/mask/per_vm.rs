@@ -196,6 +196,16 @@ pub struct DependencyGap {
     pub visible: Vec<(&'static str, String)>,
 }
 
+impl DependencyGap {
+    /// The visible features that require the hidden one, as `name (bit)`.
+    pub fn visible_names(&self) -> Vec<String> {
+        self.visible
+            .iter()
+            .map(|(n, bit)| format!("{n} ({bit})"))
+            .collect()
+    }
+}
+
 /// `CPUID.1:ECX[28]`, `CPUID.7.0:EBX[5]`: the spelling of the Intel SDM.
 pub fn bit_name(id: FeatureId) -> String {
     let loc = catalog::by_id(id).loc;
