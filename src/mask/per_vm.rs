@@ -210,7 +210,7 @@ impl DependencyGap {
 pub fn bit_name(id: FeatureId) -> String {
     let loc = catalog::by_id(id).loc;
     let reg = loc.reg.name().to_ascii_uppercase();
-    if loc.subleaf != 0 || super::model::leaf_has_subleaves(loc.leaf) {
+    if loc.subleaf != 0 || crate::cpuid::enumerate::has_subleaves(loc.leaf) {
         format!("CPUID.{:X}H.{}:{reg}[{}]", loc.leaf, loc.subleaf, loc.bit)
     } else {
         format!("CPUID.{:X}H:{reg}[{}]", loc.leaf, loc.bit)
@@ -257,7 +257,7 @@ mod tests {
     use crate::mask::vmx::parse_mask;
 
     fn set(names: &[&str]) -> FeatureSet {
-        FeatureSet::from_names(names)
+        FeatureSet::from_names(names).expect("catalog names")
     }
 
     #[test]
