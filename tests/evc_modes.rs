@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use vmcompat::catalog::{self, Class, FeatureSet};
 use vmcompat::decode::{decode_dump, Cpu, Vendor};
-use vmcompat::evc::{self, EvcMode};
+use vmcompat::shipped::evc::{self, EvcMode};
 
 const KEYS: &[&str] = &[
     "intel-merom",
@@ -39,7 +39,7 @@ const KEYS: &[&str] = &[
 ];
 
 /// The features the data file lists, read with the TOML parser directly (not
-/// through `vmcompat::evc`).
+/// through `vmcompat::shipped::evc`).
 fn file_features(key: &str) -> FeatureSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("evc/{key}.toml"));
     let text = std::fs::read_to_string(&path).expect("the mode file reads");
@@ -50,7 +50,7 @@ fn file_features(key: &str) -> FeatureSet {
         .iter()
         .map(|f| f.as_str().expect("a name"))
         .collect();
-    FeatureSet::from_names(&names)
+    FeatureSet::from_names(&names).expect("catalog names")
 }
 
 fn corpus() -> Option<Vec<(String, Cpu)>> {
@@ -59,7 +59,7 @@ fn corpus() -> Option<Vec<(String, Cpu)>> {
     for e in std::fs::read_dir(&dir).expect("corpus dir") {
         let p: PathBuf = e.expect("entry").path();
         if p.extension().is_some_and(|x| x == "txt") {
-            let dump = vmcompat::cpuid::formats::read_file(&p).expect("corpus dump reads");
+            let dump = vmcompat::sources::formats::read_file(&p).expect("corpus dump reads");
             if let Some(cpu) = decode_dump(&dump) {
                 let name = p
                     .file_name()
@@ -219,7 +219,8 @@ fn every_mode_is_shipped_tested_and_ordered() {
             let def = catalog::by_id(id);
             assert_ne!(def.class, Class::MustMatch, "{}", m.key);
             assert!(
-                !evc::FIRMWARE_DEPENDENT.contains(&def.name),
+                !evc::FIRMWARE_DEPENDENT
+                    .contains(&catalog::lookup(def.name).expect("catalog name")),
                 "{}: {}",
                 m.key,
                 def.name
@@ -238,7 +239,10 @@ fn every_mode_is_shipped_tested_and_ordered() {
             );
         }
     }
-    for n in evc::FIRMWARE_DEPENDENT {
+    for n in evc::FIRMWARE_DEPENDENT
+        .iter()
+        .map(|id| catalog::by_id(*id).name)
+    {
         assert!(catalog::lookup(n).is_some(), "FIRMWARE_DEPENDENT: {n}");
     }
     let e = evc::mode("intel-pentium-pro").unwrap_err().to_string();
@@ -251,13 +255,13 @@ fn merom_mode_has_cmpxchg16b_and_libvirt_conroe_keeps_its_own() {
     let m = evc::mode("intel-merom").expect("mode");
     assert!(m.features.contains(cx16) && m.documented.contains(cx16));
     // masks/ follows libvirt's Conroe for the KVM target: left as it is.
-    let libvirt = vmcompat::baselines::load("intel-merom").expect("baseline");
+    let libvirt = vmcompat::shipped::baselines::load("intel-merom").expect("baseline");
     assert!(!libvirt.features.contains(cx16));
 }
 
 fn cpu_of(file: &str) -> Option<Cpu> {
     let p = common::shared_dir()?.join("corpus/libcpuid").join(file);
-    let dump = vmcompat::cpuid::formats::read_file(&p).expect("dump reads");
+    let dump = vmcompat::sources::formats::read_file(&p).expect("dump reads");
     decode_dump(&dump)
 }
 
@@ -316,7 +320,8 @@ fn vmware_per_vm_evc_exports_fit_their_modes() {
         "spec_ctrl_ssbd",
         "flush_l1d",
         "md_clear",
-    ]);
+    ])
+    .expect("catalog names");
     let compared: FeatureSet = granted
         .iter()
         .filter(|id| catalog::by_id(*id).class.is_compared())
@@ -333,7 +338,9 @@ fn vmware_per_vm_evc_exports_fit_their_modes() {
         .difference(&granted)
         .difference(&vmcompat::mask::per_vm::implicit_features());
     assert!(
-        extra.is_subset(&FeatureSet::from_names(&["x2apic", "tsc_deadline_timer"])),
+        extra.is_subset(
+            &FeatureSet::from_names(&["x2apic", "tsc_deadline_timer"]).expect("catalog names")
+        ),
         "the mode has {:?} the export does not grant",
         extra.names()
     );

@@ -21,13 +21,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use vmcompat::analysis::fleet::{analyze, FleetHost, Policy};
+use vmcompat::analysis::fleet::{analyze, FleetHost};
 use vmcompat::analysis::maskplan::{self, MaskOptions, MaskPlan, PlanError};
-use vmcompat::baselines;
 use vmcompat::catalog::{self, Class, FeatureSet};
-use vmcompat::cpuid::{formats::corpus::parse_corpus, Completeness, CpuLeaves};
+use vmcompat::cpuid::{Completeness, CpuLeaves};
 use vmcompat::decode::{decode_cpu, Vendor};
 use vmcompat::mask::{apply, build_for, MaskKind};
+use vmcompat::model::policy::Policy;
+use vmcompat::shipped::baselines;
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 struct Cpu {
     host: FleetHost,
@@ -166,7 +168,7 @@ fn check_plan(
     // are all hidden or absent (at least one hidden) reads 0 on every guest (on
     // AMD the CET components follow SHSTK alone, as AMD has no IBT).
     for comp in catalog::XSAVE_COMPONENTS {
-        let owners = FeatureSet::from_names(comp.owners);
+        let owners = FeatureSet::from_names(comp.owners).expect("catalog names");
         let hidden_here = owners.intersection(&plan.hide);
         if owners.is_empty() || hidden_here.is_empty() {
             continue;

@@ -7,10 +7,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use vmcompat::catalog;
-use vmcompat::cpuid::formats::corpus::parse_corpus;
 use vmcompat::cpuid::{Completeness, SourceKind};
 use vmcompat::decode::{decode_cpu, decode_dump, Cpu};
-use vmcompat::profiles;
+use vmcompat::shipped::profiles;
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 fn decoded(name: &str) -> Cpu {
     let dump = profiles::load(name).unwrap_or_else(|e| panic!("profile {name}: {e}"));
@@ -79,7 +79,7 @@ fn every_profile_decodes_to_what_it_claims() {
         for id in p.features.iter() {
             for req in catalog::by_id(id).requires {
                 assert!(
-                    cpu.has(req),
+                    cpu.has(vmcompat::catalog::lookup(req).expect("catalog name")),
                     "{}: {} requires {req}, which is not listed",
                     p.name,
                     catalog::by_id(id).name

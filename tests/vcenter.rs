@@ -150,7 +150,7 @@ fn vmcompat(args: &[&str], password: Option<&str>) -> (i32, String, String, Dura
 /// few non-CPUID capabilities ESXi lists), minus `drop`.
 fn cpu(file: &str, description: &str, max_evc: &str, drop: &[&str]) -> Value {
     let shared = common::shared_dir().expect("../shared");
-    let dump = vmcompat::cpuid::formats::read_file(&shared.join("corpus/libcpuid").join(file))
+    let dump = vmcompat::sources::formats::read_file(&shared.join("corpus/libcpuid").join(file))
         .expect("corpus file");
     let c = dump.first().expect("a CPU");
     let leaves: Vec<Value> = [0u32, 1, 0x8000_0000, 0x8000_0001]
@@ -821,7 +821,7 @@ fn esxi_over_ssh_and_from_vcenter_agree() {
         .collect();
     let hardware = format!(
         "(vim.host.HardwareInfo) {{\n   systemInfo = (vim.host.SystemInfo) {{\n      vendor = \"Test\"\n   }},\n{}\n}}\n",
-        vmcompat::remote::esxi::render_cpu_feature(&leaves, 3)
+        vmcompat::sources::ssh::esxi::render_cpu_feature(&leaves, 3)
     );
     let config = format!(
         "(vim.host.ConfigInfo) {{\n   host = 'vim.HostSystem:ha-host',\n   product = (vim.AboutInfo) {{\n      version = \"8.0.2\"\n   }},\n{},\n   maskedFeatureCapability = (vim.host.FeatureCapability) []\n}}\n",

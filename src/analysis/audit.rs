@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
-use super::fleet::{self, FleetAnalysis, FleetHost, Policy};
+use super::fleet::{self, FleetAnalysis, FleetHost};
+use crate::catalog::id;
 use crate::cpuid::Completeness;
+use crate::model::policy::Policy;
 
 /// One row of the host table.
 #[derive(Debug, Clone, Serialize)]
@@ -92,7 +94,7 @@ pub fn audit(
     hosts: &[FleetHost],
     failed: &[FailedHost],
     policy: Policy,
-    guests: &[crate::guests::Guest],
+    guests: &[crate::shipped::guests::Guest],
 ) -> AuditReport {
     let cpu = fleet::analyze(hosts, policy);
     let settings = super::setting::settings(&cpu, hosts, guests);
@@ -117,8 +119,8 @@ pub fn audit(
                 model: Some(c.signature.model),
                 stepping: Some(c.signature.stepping),
                 microarchitecture: c.microarchitecture.map(str::to_string),
-                sse3: Some(c.has("pni")),
-                nx: Some(c.has("nx")),
+                sse3: Some(c.has(id::PNI)),
+                nx: Some(c.has(id::NX)),
                 virtualization: Some(c.has_virtualization()),
                 x86_64_level: Some(c.x86_64_level),
                 baseline: group_baseline.get(cpu.host_group[i]).cloned().flatten(),

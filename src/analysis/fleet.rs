@@ -3,41 +3,9 @@
 
 use serde::Serialize;
 
-use crate::catalog::{self, FeatureSet};
+use crate::catalog::{self, id, FeatureId, FeatureSet};
 use crate::decode::{Cpu, Vendor};
-
-/// Which rules decide whether two hosts are compatible.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum, Default,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Policy {
-    /// What vSphere EVC does today: vendor must match, family may differ, every
-    /// migration-relevant feature bit counts.
-    #[default]
-    Evc,
-    /// The classic ESX 3 rules: vendor and family must match; only SSE3, NX/XD and
-    /// VT-x/AMD-V are compared.
-    Esx3,
-}
-
-/// The features compared under the ESX 3 policy (catalog names).
-const ESX3_FEATURES: &[&str] = &["pni", "nx", "vmx", "svm"];
-
-impl Policy {
-    /// The features of `cpu` this policy compares.
-    pub fn compared(self, cpu: &Cpu) -> FeatureSet {
-        let all = cpu.compared_features();
-        match self {
-            Policy::Evc => all,
-            Policy::Esx3 => ESX3_FEATURES
-                .iter()
-                .filter_map(|n| catalog::lookup(n))
-                .filter(|id| all.contains(*id))
-                .collect(),
-        }
-    }
-}
+use crate::model::policy::Policy;
 
 /// One host as the fleet analysis sees it.
 #[derive(Debug, Clone)]
@@ -314,13 +282,13 @@ fn content_label(g: &Group, policy: Policy) -> String {
             None => format!("{vendor}-below-named"),
         },
         Policy::Esx3 => {
-            let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
+            let has = |f: FeatureId| g.features.contains(f);
             let fam = g.families.first().copied().unwrap_or(0);
             format!(
                 "{vendor}-f{fam:x}-{}-{}-{}",
-                if has("pni") { "sse3" } else { "nosse3" },
-                if has("nx") { "nx" } else { "nonx" },
-                if has("vmx") || has("svm") {
+                if has(id::PNI) { "sse3" } else { "nosse3" },
+                if has(id::NX) { "nx" } else { "nonx" },
+                if has(id::VMX) || has(id::SVM) {
                     "vt"
                 } else {
                     "novt"
@@ -409,7 +377,7 @@ fn group_name(g: &Group, hosts: &[FleetHost], policy: Policy) -> String {
         [one] => format!(", {one}-class"),
         [a, .., b] => format!(", {a}…{b}-class"),
     };
-    let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
+    let has = |f: FeatureId| g.features.contains(f);
     if policy == Policy::Esx3 {
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         let virt = if g.vendor.is_amd_like() {
@@ -419,20 +387,20 @@ fn group_name(g: &Group, hosts: &[FleetHost], policy: Policy) -> String {
         };
         return format!(
             "{maker} family {families}: SSE3 {}, NX/XD {}, {virt} {}",
-            yes_no(has("pni")),
-            yes_no(has("nx")),
-            yes_no(has("vmx") || has("svm"))
+            yes_no(has(id::PNI)),
+            yes_no(has(id::NX)),
+            yes_no(has(id::VMX) || has(id::SVM))
         );
     }
-    let simd = if has("avx512f") {
+    let simd = if has(id::AVX512F) {
         "AVX-512"
-    } else if has("avx2") {
+    } else if has(id::AVX2) {
         "AVX2, no AVX-512"
-    } else if has("avx") {
+    } else if has(id::AVX) {
         "AVX, no AVX2"
-    } else if has("sse4_2") {
+    } else if has(id::SSE4_2) {
         "SSE4.2, no AVX"
-    } else if has("pni") {
+    } else if has(id::PNI) {
         "SSE3, no SSE4.2"
     } else {
         "no SSE3"

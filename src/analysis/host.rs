@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::catalog::{self, id};
 use crate::cpuid::{Completeness, RawDump};
 use crate::decode::{self, consistency::CpuGroup, Consistency, Cpu};
 
@@ -176,16 +177,18 @@ pub fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
     if !cpu.has_virtualization() {
         return VirtState::NotReported;
     }
-    let flag = if cpu.vendor.is_amd_like() {
-        "svm"
+    // The kernel's flag is the catalog's canonical name.
+    let flag = catalog::by_id(if cpu.vendor.is_amd_like() {
+        id::SVM
     } else {
-        "vmx"
-    };
+        id::VMX
+    })
+    .name;
     match os_flags {
         Some(flags) if !flags.iter().any(|f| f == flag) => VirtState::DisabledByFirmware,
         // Linux clears `vmx` when firmware locked VT-x off, so its presence means
         // enabled; it shows `svm` whatever firmware did, so that tells nothing.
-        Some(_) if flag == "vmx" => VirtState::Enabled,
+        Some(_) if flag == catalog::by_id(id::VMX).name => VirtState::Enabled,
         _ => VirtState::PresentFirmwareUnknown,
     }
 }
@@ -194,7 +197,7 @@ pub fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
 /// never ran 64-bit guests on Intel without it); on AMD, long mode of revision E
 /// or later (family 0xF model >= 0x20, or any later family) or AMD-V.
 fn supports_64bit(cpu: &Cpu, virt: VirtState) -> (bool, String) {
-    let lm = cpu.has("lm");
+    let lm = cpu.has(id::LM);
     if !lm {
         return (false, "no long mode: the CPU is 32-bit only".into());
     }
@@ -228,7 +231,7 @@ fn supports_64bit(cpu: &Cpu, virt: VirtState) -> (bool, String) {
 fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
     let virt = virt_state(cpu, dump.os_flags.as_deref());
     let (supports, reason) = supports_64bit(cpu, virt);
-    let next = crate::baselines::next_for(cpu.vendor, &cpu.features);
+    let next = crate::shipped::baselines::next_for(cpu.vendor, &cpu.features);
     let mut warnings = Vec::new();
     if let Some(hv) = &cpu.hypervisor {
         warnings.push(format!(
@@ -270,8 +273,8 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
         threads_per_package: cpu.topology.threads_per_package,
         hybrid: cpu.hybrid,
         simd: cpu.simd_level(),
-        nx: cpu.has("nx"),
-        long_mode: cpu.has("lm"),
+        nx: cpu.has(id::NX),
+        long_mode: cpu.has(id::LM),
         virtualization: cpu.virtualization_name(),
         virtualization_state: virt,
         supports_64bit_vms: supports,
@@ -288,7 +291,7 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
             0 => "none (not x86-64)".into(),
             n => format!("x86-64-v{n}"),
         },
-        nearest_baseline: crate::baselines::highest_for(cpu.vendor, &cpu.features)
+        nearest_baseline: crate::shipped::baselines::highest_for(cpu.vendor, &cpu.features)
             .map(|b| format!("{} ({})", b.name, b.description)),
         next_baseline: next.map(|(b, missing)| (b.name.clone(), missing.names())),
         next_baseline_update_brings: next.map_or_else(Vec::new, |(_, missing)| {
@@ -308,9 +311,9 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
                 .map(|f| crate::catalog::by_id(f).name)
                 .collect()
         }),
-        vmware_evc_mode: crate::evc::best_mode_for(cpu.vendor, &[cpu.features])
+        vmware_evc_mode: crate::shipped::evc::best_mode_for(cpu.vendor, &[cpu.features])
             .map(|m| format!("{} ({}, {})", m.key, m.label, m.level)),
-        next_vmware_evc_mode: crate::evc::modes()
+        next_vmware_evc_mode: crate::shipped::evc::modes()
             .ok()
             .and_then(|all| {
                 all.iter()
@@ -332,7 +335,7 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
 /// this host runs 6.7`). Nothing changes when the release knows the mode.
 pub fn cap_evc_mode_to_release(
     r: &mut HostReport,
-    release: &crate::facts::esxi_version::EsxiVersion,
+    release: &crate::model::esxi_version::EsxiVersion,
 ) {
     use crate::analysis::setting::{release_knows, short_release};
     let Some(best) = r
@@ -340,14 +343,14 @@ pub fn cap_evc_mode_to_release(
         .vmware_evc_mode
         .as_deref()
         .and_then(|s| s.split_whitespace().next())
-        .and_then(|k| crate::evc::mode(k).ok())
+        .and_then(|k| crate::shipped::evc::mode(k).ok())
     else {
         return;
     };
     if release_knows(release, best) {
         return;
     }
-    let known = crate::evc::modes().ok().and_then(|all| {
+    let known = crate::shipped::evc::modes().ok().and_then(|all| {
         all.iter()
             .filter(|m| m.vendor == best.vendor && m.features.is_subset(&best.features))
             .filter(|m| release_knows(release, m))

@@ -7,17 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::facts::{FactsSource, HostFacts, StorageIdentity};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Migration fails (exit status 1).
-    Error,
-    /// Worth fixing; migration may still work (exit status unchanged).
-    Warning,
-}
+use super::finding::Severity;
+use crate::model::facts::{FactsHost, FactsSource, HostFacts, StorageIdentity};
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -82,19 +73,6 @@ pub struct NotChecked {
     pub message: String,
     /// How to make it checkable.
     pub action: String,
-}
-
-/// One host as the checks see it.
-#[derive(Debug, Clone)]
-pub struct FactsHost {
-    /// Host name.
-    pub name: String,
-    /// Cluster, if any.
-    pub cluster: Option<String>,
-    /// Its facts; `None` when the host has none (or they could not be read: see `error`).
-    pub facts: Option<HostFacts>,
-    /// Why its facts could not be read, if they could not.
-    pub error: Option<String>,
 }
 
 /// The storage/network part of the audit.
@@ -162,17 +140,12 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
             (Some(f), _) => {
                 r.hosts_checked.push(h.name.clone());
                 for what in &f.not_read {
-                    r.findings.push(Finding {
-                        severity: Severity::Warning,
-                        kind: FindingKind::FactsUnavailable,
-                        cluster: h.cluster.clone(),
-                        subject: h.name.clone(),
-                        hosts: vec![h.name.clone()],
-                        message: format!("on {}, {what}; its other facts were checked", h.name),
-                        action: "start the service or fix the command on the host, or declare \
-                                 the host's port_groups in the fleet file"
-                            .into(),
-                    });
+                    r.findings.push(facts_unavailable(
+                        h,
+                        format!("on {}, {what}; its other facts were checked", h.name),
+                        "start the service or fix the command on the host, or declare \
+                         the host's port_groups in the fleet file",
+                    ));
                 }
                 clusters
                     .entry(h.cluster.as_deref())
@@ -180,17 +153,12 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
                     .push((h.name.as_str(), f));
             }
             (None, Some(e)) => {
-                r.findings.push(Finding {
-                    severity: Severity::Warning,
-                    kind: FindingKind::FactsUnavailable,
-                    cluster: h.cluster.clone(),
-                    subject: h.name.clone(),
-                    hosts: vec![h.name.clone()],
-                    message: format!("storage/network facts of {} could not be read: {e}", h.name),
-                    action: "fix the cause above, or declare the host's facts in the fleet file \
-                             (luns, datastores, port_groups, vmotion)"
-                        .into(),
-                });
+                r.findings.push(facts_unavailable(
+                    h,
+                    format!("storage/network facts of {} could not be read: {e}", h.name),
+                    "fix the cause above, or declare the host's facts in the fleet file \
+                     (luns, datastores, port_groups, vmotion)",
+                ));
             }
             (None, None) => r.skipped.push(h.name.clone()),
         }
@@ -244,6 +212,19 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
     r.findings
         .sort_by(|a, b| (a.severity, &a.cluster, a.kind).cmp(&(b.severity, &b.cluster, b.kind)));
     r
+}
+
+/// A warning that (some of) one host's facts could not be read.
+fn facts_unavailable(h: &FactsHost, message: String, action: &str) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        kind: FindingKind::FactsUnavailable,
+        cluster: h.cluster.clone(),
+        subject: h.name.clone(),
+        hosts: vec![h.name.clone()],
+        message,
+        action: action.into(),
+    }
 }
 
 fn cluster_words(c: &Option<String>) -> String {
@@ -406,16 +387,7 @@ fn check_datastores(
         if ids.len() < 2 {
             continue;
         }
-        let detail = ids
-            .iter()
-            .map(|(k, hs)| {
-                format!(
-                    "{k} on {}",
-                    hs.iter().copied().collect::<Vec<_>>().join(", ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
+        let detail = on_hosts(ids.iter().map(|(k, hs)| (k, hs.iter().copied())));
         let hosts: BTreeSet<&str> = ids.values().flatten().copied().collect();
         out.push(Finding {
             severity: Severity::Error,
@@ -460,16 +432,11 @@ fn check_port_groups(
             .map(|(s, _)| *s)
             .unwrap_or_default();
         if spellings.len() > 1 {
-            let detail = spellings
-                .iter()
-                .map(|(s, hs)| {
-                    format!(
-                        "{s:?} on {}",
-                        hs.iter().copied().collect::<Vec<_>>().join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = on_hosts(
+                spellings
+                    .iter()
+                    .map(|(s, hs)| (format!("{s:?}"), hs.iter().copied())),
+            );
             let others: Vec<String> = spellings
                 .iter()
                 .filter(|(s, _)| **s != main)
@@ -633,7 +600,7 @@ fn check_vmotion(
             action: format!("for {}, {declare}", unknown.join(", ")),
         });
     }
-    let ports: Vec<(&str, &crate::facts::VmotionPort)> = members
+    let ports: Vec<(&str, &crate::model::facts::VmotionPort)> = members
         .iter()
         .filter_map(|(h, f)| f.vmotion.as_ref().map(|v| (*h, v)))
         .collect();
@@ -641,18 +608,24 @@ fn check_vmotion(
     check_vmotion_stack_and_subnet(cluster, &ports, &mut r.findings);
 }
 
-/// "9000 on esx-01, esx-02; 1500 on esx-03".
+/// "9000 on esx-01, esx-02; 1500 on esx-03", highest value first.
 fn by_value<K: Ord + std::fmt::Display>(m: &BTreeMap<K, Vec<&str>>) -> String {
-    m.iter()
-        .rev()
-        .map(|(k, hs)| format!("{k} on {}", hs.join(", ")))
+    on_hosts(m.iter().rev().map(|(k, hs)| (k, hs.iter().copied())))
+}
+
+/// "A on esx-01, esx-02; B on esx-03": each value with the hosts that have it.
+fn on_hosts<'h, K: std::fmt::Display, H: Iterator<Item = &'h str>>(
+    values: impl Iterator<Item = (K, H)>,
+) -> String {
+    values
+        .map(|(k, hs)| format!("{k} on {}", hs.collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
 }
 
 fn check_vmotion_mtu(
     cluster: &Option<String>,
-    ports: &[(&str, &crate::facts::VmotionPort)],
+    ports: &[(&str, &crate::model::facts::VmotionPort)],
     r: &mut StorageNetworkReport,
 ) {
     let mut mtus: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
@@ -710,7 +683,7 @@ fn check_vmotion_mtu(
 
 fn check_vmotion_stack_and_subnet(
     cluster: &Option<String>,
-    ports: &[(&str, &crate::facts::VmotionPort)],
+    ports: &[(&str, &crate::model::facts::VmotionPort)],
     out: &mut Vec<Finding>,
 ) {
     let mut stacks: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -769,10 +742,7 @@ fn check_vmotion_stack_and_subnet(
                      (the vMotion TCP/IP stack with a gateway on every host): traffic between \
                      them has no route of its own, so migrations fail or take the management \
                      network",
-                    nets.iter()
-                        .map(|(n, hs)| format!("{n} on {}", hs.join(", ")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    on_hosts(nets.iter().map(|(n, hs)| (n, hs.iter().copied())))
                 ),
                 action: "put the vMotion ports on one subnet (one VLAN), or use the vMotion \
                          TCP/IP stack with a default gateway on every host (routed vMotion)"
@@ -785,7 +755,7 @@ fn check_vmotion_stack_and_subnet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{Datastore, Lun, PortGroup, VmotionPort};
+    use crate::model::facts::{Datastore, Lun, PortGroup, VmotionPort};
 
     fn host(name: &str, f: HostFacts) -> FactsHost {
         FactsHost {

@@ -7,15 +7,16 @@
 //! cluster: the other hosts without one). A datastore or LUN is judged only
 //! against destinations whose facts are known.
 
+use super::finding::Severity;
 use serde::Serialize;
 
 use super::fleet::FleetAnalysis;
 use super::vm_placement::{base_name, datastore_state, declare_datastore, judge, lun_state, Need};
-use crate::facts::HostFacts;
 use crate::mask::explain::{explain_with, Explanation};
 use crate::mask::per_vm::{dependency_gaps, DependencyGap, GuestView};
-use crate::vms::vmx::{Duplicate, Vmx};
-use crate::vms::VmSource;
+use crate::model::facts::HostFacts;
+use crate::model::vm::VmSource;
+use crate::model::vmx::{Duplicate, Vmx};
 
 /// A host as the VM checks see it.
 #[derive(Debug, Clone, Default)]
@@ -32,34 +33,10 @@ pub struct HostContext {
     /// give); what is not described is "unknown", never "absent".
     pub described: Described,
     /// Its ESXi release, where known (`vmware -vl`, or declared `esxi_version`).
-    pub esxi: Option<crate::facts::esxi_version::EsxiVersion>,
+    pub esxi: Option<crate::model::esxi_version::EsxiVersion>,
 }
 
 pub use super::vm_placement::{CanMove, Described, FactState, MoveVerdict};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    /// vMotion cannot proceed; DRS and maintenance mode will stall on this VM.
-    Error,
-    /// vMotion may proceed (or can go to some destinations only).
-    Warning,
-    /// Not checked: the fleet's sources do not say (never a failure or a pass);
-    /// the fix says how to declare it.
-    NotChecked,
-}
-
-impl Severity {
-    /// "error" or "warning".
-    pub fn word(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::NotChecked => "not checked",
-        }
-    }
-}
 
 /// One thing about a VM that stops or may trouble its move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -886,11 +863,7 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
 /// requires it (part of the VM's CPU verdict).
 fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
     for g in gaps {
-        let visible: Vec<String> = g
-            .visible
-            .iter()
-            .map(|(n, bit)| format!("{n} ({bit})"))
-            .collect();
+        let visible = g.visible_names();
         let lines: Vec<String> = g
             .visible
             .iter()
@@ -920,9 +893,9 @@ fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::facts::{Datastore, FactsSource, Lun, PortGroup, StorageIdentity, VSwitch};
+    use crate::model::facts::{Datastore, FactsSource, Lun, PortGroup, StorageIdentity, VSwitch};
 
     fn vmfs(name: &str, uuid: &str, local: bool) -> Datastore {
         Datastore {
@@ -982,19 +955,15 @@ mod tests {
     }
 
     fn vm(text: &str) -> VmSource {
+        let vmx = crate::model::vmx::parse(text, "vm.vmx").expect("parses");
         VmSource {
-            host: "a".into(),
-            name: "vm".into(),
-            path: "[ds] vm/vm.vmx".into(),
             home_datastore: Some("san1".into()),
-            vmx: crate::vms::vmx::parse(text, "vm.vmx").expect("parses"),
-            snapshots: None,
-            runtime: None,
-            problem: None,
+            ..VmSource::new("a", "vm", "[ds] vm/vm.vmx", vmx)
         }
     }
 
-    fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
+    /// Each finding's severity and kind (for the VM-readiness tests).
+    pub(crate) fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
         r.findings.iter().map(|f| (f.severity, f.kind)).collect()
     }
 
@@ -1078,12 +1047,12 @@ mod tests {
         let mut v = vm("ethernet0.present = \"TRUE\"\nethernet0.networkName = \"VM Network\"\n\
 ethernet1.present = \"TRUE\"\nethernet1.networkName = \"backup-isolated\"\nethernet1.connected = \"FALSE\"\n\
 sched.cpu.affinity = \"ALL\"\nfloppy0.fileName = \"/dev/fd0\"\nsata0:0.present = \"TRUE\"\nsata0:0.deviceType = \"cdrom-raw\"\nsata0:0.startConnected = \"FALSE\"\n");
-        v.runtime = Some(crate::vms::vmsd::Runtime {
+        v.runtime = Some(crate::model::vmsd::Runtime {
             power_state: Some("poweredOn".into()),
             tools_status: Some("toolsNotRunning".into()),
             tools_running: None,
         });
-        v.snapshots = Some(crate::vms::vmsd::Snapshots {
+        v.snapshots = Some(crate::model::vmsd::Snapshots {
             count: 1,
             names: vec!["x".into()],
         });

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::VcenterArgs;
-use crate::error::{Error, Result};
-use crate::fleet::file::{FleetSpec, HostSourceSpec, HostSpec, VcenterSpec};
+use crate::sources::fleet::file::{FleetSpec, HostSourceSpec, HostSpec, VcenterSpec};
 use crate::sources::vcenter::client::{parse_thumbprint, Trust};
 use crate::sources::vcenter::inventory::{Filter, Inventory};
 use crate::sources::vcenter::{self, Connection};
+use crate::util::error::{Error, Result};
 
 /// Environment variable with the vCenter user name.
 pub const USER_ENV: &str = "VMCOMPAT_VCENTER_USER";
@@ -29,7 +29,7 @@ fn password(args: &VcenterArgs, spec: Option<&VcenterSpec>) -> Result<String> {
         .clone()
         .or_else(|| spec.and_then(|s| s.password_file.clone()));
     if let Some(f) = file {
-        let bytes = crate::local_file::read_bytes(&f, 64 * 1024)?;
+        let bytes = crate::util::local_file::read_bytes(&f, 64 * 1024)?;
         let text = String::from_utf8_lossy(&bytes);
         let pw = text
             .lines()
@@ -225,7 +225,7 @@ pub fn fleet_with_vcenter(
             vcenter: None,
         }
     } else {
-        crate::remote::fleet::fleet_spec(fleet, trees)?
+        crate::sources::fleet::remote::fleet_spec(fleet, trees)?
     };
     if let Some(inv) = read(args, spec.vcenter.clone().as_ref(), cluster)? {
         extend(&mut spec, inv)?;

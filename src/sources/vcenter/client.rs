@@ -206,7 +206,7 @@ fn tls_config(
             let mut roots = rustls::RootCertStore::empty();
             match ca {
                 Some(path) => {
-                    let bytes = crate::local_file::read_bytes(path, 16 * 1024 * 1024)
+                    let bytes = crate::util::local_file::read_bytes(path, 16 * 1024 * 1024)
                         .map_err(|e| bad(format!("--ca-file: {e}")))?;
                     let mut n = 0;
                     for c in rustls_pemfile::certs(&mut bytes.as_slice()) {

@@ -31,7 +31,8 @@ pub fn read_dir(dir: &Path) -> Result<Walks, String> {
     }
     let mut w = Walks::default();
     for f in files {
-        let bytes = crate::local_file::read_bytes(&f, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+        let bytes =
+            crate::util::local_file::read_bytes(&f, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&bytes);
         let mut root = xml::parse(&text).map_err(|m| format!("{}: {m}", f.display()))?;
         if root.children.is_empty() {

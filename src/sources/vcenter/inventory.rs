@@ -17,11 +17,12 @@ use super::client::{permission_message, Object};
 use super::soap::MoRef;
 use super::xml::Node;
 use crate::cpuid::{Completeness, CpuLeaves, Provenance, RawDump, Regs, SourceKind};
-use crate::facts::{
+use crate::model::facts::{
     Datastore, FactsSource, HostFacts, Lun, Nic, PortGroup, StorageIdentity, VSwitch, VmotionPort,
 };
+use crate::model::vm::VmSource;
+use crate::model::{vmsd, vmx};
 use crate::sources::vmware_features::{join, Capability, EvcFacts};
-use crate::vms::{vmsd, vmx, VmSource};
 
 /// Inventory folders, datacenters and compute resources: names and parents.
 pub const ENTITY_TYPES: &[&str] = &["Folder", "Datacenter", "ComputeResource"];
@@ -261,7 +262,7 @@ fn cpu_dump(
                 origin: name.to_string(),
                 detail: format!(
                     "{how}; no config.featureCapability: {}",
-                    crate::remote::esxi::CANNOT_SHOW
+                    crate::sources::ssh::esxi::CANNOT_SHOW
                 ),
             },
             Completeness::BasicLeavesOnly,
@@ -480,7 +481,7 @@ fn host_facts(o: &Object, ds: &HashMap<MoRef, Datastore>, nets: &NetIndex) -> Ho
     f.vmotion = vmotion_port(o, &f);
     f.esxi_version = o
         .text("config.product.version")
-        .and_then(|v| crate::facts::esxi_version::parse(v).ok());
+        .and_then(|v| crate::model::esxi_version::parse(v).ok());
     f
 }
 
