@@ -441,6 +441,30 @@ impl Client {
         })
     }
 
+    /// A second connection in the same session (the cookie is shared), for a
+    /// walk run at the same time as others.
+    pub fn fork(&self) -> Client {
+        Client {
+            agent: self.agent.clone(),
+            url: self.url.clone(),
+            trust: self.trust.clone(),
+            seen: Arc::clone(&self.seen),
+            cookie: self.cookie.clone(),
+            timeout: self.timeout,
+            round_trips: 0,
+            bytes: 0,
+            unresponsive: false,
+            content: self.content.clone(),
+        }
+    }
+
+    /// Adds a fork's round trips and bytes (and its lack of answer) to this one.
+    pub fn absorb(&mut self, other: &Client) {
+        self.round_trips += other.round_trips;
+        self.bytes += other.bytes;
+        self.unresponsive |= other.unresponsive;
+    }
+
     /// The `/sdk` URL in use.
     pub fn url(&self) -> &str {
         &self.url

@@ -61,31 +61,49 @@ pub fn read_live(c: &Connection, filter: &Filter) -> Result<Inventory, VcError> 
     Ok(inv)
 }
 
+/// The five walks. The VM walk, the longest, runs on a second connection of
+/// the same session while the others run on this one.
 fn walks(client: &mut Client) -> Result<Walks, VcError> {
     let page = page();
-    let entities = client.walk(inventory::ENTITY_TYPES, inventory::ENTITY_PROPS, page)?;
-    let hosts = client.walk(
-        &["HostSystem"],
-        &[("HostSystem", inventory::HOST_PROPS)],
-        PAGE,
-    )?;
-    let datastores = client.walk(
-        &["Datastore"],
-        &[("Datastore", inventory::DATASTORE_PROPS)],
-        PAGE,
-    )?;
-    let networks = client.walk(inventory::NETWORK_TYPES, inventory::NETWORK_PROPS, page)?;
-    let vms = client.walk(
-        &["VirtualMachine"],
-        &[("VirtualMachine", inventory::VM_PROPS)],
-        PAGE,
-    )?;
+    let mut second = client.fork();
+    let (vms, rest) = std::thread::scope(|s| {
+        let vms = s.spawn(move || {
+            let r = second.walk(
+                &["VirtualMachine"],
+                &[("VirtualMachine", inventory::VM_PROPS)],
+                page,
+            );
+            (r, second)
+        });
+        let rest = (|| -> Result<_, VcError> {
+            let entities = client.walk(inventory::ENTITY_TYPES, inventory::ENTITY_PROPS, page)?;
+            let hosts = client.walk(
+                &["HostSystem"],
+                &[("HostSystem", inventory::HOST_PROPS)],
+                page,
+            )?;
+            let datastores = client.walk(
+                &["Datastore"],
+                &[("Datastore", inventory::DATASTORE_PROPS)],
+                page,
+            )?;
+            let networks = client.walk(inventory::NETWORK_TYPES, inventory::NETWORK_PROPS, page)?;
+            Ok((entities, hosts, datastores, networks))
+        })();
+        (vms.join(), rest)
+    });
+    let (vms, second) = vms.map_err(|_| VcError {
+        kind: client::ErrorKind::Other,
+        message: "the VM walk stopped unexpectedly".into(),
+    })?;
+    client.absorb(&second);
+    let (entities, hosts, datastores, networks) = rest?;
     Ok(Walks {
         entities,
         hosts,
         datastores,
         networks,
-        vms,
+        vms: vms?,
     })
 }
 
