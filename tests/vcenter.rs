@@ -160,15 +160,25 @@ fn cpu(file: &str, description: &str, max_evc: &str, drop: &[&str]) -> Value {
             json!([l, r.eax, r.ebx, r.ecx, r.edx])
         })
         .collect();
+    // Each name as ESXi reports it on this vendor (IBRS, STIBP, ... are a
+    // different bit on AMD).
+    let vendor = vmcompat::decode::vendor::Vendor::from_leaf0(c.get_or_zero(0, 0)).0;
     let mut caps: Vec<(String, String)> = Vec::new();
     for def in vmcompat::catalog::all() {
         let Some(name) = def.vmware_name() else {
             continue;
         };
+        let key = format!("cpuid.{name}");
+        let Some(vmcompat::catalog::VmwareName::Feature(id)) =
+            vmcompat::sources::vmware_features::resolve(&key, vendor)
+        else {
+            continue;
+        };
+        let loc = vmcompat::catalog::by_id(id).loc;
         let on = c
-            .get(def.loc.leaf, def.loc.subleaf)
-            .is_some_and(|r| r.get(def.loc.reg) & def.loc.mask() != 0);
-        caps.push((format!("cpuid.{name}"), if on { "1" } else { "0" }.into()));
+            .get(loc.leaf, loc.subleaf)
+            .is_some_and(|r| r.get(loc.reg) & loc.mask() != 0);
+        caps.push((key, if on { "1" } else { "0" }.into()));
     }
     let l1 = c.get_or_zero(1, 0).eax;
     let base = (l1 >> 8) & 0xf;
@@ -903,6 +913,8 @@ fn esxi_over_ssh_and_from_vcenter_agree() {
 /// one resolves through the catalog (features, values, XSAVE components).
 #[test]
 fn shared_featmask_sample_names_resolve() {
+    use vmcompat::decode::vendor::Vendor;
+    use vmcompat::sources::vmware_features::resolve;
     let Some(shared) = common::shared_dir() else {
         return;
     };
@@ -915,10 +927,10 @@ fn shared_featmask_sample_names_resolve() {
             continue;
         };
         let name = rest.split_whitespace().next().unwrap_or("");
-        assert!(
-            vmcompat::catalog::vmware_name(name).is_some(),
-            "{name} is not in the catalog"
-        );
+        for v in [Vendor::Intel, Vendor::Amd] {
+            let key = format!("cpuid.{name}");
+            assert!(resolve(&key, v).is_some(), "{name} is not in the catalog");
+        }
         n += 1;
     }
     assert!(n >= 30, "{n}");
@@ -936,6 +948,9 @@ fn shared_featmask_sample_names_resolve() {
         "{keys:?}"
     );
     for k in keys {
-        assert!(vmcompat::catalog::vmware_name(k).is_some(), "{k}");
+        assert!(
+            resolve(&format!("cpuid.{k}"), Vendor::Intel).is_some(),
+            "{k}"
+        );
     }
 }

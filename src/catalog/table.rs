@@ -265,7 +265,7 @@ pub(crate) const TABLE: &[F] = &[
     F::new("avx512_fp16", 0x7, 0, Edx, 23, "AVX-512 FP16").intel().qemu("avx512-fp16").vmware("AVX512FP16").libcpuid("-").requires(&["avx512bw"]),
     F::new("amx_tile", 0x7, 0, Edx, 24, "AMX tile architecture").intel().qemu("amx-tile").vmware("AMX_TILE").libcpuid("-").requires(&["xsave", "xfd", "lm"]),
     F::new("amx_int8", 0x7, 0, Edx, 25, "AMX int8").intel().qemu("amx-int8").vmware("AMX_INT8").libcpuid("-").requires(&["amx_tile"]),
-    F::new("spec_ctrl", 0x7, 0, Edx, 26, "IBRS and IBPB (IA32_SPEC_CTRL, IA32_PRED_CMD)").class(FIRMWARE).qemu("spec-ctrl").manual("IBRS_IBPB").vmware("IBRSIBPB").libcpuid("-"),
+    F::new("spec_ctrl", 0x7, 0, Edx, 26, "IBRS and IBPB (IA32_SPEC_CTRL, IA32_PRED_CMD)").class(FIRMWARE).qemu("spec-ctrl").manual("IBRS_IBPB").libcpuid("-"),
     F::new("intel_stibp", 0x7, 0, Edx, 27, "single thread indirect branch predictors").class(FIRMWARE).qemu("stibp").vmware("STIBP").libcpuid("-").requires(&["spec_ctrl"]),
     F::new("flush_l1d", 0x7, 0, Edx, 28, "IA32_FLUSH_CMD MSR (L1D flush)").class(FIRMWARE).qemu("flush-l1d").manual("L1D_FLUSH").vmware("FCMD").libcpuid("-"),
     F::new("arch_capabilities", 0x7, 0, Edx, 29, "IA32_ARCH_CAPABILITIES MSR").class(FIRMWARE).qemu("arch-capabilities").manual("IA32_ARCH_CAPABILITIES").vmware("ARCH_CAPABILITIES").libcpuid("-"),

@@ -4,10 +4,10 @@
 //! `cpuid.FAMILY` = `0x6`.
 //!
 //! Most names are one catalog bit each: the `.vmware(..)` spelling in
-//! [`super::table`] (open-vm-tools `lib/include/x86cpuid.h`). This file holds the
-//! rest, from the same header and from what vCenter compares for EVC:
-//! - names VMware derives from one bit under two spellings (`IBRS` and `IBPB`
-//!   are both leaf 7 EDX[26], which `x86cpuid.h` calls `IBRSIBPB`);
+//! [`super::table`] (open-vm-tools `lib/include/x86cpuid.h`); the
+//! speculation-control function names (`IBRS`, `IBPB`, `STIBP`, `SSBD`), a
+//! different bit per vendor, are resolved by `crate::mask::build`. This file
+//! holds the rest, from the same header and from what vCenter compares for EVC:
 //! - the XSAVE state components of leaf 0xD subleaf 0 EAX (`XCR0_MASTER_*`,
 //!   `x86cpuid.h`'s field names for XCR0 bits 0..=18);
 //! - values, not bits: `FAMILY`, `MODEL`, `STEPPING`, `NUMLEVELS`,
@@ -18,15 +18,6 @@
 //! report them as names the catalog does not know.
 
 use super::{by_id, lookup, FeatureId};
-
-/// A VMware name that is not a catalog bit but a second spelling of one
-/// (source: `x86cpuid.h` and the featureCapability keys vCenter lists).
-const EXTRA_ALIASES: &[(&str, &str)] = &[
-    // Leaf 7 EDX[26] (IA32_SPEC_CTRL.IBRS and IA32_PRED_CMD.IBPB): one bit, two
-    // capability names.
-    ("IBRS", "spec_ctrl"),
-    ("IBPB", "spec_ctrl"),
-];
 
 /// `x86cpuid.h`'s names for the XCR0 state components of leaf 0xD subleaf 0 EAX
 /// (component number = bit).
@@ -104,19 +95,11 @@ pub fn vmware_name(name: &str) -> Option<VmwareName> {
     }
     // VMware's own spelling first: a VMware name may equal another tool's
     // spelling of a different bit.
-    if let Some(i) = super::all()
+    super::all()
         .iter()
-        .position(|d| d.vmware_name().is_some_and(|v| v.eq_ignore_ascii_case(n)))
-    {
-        return lookup(super::all()[i].name).map(VmwareName::Feature);
-    }
-    if let Some((_, canonical)) = EXTRA_ALIASES
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(n))
-    {
-        return lookup(canonical).map(VmwareName::Feature);
-    }
-    None
+        .find(|d| d.vmware_name().is_some_and(|v| v.eq_ignore_ascii_case(n)))
+        .and_then(|d| lookup(d.name))
+        .map(VmwareName::Feature)
 }
 
 /// The VMware spelling of a catalog feature (`AVX512F`), where known.
@@ -146,9 +129,11 @@ mod tests {
         assert_eq!(feature("cpuid.AVX512F"), "avx512f");
         assert_eq!(feature("cpuid.LAHF64"), "lahf_lm");
         assert_eq!(feature("cpuid.MWAIT"), "monitor");
-        assert_eq!(feature("cpuid.IBRS"), "spec_ctrl");
-        assert_eq!(feature("cpuid.IBPB"), "spec_ctrl");
-        assert_eq!(feature("cpuid.IBRSIBPB"), "spec_ctrl");
+        assert_eq!(
+            vmware_name("cpuid.IBRS"),
+            None,
+            "vendor-dependent: crate::mask::build"
+        );
         assert_eq!(feature("cpuid.SSE41"), "sse4_1");
         assert_eq!(feature("NX"), "nx");
         assert_eq!(

@@ -14,6 +14,27 @@
 
 use crate::catalog::{by_id, vmware_name, VmwareName, VmwareValue};
 use crate::cpuid::{Completeness, CpuLeaves, Provenance, RawDump, SourceKind};
+use crate::decode::vendor::Vendor;
+
+/// Resolves a VMware CPUID name (`cpuid.AVX512F`, `cpuid.IBRS`, `cpuid.FAMILY`)
+/// on a host of `vendor`: values and XSAVE components by the catalog
+/// ([`crate::catalog::vmware_name`]), feature bits as featMask names resolve
+/// ([`crate::mask::build::feature_of_featmask_on`]: the speculation-control
+/// names are a different bit per vendor). `None`: not a CPUID name the catalog
+/// knows (`hv.capable`, `vpmc.*`, a misspelling).
+pub fn resolve(name: &str, vendor: Vendor) -> Option<VmwareName> {
+    let n = name.trim();
+    let bare = n
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("cpuid."))
+        .map(|_| &n[6..])?;
+    match vmware_name(bare) {
+        Some(VmwareName::Feature(_)) | None => {
+            crate::mask::build::feature_of_featmask_on(bare, vendor).map(VmwareName::Feature)
+        }
+        other => other,
+    }
+}
 
 /// One `featureCapability` entry: VMware's name and its value as VMware writes
 /// it (`"1"`, `"0"`, `"0x6"`).
@@ -99,13 +120,10 @@ pub fn join(
     let mut unknown = Vec::new();
     let mut disagreements = Vec::new();
     let (family, model, stepping) = signature(basic);
+    let vendor = Vendor::from_leaf0(basic.get_or_zero(0, 0)).0;
     let mut max_sub7 = 0u32;
     for c in caps {
-        let Some(name) = vmware_name(&c.name).filter(|_| {
-            c.name
-                .get(..6)
-                .is_some_and(|p| p.eq_ignore_ascii_case("cpuid."))
-        }) else {
+        let Some(name) = resolve(&c.name, vendor) else {
             unknown.push(c.name.clone());
             continue;
         };
@@ -340,7 +358,7 @@ mod tests {
         let caps = [
             cap("cpuid.AVX2", "1"),
             cap("cpuid.AVX512F", "1"),
-            cap("cpuid.AVX512_BF16", "1"),
+            cap("cpuid.AVX512_NOT_A_NAME", "1"),
             cap("cpuid.AMX_TILE", "0"),
             cap("cpuid.SSE3", "1"),
             cap("cpuid.FAMILY", "0x6"),
@@ -363,7 +381,7 @@ mod tests {
         assert_eq!(cpu.get(0xd, 0).unwrap().eax, 1 << 2);
         assert_eq!(
             j.unknown,
-            vec!["cpuid.AVX512_BF16", "hv.capable", "cpuid.NOT_A_THING"]
+            vec!["cpuid.AVX512_NOT_A_NAME", "hv.capable", "cpuid.NOT_A_THING"]
         );
         assert!(j.disagreements.is_empty(), "{:?}", j.disagreements);
         assert!(!j.dump.completeness.is_partial());
