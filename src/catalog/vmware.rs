@@ -6,7 +6,7 @@
 //! Most names are one catalog bit each: the `.vmware(..)` spelling in
 //! [`super::table`] (open-vm-tools `lib/include/x86cpuid.h`); the
 //! speculation-control function names (`IBRS`, `IBPB`, `STIBP`, `SSBD`), a
-//! different bit per vendor, are resolved by `crate::mask::build`. This file
+//! different bit per vendor, are resolved where masks are built. This file
 //! holds the rest, from the same header and from what vCenter compares for EVC:
 //! - the XSAVE state components of leaf 0xD subleaf 0 EAX (`XCR0_MASTER_*`,
 //!   `x86cpuid.h`'s field names for XCR0 bits 0..=18);
@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(
             vmware_name("cpuid.IBRS"),
             None,
-            "vendor-dependent: crate::mask::build"
+            "vendor-dependent: the mask builder resolves it"
         );
         assert_eq!(feature("cpuid.SSE41"), "sse4_1");
         assert_eq!(feature("NX"), "nx");
