@@ -4,7 +4,7 @@
 # gold hosts and VMs), audited in full (CPU, storage/network, VM readiness) by
 # the release binary. Prints wall time, peak memory and the HTTP round trips.
 #
-#   benches/vcenter.sh [HOSTS] [VMS]        (default 1000 10000)
+#   benches/vcenter.sh [HOSTS] [VMS]        (default 1000 10000; RUNS=3 audits)
 #
 # Needs golang-go and golang-github-vmware-govmomi-dev; the fixture is the one
 # tests/vcenter.rs writes (target/vcenter_fixture.json), made here if missing.
@@ -35,9 +35,9 @@ url=$(awk '/^URL/{print $2}' "$work/sim.txt")
 thumb=$(awk '/^THUMBPRINT/{print $2}' "$work/sim.txt")
 export VMCOMPAT_VCENTER_USER=auditor@vsphere.local
 export VMCOMPAT_VCENTER_PASSWORD=$(python3 -c 'import json;print(json.load(open("target/vcenter_fixture.json"))["password"])')
-for run in 1 2 3; do
+for run in $(seq "${RUNS:-3}"); do
   set +e
-  VMCOMPAT_TIMING=1 /usr/bin/time -f 'wall %e s, peak RSS %M KiB' \
+  VMCOMPAT_TIMING=1 /usr/bin/time -f 'wall %e s, user %U s, sys %S s, peak RSS %M KiB' \
     target/release/vmcompat audit --vcenter "$url" --thumbprint "$thumb" >"$work/out.txt" 2>"$work/err.txt"
   code=$?
   set -e
