@@ -4,7 +4,7 @@ use super::Outcome;
 use crate::analysis::audit::audit;
 use crate::analysis::storage_network;
 use crate::cli::{AuditArgs, AuditOnly};
-use crate::render::{self, OutputFormat};
+use crate::render;
 use crate::util::error::{Error, Result};
 
 /// Runs the command. Exit: 0 when every cluster is ready (inside each cluster every
@@ -68,25 +68,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         )
     });
     timer.mark("analyze");
-    let text = match args.format {
-        OutputFormat::Table => {
-            let mut t = render::audit::render(&report);
-            if let Some(sn) = &report.storage_network {
-                t.push_str(&render::storage_network::render(sn));
-            }
-            if let Some(v) = &vms {
-                t.push('\n');
-                t.push_str(&render::vms::render(v));
-            }
-            t.push_str(&render::audit::overall(
-                &report,
-                vms.as_ref().map(|v| v.errors),
-            ));
-            t
-        }
-        OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
+    let output = render::audit::AuditOutput {
+        report: &report,
+        vms: vms.as_ref(),
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     timer.mark("render");
     if let Some(path) = &args.html {
         let mut sections = mask_sections(&report, &input)?;
@@ -164,19 +150,12 @@ fn storage_network_only(
     }
     let facts = crate::sources::facts::collect::gather(&spec.hosts, &[], settings);
     let r = storage_network::check(&facts, storage, network);
-    let text = match args.format {
-        OutputFormat::Table => format!(
-            "Fleet {:?}: {}\n{}",
-            spec.name,
-            render::count(spec.hosts.len(), "host"),
-            render::storage_network::render(&r)
-        ),
-        OutputFormat::Json => render::json(&serde_json::json!({
-            "fleet": spec.name,
-            "storage_network": r,
-        })),
+    let output = render::storage_network::FactsOnly {
+        fleet: &spec.name,
+        hosts: spec.hosts.len(),
+        report: &r,
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     Ok(if r.errors() == 0 {
         Outcome::Good
     } else {

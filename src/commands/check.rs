@@ -8,7 +8,7 @@ use crate::analysis::check::{check, Fit, Requirement};
 use crate::analysis::fleet::FleetHost;
 use crate::decode::{decode_dump, Cpu, Vendor};
 use crate::model::policy::Policy;
-use crate::render::{self, OutputFormat};
+use crate::render;
 use crate::sources::fleet::file;
 use crate::util::error::{Error, Result};
 
@@ -87,17 +87,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             checks.push(c);
         }
     }
-    let text = match args.format {
-        OutputFormat::Table => {
-            let mut t = render::check::render(&checks);
-            if let Some(req) = &args.require {
-                t.push_str(&render::check::answer(req, &checks));
-            }
-            t
-        }
-        OutputFormat::Json => render::json(&checks),
+    let output = render::check::CheckOutput {
+        checks: &checks,
+        require: args.require.as_deref(),
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     Ok(if checks.iter().all(|c| c.fit == Fit::Fits) {
         Outcome::Good
     } else {

@@ -41,11 +41,7 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
             f.name, f.error
         ));
     }
-    let text = match args.format {
-        OutputFormat::Table => render::vms::render(&report),
-        OutputFormat::Json => render::json(&report),
-    };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&report, args.format);
     let unread: Vec<&str> = report
         .hosts
         .iter()
@@ -165,20 +161,6 @@ pub fn readiness_in(
         (h.name.clone(), vms.map_err(|e| e.to_string()))
     });
     vm_readiness::check(&contexts, &inputs, cpu.map(|(_, a)| a))
-}
-
-/// JSON of `report` (an object) with the VM readiness added as `"vms"`.
-pub fn json_with_vms<T: serde::Serialize>(report: &T, vms: Option<&VmReadiness>) -> String {
-    let Some(vms) = vms else {
-        return render::json(report);
-    };
-    match (serde_json::to_value(report), serde_json::to_value(vms)) {
-        (Ok(serde_json::Value::Object(mut m)), Ok(v)) => {
-            m.insert("vms".into(), v);
-            render::json(&serde_json::Value::Object(m))
-        }
-        _ => render::json(report),
-    }
 }
 
 /// The kinds of facts a host declares in the fleet file: port groups
@@ -354,14 +336,11 @@ fn evc_mode(
             evc_transition::transition_with_releases(c.as_deref(), mode, &hosts, &vms, &known)
         })
         .collect();
-    let text = match format {
-        OutputFormat::Table => render::evc_transition::render(mode, &transitions),
-        OutputFormat::Json => render::json(&transitions),
+    let output = render::evc_transition::EvcTransitions {
+        mode,
+        transitions: &transitions,
     };
-    match format {
-        OutputFormat::Table => super::output::text(&text),
-        OutputFormat::Json => super::output::json(&text),
-    }
+    super::output::report(&output, format);
     for f in &input.failed {
         super::output::note(&format!(
             "vmcompat: note: the CPU of {} could not be read, so it is not judged against {}: {}",

@@ -836,3 +836,41 @@ pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
         html: h,
     })
 }
+
+/// What `vmcompat audit` prints: the CPU audit with its storage/network
+/// section, then VM readiness when VMs were read, then the overall verdict.
+pub struct AuditOutput<'a> {
+    /// The audit.
+    pub report: &'a AuditReport,
+    /// VM readiness, when some host has VMs to read.
+    pub vms: Option<&'a crate::analysis::vm_readiness::VmReadiness>,
+}
+
+impl super::Report for AuditOutput<'_> {
+    fn text(&self) -> String {
+        let mut t = render(self.report);
+        if let Some(sn) = &self.report.storage_network {
+            t.push_str(&super::storage_network::render(sn));
+        }
+        if let Some(v) = self.vms {
+            t.push('\n');
+            t.push_str(&super::vms::render(v));
+        }
+        t.push_str(&overall(self.report, self.vms.map(|v| v.errors)));
+        t
+    }
+
+    /// The audit's JSON with the VM readiness report under `"vms"`.
+    fn json(&self) -> String {
+        let Some(vms) = self.vms else {
+            return super::json(self.report);
+        };
+        match (serde_json::to_value(self.report), serde_json::to_value(vms)) {
+            (Ok(serde_json::Value::Object(mut m)), Ok(v)) => {
+                m.insert("vms".into(), v);
+                super::json(&serde_json::Value::Object(m))
+            }
+            _ => super::json(self.report),
+        }
+    }
+}
