@@ -219,6 +219,9 @@ pub struct CheckArgs {
     /// The fleet file.
     #[arg(value_name = "FLEET.toml")]
     pub fleet: PathBuf,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// A candidate host: a dump file, a profile name, `local`, an EVC mode key
     /// (`intel-icelake`) or a QEMU/libvirt model name (`Icelake-Server-noTSX`).
     /// Repeat to compare several side by side.
@@ -257,6 +260,9 @@ pub struct MaskArgs {
     /// The fleet file (not needed with --explain).
     #[arg(value_name = "FLEET.toml")]
     pub fleet: Option<PathBuf>,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// The groups that must migrate freely among each other, by label
     /// (`prod/haswell,prod/broadwell`, as the audit names them); default: every
     /// group, one mask per cluster and vendor.

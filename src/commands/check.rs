@@ -17,7 +17,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let mut spec = file::read(&args.fleet)?;
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let (hosts, failed) = super::fleet_input::collect_and_decode(&spec);
+    let input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), false);
+    let (hosts, failed) = (input.hosts, input.failed);
     if let Some(f) = failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),

@@ -30,11 +30,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let input = super::fleet_input::collect_fleet(
-        &spec,
-        &super::fleet_input::default_settings(&spec),
-        true,
-    );
+    let input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), true);
     if let Some(f) = input.failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),
