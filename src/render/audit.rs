@@ -64,19 +64,16 @@ pub fn render(r: &AuditReport) -> String {
         "Notes",
     ]);
     for h in &r.hosts {
-        let mut notes = Vec::new();
-        if let Some(e) = &h.error {
-            notes.push(format!("NOT COLLECTED: {e}"));
-        }
-        if let Some(c) = h
-            .completeness
-            .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
-        {
-            notes.push(c.describe().to_string());
-        }
-        if let Some(hv) = &h.hypervisor {
-            notes.push(format!("dump taken inside a VM ({hv}): hypervisor's view"));
-        }
+        let notes: Vec<String> = host_notes(h)
+            .into_iter()
+            .map(|n| match n {
+                HostNote::NotCollected(e) => format!("NOT COLLECTED: {e}"),
+                HostNote::Source(s) => s.to_string(),
+                HostNote::InsideVm(hv) => {
+                    format!("dump taken inside a VM ({hv}): hypervisor's view")
+                }
+            })
+            .collect();
         t.add_row(vec![
             Cell::new(&h.name),
             Cell::new(h.group.as_deref().unwrap_or("-")),
@@ -835,6 +832,34 @@ pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
         title: "Host-level blockers".into(),
         html: h,
     })
+}
+
+/// What the Notes column says about a host, in the text and the HTML report.
+pub enum HostNote<'a> {
+    /// It could not be collected (why).
+    NotCollected(&'a str),
+    /// Its dump is partial or a profile's (how complete it is).
+    Source(&'static str),
+    /// Its dump was taken inside a VM (the hypervisor's name).
+    InsideVm(&'a str),
+}
+
+/// The notes of one host row, in the order both reports show them.
+pub fn host_notes(h: &crate::analysis::audit::HostRow) -> Vec<HostNote<'_>> {
+    let mut notes = Vec::new();
+    if let Some(e) = &h.error {
+        notes.push(HostNote::NotCollected(e));
+    }
+    if let Some(c) = h
+        .completeness
+        .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
+    {
+        notes.push(HostNote::Source(c.describe()));
+    }
+    if let Some(hv) = &h.hypervisor {
+        notes.push(HostNote::InsideVm(hv));
+    }
+    notes
 }
 
 /// What `vmcompat audit` prints: the CPU audit with its storage/network
