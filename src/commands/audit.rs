@@ -163,13 +163,14 @@ fn storage_network_only(
     })
 }
 
-/// The masks section of the HTML report: one verified VMX mask per vendor.
+/// The masks of the HTML report: one verified VMX mask per cluster and vendor
+/// (`None` when some host could not be collected).
 fn mask_sections(
     report: &crate::analysis::audit::AuditReport,
     input: &super::fleet_input::FleetInput,
 ) -> Result<Vec<render::html::Section>> {
     use crate::analysis::maskplan;
-    let mut html = String::new();
+    let mut masks = Vec::new();
     if input.failed.is_empty() {
         for labels in super::cluster_selections(&report.cpu) {
             let Ok(plan) = maskplan::for_groups(
@@ -180,26 +181,15 @@ fn mask_sections(
             ) else {
                 continue;
             };
-            let mask = super::mask::verified_mask(
-                &plan,
-                &input.hosts,
-                &input.leaves,
-                crate::render::mask::MaskFormat::Vmx,
-            )?;
-            let text = render::mask::plan(
-                &plan,
-                &mask,
-                &input.hosts,
-                crate::render::mask::MaskFormat::Vmx,
-                false,
-            );
-            html.push_str(&format!("<pre>{}</pre>\n", render::html::esc(&text)));
+            let vmx = crate::render::mask::MaskFormat::Vmx;
+            let mask = super::mask::verified_mask(&plan, &input.hosts, &input.leaves, vmx)?;
+            masks.push((plan, mask));
         }
-    } else {
-        html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
     }
-    Ok(vec![render::html::Section {
-        title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
-        html,
-    }])
+    let complete = input.failed.is_empty();
+    Ok(vec![render::audit::masks_html(
+        &masks,
+        &input.hosts,
+        complete,
+    )])
 }

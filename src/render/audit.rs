@@ -834,6 +834,33 @@ pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
     })
 }
 
+/// The masks section of the HTML report: each verified VMX mask with its
+/// plan; `complete` is false when some host could not be collected (then no
+/// mask is computed, and the section says so).
+pub fn masks_html(
+    masks: &[(
+        crate::analysis::maskplan::MaskPlan,
+        crate::mask::verify::CheckedMask,
+    )],
+    hosts: &[crate::analysis::fleet::FleetHost],
+    complete: bool,
+) -> super::html::Section {
+    let mut html = String::new();
+    if complete {
+        for (plan, mask) in masks {
+            let vmx = super::mask::MaskFormat::Vmx;
+            let text = super::mask::plan(plan, mask, hosts, vmx, false);
+            html.push_str(&format!("<pre>{}</pre>\n", super::html::esc(&text)));
+        }
+    } else {
+        html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
+    }
+    super::html::Section {
+        title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
+        html,
+    }
+}
+
 /// What the Notes column says about a host, in the text and the HTML report.
 pub enum HostNote<'a> {
     /// It could not be collected (why).

@@ -83,6 +83,21 @@ pub struct RemoteHost {
     pub identity: Option<PathBuf>,
 }
 
+impl RemoteHost {
+    /// The SSH options for this host: `base`, with the host's own `identity`
+    /// where it gives one.
+    pub fn options(
+        &self,
+        base: &crate::sources::ssh::SshOptions,
+    ) -> crate::sources::ssh::SshOptions {
+        let mut opts = base.clone();
+        if self.identity.is_some() {
+            opts.identity = self.identity.clone();
+        }
+        opts
+    }
+}
+
 /// The fleet-level SSH settings (`[fleet]` keys); unset ones take the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FleetSsh {
