@@ -57,6 +57,11 @@ fn collect_one(spec: &HostSpec, local: Option<&Result<RawDump, Error>>) -> Resul
         HostSourceSpec::Dump(path) => crate::sources::formats::read_file(path),
         HostSourceSpec::Profile(name) => crate::shipped::profiles::load(name),
         HostSourceSpec::AnsibleResult(path) => crate::sources::ansible::read(path, &spec.name),
+        HostSourceSpec::Address {
+            scheme,
+            value,
+            base,
+        } => (scheme.read)(value, base),
         HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_) => Err(Error::Collect {
             host: spec.name.clone(),
             message: "remote host was not collected".into(),
