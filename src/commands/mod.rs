@@ -41,7 +41,7 @@ pub fn read_host(source: &HostSource) -> Result<RawDump> {
 }
 
 /// Resolves a host argument of `diff` and `check`: `local` (this machine), a dump
-/// file, an address `SCHEME:VALUE` ([`crate::sources::scheme`]), or the name of
+/// file, an address `SCHEME:VALUE` ([`crate::sources::schemes`]), or the name of
 /// a shipped profile.
 pub fn read_named(arg: &str) -> Result<RawDump> {
     if arg == "local" {
@@ -51,7 +51,7 @@ pub fn read_named(arg: &str) -> Result<RawDump> {
     if path.exists() || crate::util::local_file::is_stdin(path) {
         return crate::sources::formats::read_file(path);
     }
-    if let Some((scheme, value)) = crate::sources::scheme::split(arg) {
+    if let Some((scheme, value)) = crate::sources::schemes::split(arg) {
         return (scheme.read)(value, std::path::Path::new(""));
     }
     crate::shipped::profiles::load(arg).map_err(|_| {

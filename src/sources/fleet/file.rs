@@ -73,10 +73,10 @@ pub enum HostSourceSpec {
     /// One per-host result file of an Ansible `--tree` directory.
     AnsibleResult(PathBuf),
     /// `from = "SCHEME:VALUE"`: a host read through a registered scheme
-    /// ([`crate::sources::scheme`]), relative paths anchored at `base`.
+    /// ([`crate::sources::schemes`]), relative paths anchored at `base`.
     Address {
         /// The scheme.
-        scheme: &'static crate::sources::scheme::Scheme,
+        scheme: &'static crate::sources::schemes::Scheme,
         /// The part after `SCHEME:`.
         value: String,
         /// The fleet file's folder.
@@ -346,14 +346,14 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         }
         if let Some(a) = h.from {
             let at = lines.line(a.span().start);
-            let (scheme, value) = crate::sources::scheme::split(a.get_ref()).ok_or_else(|| {
+            let (scheme, value) = crate::sources::schemes::split(a.get_ref()).ok_or_else(|| {
                 Error::at_line(
                     &origin,
                     at,
                     format!(
                         "from = {:?}: expected SCHEME:VALUE, one of {}",
                         a.get_ref(),
-                        crate::sources::scheme::names()
+                        crate::sources::schemes::names()
                     ),
                 )
             })?;

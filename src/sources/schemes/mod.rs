@@ -1,8 +1,9 @@
 //! Host sources reached by an address `SCHEME:VALUE`: in a fleet file
 //! (`from = "SCHEME:VALUE"`) and as a host argument of `diff` and `check`
-//! (`vmcompat diff profile:intel-haswell dump:host.txt`). A source that reads
-//! one host from one address is a new file under `src/sources/` with a
-//! [`Scheme`] constant, and one line in [`SCHEMES`].
+//! (`vmcompat diff profile:epyc-7002 dump:host.txt`). A source that reads one
+//! host from one address is a new file in this folder with a [`Scheme`]
+//! constant, declared here (`mod NAME;`) and listed in [`SCHEMES`]; a larger
+//! source lives in its own folder under `src/sources/` and adds its scheme here.
 
 use std::path::Path;
 
