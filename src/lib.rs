@@ -21,10 +21,12 @@ pub mod fleet;
 pub mod guests;
 pub mod local_file;
 pub mod mask;
+pub mod model;
 pub mod profiles;
 pub mod remote;
 pub mod render;
 pub mod safe_text;
+pub mod sources;
 pub mod vms;
 
 pub use error::{Error, Result};
