@@ -1,4 +1,5 @@
 //! Host sources beside the CPUID readers of `cpuid/`: facts read from the machine
-//! vmcompat runs on.
+//! vmcompat runs on, and audit snapshots (saved and read back).
 
 pub mod local_fingerprint;
+pub mod snapshot;

@@ -1,0 +1,326 @@
+//! `vmcompat audit --save` and `vmcompat drift`: two snapshots of a fleet made at
+//! test time from corpus dumps, one host changed by a firmware update (it lost
+//! TSX `hle rtm` and `md_clear`, its microcode and BIOS versions changed); the
+//! same snapshot twice; a snapshot against the live fleet; garbage input. And
+//! the local probe's fingerprint against `uname -r` and `/proc/cpuinfo`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vmcompat::cpuid::formats::{self, native};
+use vmcompat::cpuid::RawDump;
+use vmcompat::model::Fingerprint;
+
+const INTEL: &str = "corpus/libcpuid/intel-xeon-gold-5218-cpu.txt";
+const AMD: &str = "corpus/libcpuid/amd-epyc-7402p-24-core-processor.txt";
+
+fn vmcompat(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .output()
+        .expect("run vmcompat");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fingerprint(microcode: &str, bios: &str) -> Fingerprint {
+    Fingerprint {
+        microcode: Some(microcode.into()),
+        bios_vendor: Some("Dell Inc.".into()),
+        bios_version: Some(bios.into()),
+        bios_date: Some("01/11/2021".into()),
+        kernel: Some("5.15.0-91-generic".into()),
+        qemu: Some("6.2.0".into()),
+        libvirt: Some("8.0.0".into()),
+    }
+}
+
+fn write_dump(path: &Path, dump: &RawDump) {
+    std::fs::write(path, native::to_toml(dump)).unwrap();
+}
+
+/// Clears `hle` and `rtm` (leaf 7 EBX bits 4 and 11) and `md_clear` (leaf 7 EDX
+/// bit 10) on every logical CPU: what a microcode update that turns TSX off and
+/// a broken MDS mitigation look like in CPUID.
+fn lose_tsx_and_md_clear(dump: &mut RawDump) {
+    for cpu in &mut dump.cpus {
+        let mut r = cpu.get(7, 0).expect("leaf 7");
+        assert_ne!(r.ebx & (1 << 4), 0, "the corpus CPU has hle");
+        assert_ne!(r.ebx & (1 << 11), 0, "the corpus CPU has rtm");
+        assert_ne!(r.edx & (1 << 10), 0, "the corpus CPU has md_clear");
+        r.ebx &= !((1 << 4) | (1 << 11));
+        r.edx &= !(1 << 10);
+        cpu.insert(7, 0, r);
+    }
+}
+
+/// A fleet in a temp dir: cluster `prod` (h1, h2, h3: Cascade Lake) and
+/// cluster `analytics` (e1, e2: EPYC), each host a native dump with a fingerprint.
+struct Lab {
+    dir: tempfile::TempDir,
+    intel: RawDump,
+}
+
+impl Lab {
+    fn new(shared: &Path) -> Lab {
+        let dir = tempfile::tempdir().unwrap();
+        let mut intel = formats::read_file(&shared.join(INTEL)).unwrap();
+        intel.fingerprint = fingerprint("0x5003006", "2.10.2");
+        let mut amd = formats::read_file(&shared.join(AMD)).unwrap();
+        amd.fingerprint = fingerprint("0x8301038", "2.3.6");
+        let mut fleet = String::from("[fleet]\nname = \"lab\"\n");
+        for (name, cluster, dump) in [
+            ("h1", "prod", &intel),
+            ("h2", "prod", &intel),
+            ("h3", "prod", &intel),
+            ("e1", "analytics", &amd),
+            ("e2", "analytics", &amd),
+        ] {
+            write_dump(&dir.path().join(format!("{name}.toml")), dump);
+            fleet.push_str(&format!(
+                "\n[[host]]\nname = \"{name}\"\ncluster = \"{cluster}\"\ndump = \"{name}.toml\"\n"
+            ));
+        }
+        std::fs::write(dir.path().join("fleet.toml"), fleet).unwrap();
+        Lab { dir, intel }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn save(&self, snapshot: &str) -> PathBuf {
+        let (code, _, err) = vmcompat(
+            &["audit", "fleet.toml", "--only", "cpu", "--save", snapshot],
+            self.path(),
+        );
+        assert!(code == 0 || code == 1, "audit --save exit {code}: {err}");
+        assert!(err.contains("saved a snapshot of 5 hosts"), "{err}");
+        self.path().join(snapshot)
+    }
+
+    /// h2 after the firmware update.
+    fn update_h2(&self) {
+        let mut d = self.intel.clone();
+        lose_tsx_and_md_clear(&mut d);
+        d.fingerprint = fingerprint("0x5003302", "2.11.2");
+        write_dump(&self.path().join("h2.toml"), &d);
+    }
+}
+
+#[test]
+fn firmware_change_on_one_host_is_named_with_its_cluster() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let lab = Lab::new(&shared);
+    let before = lab.save("before");
+    // The snapshot: an index and one small dump per host, fingerprint included.
+    let index = std::fs::read_to_string(before.join("index.toml")).unwrap();
+    assert!(index.contains("format = \"vmcompat-snapshot\""), "{index}");
+    assert!(index.contains("dump = \"hosts/h2.toml\""), "{index}");
+    let h2 = std::fs::read_to_string(before.join("hosts/h2.toml")).unwrap();
+    assert!(
+        h2.contains("[fingerprint]\nmicrocode = \"0x5003006\""),
+        "{h2}"
+    );
+    assert!(
+        h2.len() < 16 * 1024,
+        "one logical CPU per host: {} bytes",
+        h2.len()
+    );
+
+    lab.update_h2();
+    lab.save("after");
+
+    let (code, out, err) = vmcompat(&["drift", "before", "after"], lab.path());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("  h2 (cluster prod)\n"), "{out}");
+    assert!(out.contains("    lost:   hle rtm md_clear\n"), "{out}");
+    assert!(
+        out.contains("    microcode: 0x5003006 -> 0x5003302\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    BIOS version: 2.10.2 -> 2.11.2\n"),
+        "{out}"
+    );
+    assert!(out.contains("unchanged: 4 hosts"), "{out}");
+    assert!(
+        out.contains("== Cluster prod (Intel): migration affected =="),
+        "{out}"
+    );
+    assert!(out.contains("baseline LOWERED"), "{out}");
+    assert!(!out.contains("Cluster analytics"), "{out}");
+    // VMs on the hosts that kept TSX can no longer move to h2.
+    assert!(out.contains("h1 -> h2: h2 lacks hle rtm md_clear"), "{out}");
+    assert!(!out.contains("h2 -> h1"), "{out}");
+    assert!(
+        out.contains("Verdict: changes that affect migration"),
+        "{out}"
+    );
+
+    let (code, json, err) = vmcompat(
+        &["drift", "before", "after", "--format", "json"],
+        lab.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let d = &v["drift"];
+    assert_eq!(d["affects_migration"], true);
+    assert_eq!(d["hosts"].as_array().unwrap().len(), 1, "{json}");
+    let h = &d["hosts"][0];
+    assert_eq!(h["name"], "h2");
+    assert_eq!(h["lost"], serde_json::json!(["hle", "rtm", "md_clear"]));
+    assert_eq!(h["gained"], serde_json::json!([]));
+    let versions = h["versions"].as_array().unwrap();
+    let microcode = versions.iter().find(|x| x["field"] == "microcode").unwrap();
+    assert_eq!(
+        (microcode["old"].as_str(), microcode["new"].as_str()),
+        (Some("0x5003006"), Some("0x5003302"))
+    );
+    assert_eq!(versions.len(), 2, "microcode and BIOS version only: {json}");
+    let clusters = d["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1, "{json}");
+    assert_eq!(clusters[0]["cluster"], "prod");
+    let lowered: Vec<&str> = clusters[0]["lowered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert_eq!(lowered, ["hle", "rtm", "md_clear"]);
+    // The cluster needed no mask before (all alike); its empty mask no longer
+    // makes guests agree.
+    assert_eq!(clusters[0]["mask"]["breaks_migration"], true, "{json}");
+    assert_eq!(v["old"]["kind"], "snapshot");
+
+    // Back the other way (h2 gets the bits back): every host has them again, no
+    // move is lost, the baseline rises, and the old mask is only stricter than
+    // needed now: a change, not one that affects migration.
+    let (code, out, _) = vmcompat(&["drift", "after", "before"], lab.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("baseline raised"), "{out}");
+    assert!(out.contains("stricter than needed"), "{out}");
+    assert!(
+        out.contains("Verdict: changes that do not affect migration"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unchanged_snapshots_and_live_fleet_exit_0() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let lab = Lab::new(&shared);
+    lab.save("s1");
+    let (code, out, err) = vmcompat(&["drift", "s1", "s1"], lab.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Verdict: unchanged"), "{out}");
+    // The snapshot against the live fleet it was taken from.
+    let (code, out, err) = vmcompat(&["drift", "s1", "fleet.toml"], lab.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(live, "), "{out}");
+    assert!(out.contains("unchanged: 5 hosts"), "{out}");
+    // Saving again over the snapshot replaces it; index.toml names a snapshot.
+    lab.save("s1");
+    let (code, _, err) = vmcompat(&["drift", "s1/index.toml", "fleet.toml"], lab.path());
+    assert_eq!(code, 0, "{err}");
+    // A host added to the fleet, and only its kernel changed: no migration effect.
+    let mut d = lab.intel.clone();
+    d.fingerprint.kernel = Some("6.1.0-18-amd64".into());
+    write_dump(&lab.path().join("h1.toml"), &d);
+    let (code, out, err) = vmcompat(&["drift", "s1", "fleet.toml"], lab.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("kernel: 5.15.0-91-generic -> 6.1.0-18-amd64"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Verdict: changes that do not affect migration"),
+        "{out}"
+    );
+}
+
+#[test]
+fn garbage_input_exits_2_naming_the_file() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let lab = Lab::new(&shared);
+    lab.save("s1");
+    std::fs::write(lab.path().join("garbage.toml"), "this is {{ not a fleet\n").unwrap();
+    let (code, _, err) = vmcompat(&["drift", "s1", "garbage.toml"], lab.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("garbage.toml"), "{err}");
+    // A directory that is not a snapshot.
+    std::fs::create_dir(lab.path().join("empty")).unwrap();
+    let (code, _, err) = vmcompat(&["drift", "empty", "s1"], lab.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("empty") && err.contains("not a vmcompat snapshot"),
+        "{err}"
+    );
+    // A snapshot whose index is garbage, or whose dump is.
+    std::fs::write(lab.path().join("s1/hosts/h3.toml"), "garbage\n").unwrap();
+    let (code, _, err) = vmcompat(&["drift", "s1", "fleet.toml"], lab.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("h3.toml"), "{err}");
+    std::fs::write(lab.path().join("s1/index.toml"), "format = 3\n").unwrap();
+    let (code, _, err) = vmcompat(&["drift", "s1", "fleet.toml"], lab.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("index.toml:1:"), "{err}");
+    // --save refuses to replace a directory that is not a snapshot.
+    std::fs::write(lab.path().join("empty/keep.txt"), "mine").unwrap();
+    let (code, _, err) = vmcompat(
+        &["audit", "fleet.toml", "--only", "cpu", "--save", "empty"],
+        lab.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a vmcompat snapshot"), "{err}");
+    assert!(lab.path().join("empty/keep.txt").exists());
+}
+
+#[test]
+fn probe_records_this_machines_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = vmcompat(&["probe", "-o", "me.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let dump = formats::read_file(&dir.path().join("me.toml")).unwrap();
+    let uname = Command::new("uname").arg("-r").output().expect("uname -r");
+    let release = String::from_utf8_lossy(&uname.stdout).trim().to_string();
+    assert_eq!(dump.fingerprint.kernel.as_deref(), Some(release.as_str()));
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let microcode = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("microcode"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string());
+    match microcode {
+        Some(m) => assert_eq!(dump.fingerprint.microcode.as_deref(), Some(m.as_str())),
+        None => {
+            eprintln!("NOTE: /proc/cpuinfo has no microcode line here: microcode not compared");
+            assert_eq!(dump.fingerprint.microcode, None);
+        }
+    }
+    // The SMBIOS files, where the kernel exports them.
+    let bios = std::fs::read_to_string("/sys/class/dmi/id/bios_version")
+        .ok()
+        .and_then(|v| vmcompat::model::fingerprint::clean(&v));
+    if bios.is_some() {
+        assert_eq!(dump.fingerprint.bios_version, bios);
+    }
+    // `report --dump` shows it.
+    let (code, out, err) = vmcompat(&["report", "--dump", "me.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("kernel {release}")), "{out}");
+}
