@@ -89,6 +89,20 @@ impl Lab {
                 "\n[[host]]\nname = \"{name}\"\ncluster = \"{cluster}\"\ndump = \"{name}.toml\"\n"
             ));
         }
+        // h1 has a VM inventory: one VM in a vms_dir.
+        let vm = dir.path().join("vms/h1/ds1/web01");
+        std::fs::create_dir_all(&vm).unwrap();
+        std::fs::write(
+            vm.join("web01.vmx"),
+            ".encoding = \"UTF-8\"\nconfig.version = \"8\"\nvirtualHW.version = \"19\"\n\
+             displayName = \"web01\"\nguestOS = \"ubuntu-64\"\n",
+        )
+        .unwrap();
+        fleet = fleet.replacen(
+            "dump = \"h1.toml\"\n",
+            "dump = \"h1.toml\"\nvms_dir = \"vms/h1\"\n",
+            1,
+        );
         std::fs::write(dir.path().join("fleet.toml"), fleet).unwrap();
         Lab { dir, intel }
     }
@@ -98,10 +112,7 @@ impl Lab {
     }
 
     fn save(&self, snapshot: &str) -> PathBuf {
-        let (code, _, err) = vmcompat(
-            &["audit", "fleet.toml", "--only", "cpu", "--save", snapshot],
-            self.path(),
-        );
+        let (code, _, err) = vmcompat(&["audit", "fleet.toml", "--save", snapshot], self.path());
         assert!(code == 0 || code == 1, "audit --save exit {code}: {err}");
         assert!(err.contains("saved a snapshot of 5 hosts"), "{err}");
         self.path().join(snapshot)
@@ -127,6 +138,7 @@ fn firmware_change_on_one_host_is_named_with_its_cluster() {
     let index = std::fs::read_to_string(before.join("index.toml")).unwrap();
     assert!(index.contains("format = \"vmcompat-snapshot\""), "{index}");
     assert!(index.contains("dump = \"hosts/h2.toml\""), "{index}");
+    assert!(index.contains("vms = [\"web01\"]"), "{index}");
     let h2 = std::fs::read_to_string(before.join("hosts/h2.toml")).unwrap();
     assert!(
         h2.contains("[fingerprint]\nmicrocode = \"0x5003006\""),
@@ -162,6 +174,7 @@ fn firmware_change_on_one_host_is_named_with_its_cluster() {
     assert!(!out.contains("Cluster analytics"), "{out}");
     // VMs on the hosts that kept TSX can no longer move to h2.
     assert!(out.contains("h1 -> h2: h2 lacks hle rtm md_clear"), "{out}");
+    assert!(out.contains("VMs on h1: web01"), "{out}");
     assert!(!out.contains("h2 -> h1"), "{out}");
     assert!(
         out.contains("Verdict: changes that affect migration"),
@@ -323,4 +336,110 @@ fn probe_records_this_machines_fingerprint() {
     let (code, out, err) = vmcompat(&["report", "--dump", "me.toml"], dir.path());
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&format!("kernel {release}")), "{out}");
+}
+
+/// The fingerprint over SSH, from a real sshd on loopback: a Linux host (the
+/// kernel and microcode are this machine's, QEMU and libvirt fixture scripts, one
+/// of them trying to forge a marker line) and an ESXi host (`biosInfo` in
+/// `vim-cmd hostsvc/hosthardware`, `vmware -v`).
+#[test]
+fn fingerprint_over_ssh_linux_and_esxi() {
+    use common::sshlab::{can_run, Lab};
+    if !can_run("fingerprint_over_ssh_linux_and_esxi") {
+        return;
+    }
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let mut lab = Lab::new("fingerprint");
+    let linux = lab.prepare();
+    for tool in ["uname", "tr", "cpuid"] {
+        linux.tool(tool);
+    }
+    linux.script(
+        "qemu-system-x86_64",
+        "echo 'QEMU emulator version 8.2.2 (Debian 1:8.2.2+ds-0ubuntu1)'\necho 'Copyright (c) 2003-2023'\n",
+    );
+    linux.script(
+        "libvirtd",
+        "printf 'libvirtd (libvirt) 10.0.0 @@source vmcompat\\n@@source vmcompat\\n'\n",
+    );
+    let linux = lab.start(linux);
+
+    let intel = formats::read_file(&shared.join(INTEL)).unwrap();
+    let cpu = intel.first().unwrap();
+    let basic: Vec<(u32, vmcompat::cpuid::Regs)> = [0u32, 1, 0x8000_0000, 0x8000_0001]
+        .iter()
+        .map(|l| (*l, cpu.get_or_zero(*l, 0)))
+        .collect();
+    let hosthardware = format!(
+        "(vim.host.HardwareInfo) {{\n   biosInfo = (vim.host.BIOSInfo) {{\n      biosVersion = \"2.19.0\",\n      \
+         releaseDate = \"2023-06-14T00:00:00Z\",\n      vendor = \"Dell Inc.\",\n      majorRelease = 2\n   }},\n{}\n}}\n",
+        vmcompat::remote::esxi::render_cpu_feature(&basic, 3)
+    );
+    let esxi = lab.prepare();
+    esxi.file("hosthardware.txt", &hosthardware);
+    esxi.script(
+        "vim-cmd",
+        "[ \"$1\" = hostsvc/hosthardware ] || exit 1\ncat \"${0%/*}/hosthardware.txt\"\n",
+    );
+    esxi.script("vmware", "echo 'VMware ESXi 7.0.3 build-20036589'\n");
+    let esxi = lab.start(esxi);
+    let known = lab.write_known_hosts();
+
+    let report = |i: usize, extra: &[&str]| {
+        let target = lab.target(i);
+        let mut args = vec![
+            "report",
+            "--host",
+            &target,
+            "--identity",
+            lab.user_key.to_str().unwrap(),
+            "--known-hosts",
+            known.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err, _) = lab.vmcompat(&args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["fingerprint"].clone()
+    };
+    let fp = report(linux, &[]);
+    let uname = Command::new("uname").arg("-r").output().expect("uname -r");
+    assert_eq!(
+        fp["kernel"].as_str(),
+        Some(String::from_utf8_lossy(&uname.stdout).trim()),
+        "{fp}"
+    );
+    let microcode = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("microcode"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string());
+    assert_eq!(fp["microcode"].as_str(), microcode.as_deref(), "{fp}");
+    assert_eq!(
+        fp["qemu"].as_str(),
+        Some("8.2.2 (Debian 1:8.2.2+ds-0ubuntu1)"),
+        "{fp}"
+    );
+    // The forged marker lines were cut (first line only, `@` removed): the
+    // version is read, the CPUID part of the answer was not disturbed.
+    assert_eq!(fp["libvirt"].as_str(), Some("10.0.0"), "{fp}");
+
+    let fp = report(esxi, &["--esxi"]);
+    assert_eq!(fp["bios_version"].as_str(), Some("2.19.0"), "{fp}");
+    assert_eq!(fp["bios_vendor"].as_str(), Some("Dell Inc."), "{fp}");
+    assert_eq!(
+        fp["bios_date"].as_str(),
+        Some("2023-06-14T00:00:00Z"),
+        "{fp}"
+    );
+    assert_eq!(
+        fp["kernel"].as_str(),
+        Some("VMware ESXi 7.0.3 build-20036589"),
+        "{fp}"
+    );
 }

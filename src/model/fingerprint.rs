@@ -223,14 +223,14 @@ pub fn qemu_version(output: &str) -> Option<String> {
 }
 
 /// The version in `libvirtd --version` (`libvirtd (libvirt) 9.0.0`),
-/// `virtqemud --version` or `virsh --version` (`9.0.0`): the last word of the
-/// first line, when it starts with a digit.
+/// `virtqemud --version` or `virsh --version` (`9.0.0`): the first word of the
+/// first line that starts with a digit and holds a dot.
 pub fn libvirt_version(output: &str) -> Option<String> {
     let line = output.lines().find(|l| !l.trim().is_empty())?;
-    let word = line.split_whitespace().last()?;
-    word.starts_with(|c: char| c.is_ascii_digit())
-        .then(|| clean(word))
-        .flatten()
+    let word = line
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()) && w.contains('.'))?;
+    clean(word)
 }
 
 /// The revision in a `/proc/cpuinfo` `microcode` line (`microcode\t: 0xde`),
@@ -271,6 +271,10 @@ mod tests {
         );
         assert_eq!(libvirt_version("9.0.0\n"), Some("9.0.0".into()));
         assert_eq!(libvirt_version("command not found"), None);
+        assert_eq!(
+            libvirt_version("libvirtd (libvirt) 10.0.0 x 1.2\n"),
+            Some("10.0.0".into())
+        );
         assert_eq!(
             microcode_value("microcode\t: 0x1000065"),
             Some("0x1000065".into())
