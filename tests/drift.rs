@@ -17,7 +17,15 @@ const INTEL: &str = "corpus/libcpuid/intel-xeon-gold-5218-cpu.txt";
 const AMD: &str = "corpus/libcpuid/amd-epyc-7402p-24-core-processor.txt";
 
 fn vmcompat(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+    vmcompat_env(args, dir, &[])
+}
+
+fn vmcompat_env(args: &[&str], dir: &Path, env: &[(&str, &Path)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vmcompat"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -306,9 +314,53 @@ fn garbage_input_exits_2_naming_the_file() {
 #[test]
 fn probe_records_this_machines_fingerprint() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = vmcompat(&["probe", "-o", "me.toml"], dir.path());
+    let cache = dir.path().join("cache");
+    let env = [("XDG_CACHE_HOME", cache.as_path())];
+    // A cache entry for QEMU whose key does not match the binary (an older
+    // build) is not believed.
+    let qemu = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("qemu-system-x86_64"))
+        .find(|p| p.is_file());
+    if let Some(q) = &qemu {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(q).unwrap();
+        std::fs::create_dir_all(cache.join("vmcompat")).unwrap();
+        std::fs::write(
+            cache.join("vmcompat/tool-versions.tsv"),
+            format!(
+                "{}\t{}\t{}\t{}\t{}.{}\t0.0-stale\n",
+                q.display(),
+                m.dev(),
+                m.ino(),
+                m.size(),
+                m.mtime() - 1,
+                m.mtime_nsec()
+            ),
+        )
+        .unwrap();
+    }
+    let (code, _, err) = vmcompat_env(&["probe", "-o", "me.toml"], dir.path(), &env);
     assert_eq!(code, 0, "{err}");
     let dump = formats::read_file(&dir.path().join("me.toml")).unwrap();
+    if let Some(q) = &qemu {
+        let out = Command::new(q).arg("--version").output().unwrap();
+        let real =
+            vmcompat::model::fingerprint::qemu_version(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(dump.fingerprint.qemu, real);
+        // Now cached under the right key: the next probe reads the same.
+        let cached = std::fs::read_to_string(cache.join("vmcompat/tool-versions.tsv")).unwrap();
+        assert!(!cached.contains("0.0-stale"), "{cached}");
+        let (code, _, err) = vmcompat_env(&["probe", "-o", "again.toml"], dir.path(), &env);
+        assert_eq!(code, 0, "{err}");
+        let again = formats::read_file(&dir.path().join("again.toml")).unwrap();
+        assert_eq!(again.fingerprint.qemu, real);
+    } else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "qemu-system-x86_64 is missing: .ci/run installs it (qemu-system-x86)"
+        );
+        eprintln!("NOTE: no qemu-system-x86_64 here: its version and cache were not checked");
+    }
     let uname = Command::new("uname").arg("-r").output().expect("uname -r");
     let release = String::from_utf8_lossy(&uname.stdout).trim().to_string();
     assert_eq!(dump.fingerprint.kernel.as_deref(), Some(release.as_str()));

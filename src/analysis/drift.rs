@@ -155,6 +155,22 @@ pub struct LostDestination {
     pub no_mask_helps: bool,
 }
 
+/// A value before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OldNew<T> {
+    /// On the old side.
+    pub old: T,
+    /// On the new side.
+    pub new: T,
+}
+
+impl<T: PartialEq> OldNew<T> {
+    /// True when the two differ.
+    pub fn changed(&self) -> bool {
+        self.old != self.new
+    }
+}
+
 /// What the change does to one cluster (one vendor of it).
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterDrift {
@@ -163,7 +179,7 @@ pub struct ClusterDrift {
     /// The vendor of its hosts.
     pub vendor: Vendor,
     /// Hosts of the vendor in the cluster, old and new.
-    pub hosts: (usize, usize),
+    pub hosts: OldNew<usize>,
     /// Features the common baseline lost.
     #[serde(serialize_with = "names")]
     pub lowered: FeatureSet,
@@ -171,13 +187,13 @@ pub struct ClusterDrift {
     #[serde(serialize_with = "names")]
     pub raised: FeatureSet,
     /// The common baseline's size, old and new.
-    pub baseline_features: (usize, usize),
+    pub baseline_features: OldNew<usize>,
     /// The named baseline (masks/) every host reaches, old and new.
-    pub named_baseline: (Option<String>, Option<String>),
+    pub named_baseline: OldNew<Option<String>>,
     /// The vSphere EVC mode, old and new.
-    pub evc_mode: (Option<String>, Option<String>),
+    pub evc_mode: OldNew<Option<String>>,
     /// The QEMU/libvirt named model, old and new.
-    pub model: (Option<String>, Option<String>),
+    pub model: OldNew<Option<String>>,
     /// Flags of the QEMU/libvirt setting (`+hle`, `-svm`, in QEMU's spelling)
     /// that the new setting no longer has.
     pub model_flags_dropped: Vec<String>,
@@ -204,12 +220,12 @@ impl ClusterDrift {
         self.affects_migration()
             || !self.raised.is_empty()
             || self.mask.is_some()
-            || self.named_baseline.0 != self.named_baseline.1
-            || self.evc_mode.0 != self.evc_mode.1
-            || self.model.0 != self.model.1
+            || self.named_baseline.changed()
+            || self.evc_mode.changed()
+            || self.model.changed()
             || !self.model_flags_dropped.is_empty()
             || !self.model_flags_added.is_empty()
-            || self.hosts.0 != self.hosts.1
+            || self.hosts.changed()
     }
 }
 
@@ -426,18 +442,30 @@ pub fn drift(old: &Side<'_>, new: &Side<'_>, policy: Policy, old_masks: &[OldMas
         let c = ClusterDrift {
             cluster: key.0.clone(),
             vendor: key.1,
-            hosts: (bo.map_or(0, |b| b.hosts), bn.map_or(0, |b| b.hosts)),
+            hosts: OldNew {
+                old: bo.map_or(0, |b| b.hosts),
+                new: bn.map_or(0, |b| b.hosts),
+            },
             lowered,
             raised,
-            baseline_features: (fo.len(), fn_.len()),
-            named_baseline: (
-                bo.and_then(|b| b.named_baseline.clone()),
-                bn.and_then(|b| b.named_baseline.clone()),
-            ),
-            evc_mode: (evc_o, evc_n),
+            baseline_features: OldNew {
+                old: fo.len(),
+                new: fn_.len(),
+            },
+            named_baseline: OldNew {
+                old: bo.and_then(|b| b.named_baseline.clone()),
+                new: bn.and_then(|b| b.named_baseline.clone()),
+            },
+            evc_mode: OldNew {
+                old: evc_o,
+                new: evc_n,
+            },
             model_flags_dropped: minus(&flags_o, &flags_n),
             model_flags_added: minus(&flags_n, &flags_o),
-            model: (model_o, model_n),
+            model: OldNew {
+                old: model_o,
+                new: model_n,
+            },
             mask,
             lost_moves: moves,
         };

@@ -1,7 +1,7 @@
 //! `vmcompat drift` as text: hosts first (what changed on each), then clusters
 //! (what that does to migration), then the verdict.
 
-use crate::analysis::drift::{ClusterDrift, DriftReport, HostDrift};
+use crate::analysis::drift::{ClusterDrift, DriftReport, HostDrift, OldNew};
 use crate::analysis::fleet::cluster_display;
 
 /// What the two sides were, for the heading.
@@ -78,9 +78,9 @@ fn host(h: &HostDrift, out: &mut String) {
     }
 }
 
-fn pair(what: &str, v: &(Option<String>, Option<String>), out: &mut String) {
-    if v.0 != v.1 {
-        out.push_str(&format!("  {what}: {} -> {}\n", opt(&v.0), opt(&v.1)));
+fn pair(what: &str, v: &OldNew<Option<String>>, out: &mut String) {
+    if v.changed() {
+        out.push_str(&format!("  {what}: {} -> {}\n", opt(&v.old), opt(&v.new)));
     }
 }
 
@@ -95,14 +95,14 @@ fn cluster(c: &ClusterDrift, out: &mut String) {
             "changed, migration not affected"
         }
     ));
-    if c.hosts.0 != c.hosts.1 {
-        out.push_str(&format!("  hosts: {} -> {}\n", c.hosts.0, c.hosts.1));
+    if c.hosts.changed() {
+        out.push_str(&format!("  hosts: {} -> {}\n", c.hosts.old, c.hosts.new));
     }
     if !c.lowered.is_empty() {
         wrapped(
             &format!(
                 "  baseline LOWERED ({} -> {} features): VMs lose ",
-                c.baseline_features.0, c.baseline_features.1
+                c.baseline_features.old, c.baseline_features.new
             ),
             &c.lowered.names(),
             out,
@@ -112,7 +112,7 @@ fn cluster(c: &ClusterDrift, out: &mut String) {
         wrapped(
             &format!(
                 "  baseline raised ({} -> {} features): VMs may gain ",
-                c.baseline_features.0, c.baseline_features.1
+                c.baseline_features.old, c.baseline_features.new
             ),
             &c.raised.names(),
             out,

@@ -3,6 +3,13 @@
 //! needs root), the kernel release from `uname(2)`, QEMU and libvirt from their
 //! `--version` output. A tool that is not installed costs nothing (its path is
 //! looked up first); each one that runs is given [`TOOL_TIME_LIMIT`].
+//!
+//! Starting `qemu-system-x86_64` takes 20-40 ms (it links dozens of libraries),
+//! ten times the whole CPUID walk: the versions read are kept in a small cache
+//! (`$XDG_CACHE_HOME/vmcompat/tool-versions.tsv`, else `~/.cache/...`) keyed by
+//! the binary's path, device, inode, size and modification time, so the tool runs
+//! again only when its binary changed (an upgrade replaces it). Without a
+//! writable cache directory every probe asks the tools.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,10 +45,18 @@ pub fn read(cpuinfo: Option<&str>) -> Fingerprint {
         let q = s.spawn(|| first_version(QEMU, fingerprint::qemu_version));
         let l = s.spawn(|| first_version(LIBVIRT, fingerprint::libvirt_version));
         read_files(&mut fp, cpuinfo);
-        (q.join().ok().flatten(), l.join().ok().flatten())
+        (q.join().unwrap_or_default(), l.join().unwrap_or_default())
     });
-    fp.qemu = qemu;
-    fp.libvirt = libvirt;
+    // Both new cache entries in one write (the two threads would race).
+    let fresh: Vec<(String, String)> = [&qemu, &libvirt]
+        .iter()
+        .filter_map(|(v, key)| Some((key.clone()?, v.clone()?)))
+        .collect();
+    if !fresh.is_empty() {
+        remember(&fresh);
+    }
+    fp.qemu = qemu.0;
+    fp.libvirt = libvirt.0;
     fp
 }
 
@@ -109,21 +124,98 @@ pub fn kernel_release() -> Option<String> {
 
 /// A sysfs attribute's first 256 bytes, as text.
 fn read_small(path: &Path) -> Option<String> {
+    read_small_file(path, 256)
+}
+
+/// The first program of `names` that is installed, asked `--version` (or found
+/// in the cache), parsed; with the cache key to record when the tool ran.
+fn first_version(
+    names: &[&str],
+    parse: fn(&str) -> Option<String>,
+) -> (Option<String>, Option<String>) {
+    for bin in names.iter().filter_map(|n| find_program(n)) {
+        let key = cache_key(&bin);
+        if let Some(v) = key.as_deref().and_then(cached) {
+            return (Some(v), None);
+        }
+        if let Some(v) = run_tool(&bin, &["--version"]).and_then(|o| parse(&o)) {
+            return (Some(v), key);
+        }
+    }
+    (None, None)
+}
+
+/// The cache file, when a cache directory is known.
+fn cache_file() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+    };
+    Some(base.join("vmcompat").join("tool-versions.tsv"))
+}
+
+/// `path\tdev\tino\tsize\tmtime`: what identifies one build of a binary.
+fn cache_key(bin: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(bin).ok()?;
+    let path = bin.to_str()?;
+    if path.contains(['\t', '\n']) {
+        return None;
+    }
+    Some(format!(
+        "{path}\t{}\t{}\t{}\t{}.{}",
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec()
+    ))
+}
+
+/// The cached version for `key`, cleaned like any read value.
+fn cached(key: &str) -> Option<String> {
+    let text = read_small_file(&cache_file()?, 64 * 1024)?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix('\t'))
+        .and_then(fingerprint::clean)
+}
+
+/// Records each (key, version) (replacing entries of the same path); errors are
+/// ignored: the cache only saves time.
+fn remember(fresh: &[(String, String)]) {
+    let Some(file) = cache_file() else {
+        return;
+    };
+    let paths: Vec<&str> = fresh
+        .iter()
+        .map(|(k, _)| k.split('\t').next().unwrap_or_default())
+        .collect();
+    let old = read_small_file(&file, 64 * 1024).unwrap_or_default();
+    let mut lines: Vec<&str> = old
+        .lines()
+        .filter(|l| !paths.contains(&l.split('\t').next().unwrap_or_default()))
+        .take(64)
+        .collect();
+    let entries: Vec<String> = fresh.iter().map(|(k, v)| format!("{k}\t{v}")).collect();
+    lines.extend(entries.iter().map(String::as_str));
+    let mut text = lines.join("\n");
+    text.push('\n');
+    if let Some(dir) = file.parent() {
+        if std::fs::create_dir_all(dir).is_ok() {
+            let _ = crate::atomic_file::write(&file, text.as_bytes());
+        }
+    }
+}
+
+/// A file's first `limit` bytes as text.
+fn read_small_file(path: &Path, limit: u64) -> Option<String> {
     let mut buf = Vec::new();
     std::fs::File::open(path)
         .ok()?
-        .take(256)
+        .take(limit)
         .read_to_end(&mut buf)
         .ok()?;
     Some(String::from_utf8_lossy(&buf).into_owned())
-}
-
-/// The first program of `names` that is installed, asked `--version`, parsed.
-fn first_version(names: &[&str], parse: fn(&str) -> Option<String>) -> Option<String> {
-    names
-        .iter()
-        .filter_map(|n| find_program(n))
-        .find_map(|bin| run_tool(&bin, &["--version"]).and_then(|o| parse(&o)))
 }
 
 /// `name` as an absolute path, or looked up in `PATH`; `None` when absent.
@@ -190,6 +282,18 @@ mod tests {
         let text = "processor\t: 0\nmicrocode\t: 0x1000065\ncpu MHz\t: 1\n\nprocessor\t: 1\nmicrocode\t: 0x1000066\n";
         assert_eq!(microcode_of_cpuinfo(text), Some("0x1000065".into()));
         assert_eq!(microcode_of_cpuinfo("processor : 0\n"), None);
+    }
+
+    #[test]
+    fn cache_keys_follow_the_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("tool");
+        std::fs::write(&bin, "a").unwrap();
+        let k1 = cache_key(&bin).unwrap();
+        assert!(k1.starts_with(&format!("{}\t", bin.display())), "{k1}");
+        std::fs::write(&bin, "ab").unwrap();
+        assert_ne!(cache_key(&bin).unwrap(), k1, "a new build is a new key");
+        assert_eq!(cache_key(&dir.path().join("absent")), None);
     }
 
     #[test]
