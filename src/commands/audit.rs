@@ -182,10 +182,11 @@ fn save(
     };
     snapshot::write(dir, index, &hosts)?;
     super::output::note(&format!(
-        "saved a snapshot of {} in {} (compare later: vmcompat drift {} FLEET.toml)",
+        "saved a snapshot of {} in {} (compare later: vmcompat drift {} {})",
         render::count(hosts.len(), "host"),
         dir.display(),
-        dir.display()
+        dir.display(),
+        spec.path.display()
     ));
     Ok(())
 }
