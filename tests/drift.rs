@@ -9,9 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vmcompat::cpuid::formats::{self, native};
 use vmcompat::cpuid::RawDump;
 use vmcompat::model::Fingerprint;
+use vmcompat::sources::formats::{self, native};
 
 const INTEL: &str = "corpus/libcpuid/intel-xeon-gold-5218-cpu.txt";
 const AMD: &str = "corpus/libcpuid/amd-epyc-7402p-24-core-processor.txt";
@@ -427,7 +427,7 @@ fn fingerprint_over_ssh_linux_and_esxi() {
     let hosthardware = format!(
         "(vim.host.HardwareInfo) {{\n   biosInfo = (vim.host.BIOSInfo) {{\n      biosVersion = \"2.19.0\",\n      \
          releaseDate = \"2023-06-14T00:00:00Z\",\n      vendor = \"Dell Inc.\",\n      majorRelease = 2\n   }},\n{}\n}}\n",
-        vmcompat::remote::esxi::render_cpu_feature(&basic, 3)
+        vmcompat::sources::ssh::esxi::render_cpu_feature(&basic, 3)
     );
     let esxi = lab.prepare();
     esxi.file("hosthardware.txt", &hosthardware);

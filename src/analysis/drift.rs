@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::audit::FailedHost;
-use super::fleet::{self, FleetAnalysis, FleetHost, Policy, Verdict};
+use super::fleet::{self, FleetAnalysis, FleetHost, Verdict};
 use super::maskplan::MaskPlan;
 use crate::catalog::FeatureSet;
 use crate::cpuid::{Completeness, CpuLeaves};
@@ -21,6 +21,7 @@ use crate::decode::Vendor;
 use crate::mask::model::CpuidMask;
 use crate::mask::verify;
 use crate::model::fingerprint::{Field, Fingerprint};
+use crate::model::policy::Policy;
 
 /// One side of the comparison: a snapshot or a live collection.
 #[derive(Debug, Clone, Copy)]

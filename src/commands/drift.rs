@@ -8,16 +8,17 @@ use std::path::Path;
 use super::Outcome;
 use crate::analysis::audit::FailedHost;
 use crate::analysis::drift::{self, OldMask, Side};
-use crate::analysis::fleet::{FleetHost, Policy};
+use crate::analysis::fleet::FleetHost;
 use crate::analysis::maskplan;
 use crate::cli::DriftArgs;
 use crate::cpuid::{Completeness, CpuLeaves};
 use crate::decode::decode_dump;
-use crate::error::{Error, Result};
+use crate::model::policy::Policy;
 use crate::model::Fingerprint;
 use crate::render::drift::SideLabel;
 use crate::render::{self, OutputFormat};
 use crate::sources::snapshot;
+use crate::util::error::{Error, Result};
 
 /// One side, read.
 #[derive(Debug, Default)]
@@ -120,7 +121,7 @@ fn load(path: &Path, args: &DriftArgs) -> Result<Loaded> {
 
 fn load_snapshot(path: &Path) -> Result<Loaded> {
     let snap = snapshot::read(path)?;
-    let index_origin = crate::local_file::origin(&snap.dir.join(snapshot::INDEX));
+    let index_origin = crate::util::local_file::origin(&snap.dir.join(snapshot::INDEX));
     let mut out = Loaded {
         policy: match &snap.index.policy {
             None => None,
@@ -171,7 +172,7 @@ fn load_snapshot(path: &Path) -> Result<Loaded> {
 }
 
 fn load_live(path: &Path, args: &DriftArgs) -> Result<Loaded> {
-    let spec = crate::remote::fleet::fleet_spec(Some(path), &[])?;
+    let spec = crate::sources::fleet::remote::fleet_spec(Some(path), &[])?;
     let settings = args.remote.settings(&spec);
     let input = super::fleet_input::collect_fleet(&spec, &settings, true);
     let vms = vm_names(&spec, &settings, &input.failed);
@@ -196,8 +197,8 @@ fn load_live(path: &Path, args: &DriftArgs) -> Result<Loaded> {
 
 /// The VMs on each host, when the fleet has a VM inventory (`vms_dir`, ESXi hosts).
 pub fn vm_names(
-    spec: &crate::fleet::file::FleetSpec,
-    settings: &crate::remote::fleet::RemoteSettings,
+    spec: &crate::sources::fleet::file::FleetSpec,
+    settings: &crate::sources::fleet::remote::RemoteSettings,
     failed: &[FailedHost],
 ) -> BTreeMap<String, Vec<String>> {
     if !super::vms::has_vms(spec) {
@@ -236,7 +237,7 @@ fn old_masks(old: &Loaded, policy: Policy) -> Vec<OldMask> {
                 &plan,
                 &old.hosts,
                 &old.leaves,
-                crate::cli::MaskFormat::Vmx,
+                crate::render::mask::MaskFormat::Vmx,
             )
             .ok()?;
             let cluster = labels

@@ -271,7 +271,7 @@ pub struct RawDump {
     pub os_flags: Option<Vec<String>>,
     /// The host's microcode, BIOS, kernel, QEMU and libvirt versions, as far as the
     /// source could read them (all unknown for profiles and bare CPUID dumps).
-    pub fingerprint: crate::model::Fingerprint,
+    pub fingerprint: super::fingerprint::Fingerprint,
     /// The logical CPUs, in the order they were read. Never empty once validated.
     pub cpus: Vec<CpuLeaves>,
 }
@@ -293,7 +293,7 @@ impl RawDump {
             provenance,
             completeness,
             os_flags: None,
-            fingerprint: crate::model::Fingerprint::default(),
+            fingerprint: super::fingerprint::Fingerprint::default(),
             cpus: Vec::new(),
         }
     }

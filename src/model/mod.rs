@@ -1,8 +1,13 @@
-//! Facts about a host that are not CPUID but travel with its dump: what the
-//! analysis compares between two audits. Plain data; no I/O, no crate
-//! dependencies, so every layer (sources, the dump formats, analysis, render)
-//! may use it.
+//! The data every layer after decoding shares: storage/network facts of a host,
+//! ESXi versions, VMs and their `.vmx`/`.vmsd`, and the compatibility policy.
+//! Sources fill these types; analysis reads them. No I/O here.
 
+pub mod esxi_version;
+pub mod facts;
 pub mod fingerprint;
+pub mod policy;
+pub mod vm;
+pub mod vmsd;
+pub mod vmx;
 
 pub use fingerprint::Fingerprint;

@@ -202,7 +202,7 @@ fn remember(fresh: &[(String, String)]) {
     text.push('\n');
     if let Some(dir) = file.parent() {
         if std::fs::create_dir_all(dir).is_ok() {
-            let _ = crate::atomic_file::write(&file, text.as_bytes());
+            let _ = crate::util::atomic_file::write(&file, text.as_bytes());
         }
     }
 }

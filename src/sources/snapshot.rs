@@ -37,8 +37,9 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cpuid::{formats, RawDump};
-use crate::error::{Error, Result};
+use crate::cpuid::RawDump;
+use crate::sources::formats;
+use crate::util::error::{Error, Result};
 
 /// The index file's name inside a snapshot directory.
 pub const INDEX: &str = "index.toml";
@@ -149,7 +150,7 @@ pub fn file_name_for(host: &str, taken: &mut std::collections::BTreeSet<String>)
 /// swapped in (an existing snapshot at `dir` is replaced in one step; an existing
 /// directory that is not a snapshot, and not empty, is refused).
 pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()> {
-    let parent = crate::atomic_file::parent_dir(dir);
+    let parent = crate::util::atomic_file::parent_dir(dir);
     if let Ok(meta) = std::fs::symlink_metadata(dir) {
         let is_snapshot = dir.join(INDEX).is_file();
         let is_empty = meta.is_dir()
@@ -183,7 +184,7 @@ pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()>
             Ok(dump) => {
                 let file = file_name_for(h.name, &mut taken);
                 let path = hosts_dir.join(&file);
-                crate::atomic_file::write(&path, formats::native::to_toml(dump).as_bytes())?;
+                crate::util::atomic_file::write(&path, formats::native::to_toml(dump).as_bytes())?;
                 entry.dump = Some(format!("hosts/{file}"));
             }
             Err(e) => entry.error = Some(crate::model::fingerprint::clean(e).unwrap_or_default()),
@@ -191,7 +192,7 @@ pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()>
         index.hosts.push(entry);
     }
     let text = index_to_toml(&index);
-    crate::atomic_file::write(&tmp.path().join(INDEX), text.as_bytes())?;
+    crate::util::atomic_file::write(&tmp.path().join(INDEX), text.as_bytes())?;
     if dir.exists() {
         exchange(tmp.path(), dir).map_err(|e| Error::writing(dir, e))?;
         // The temporary directory now holds the old snapshot: dropped, removed.
@@ -255,7 +256,10 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     let (dir, index_path) = if path.is_dir() {
         (path.to_path_buf(), path.join(INDEX))
     } else {
-        (crate::atomic_file::parent_dir(path), path.to_path_buf())
+        (
+            crate::util::atomic_file::parent_dir(path),
+            path.to_path_buf(),
+        )
     };
     if !index_path.is_file() {
         return Err(Error::input(
@@ -265,7 +269,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             ),
         ));
     }
-    let origin = crate::local_file::origin(&index_path);
+    let origin = crate::util::local_file::origin(&index_path);
     let text = formats::read_text(&index_path)?;
     let index = parse_index(&text, &origin)?;
     let mut dumps = Vec::with_capacity(index.hosts.len());
