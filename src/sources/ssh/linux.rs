@@ -85,17 +85,25 @@ pub fn dd_script(queries: &BTreeSet<(u32, u32)>) -> String {
 /// fact (microcode, kernel release, SMBIOS BIOS vendor/version/date from sysfs or
 /// `dmidecode`, QEMU and libvirt versions), each value cut to its first line of
 /// at most 300 bytes with `@` removed (so no value can forge a marker line).
+/// Each tool runs with stdin from /dev/null under a watchdog that kills it after
+/// [`FINGERPRINT_TOOL_SECS`] (a `virsh` waiting for a daemon must not hold up
+/// the CPU collection).
 pub const FINGERPRINT_SCRIPT: &str = "\
 fp() { printf '@@fp %s %s\\n' \"$1\" \"$(head -c 300 | head -n1 | tr -d '@\\r')\"; }
+fp_lim() { \"$@\" </dev/null 2>/dev/null & fp_p=$!; ( sleep 3; kill -9 $fp_p ) >/dev/null 2>&1 </dev/null & fp_w=$!; wait $fp_p; kill $fp_w 2>/dev/null; }
 grep -m1 '^microcode' /proc/cpuinfo 2>/dev/null | fp microcode
 uname -r 2>/dev/null | fp kernel
 for k in bios_vendor bios_version bios_date; do cat /sys/class/dmi/id/$k 2>/dev/null | fp $k; done
 if [ ! -d /sys/class/dmi/id ] && command -v dmidecode >/dev/null 2>&1; then
-dmidecode -s bios-vendor 2>/dev/null | fp bios_vendor; dmidecode -s bios-version 2>/dev/null | fp bios_version
-dmidecode -s bios-release-date 2>/dev/null | fp bios_date; fi
-for c in qemu-system-x86_64 /usr/libexec/qemu-kvm; do if command -v $c >/dev/null 2>&1; then $c --version 2>/dev/null | fp qemu; break; fi; done
-for c in libvirtd /usr/sbin/libvirtd virtqemud /usr/sbin/virtqemud virsh; do if command -v $c >/dev/null 2>&1; then $c --version 2>/dev/null | fp libvirt; break; fi; done
+fp_lim dmidecode -s bios-vendor | fp bios_vendor; fp_lim dmidecode -s bios-version | fp bios_version
+fp_lim dmidecode -s bios-release-date | fp bios_date; fi
+for c in qemu-system-x86_64 /usr/libexec/qemu-kvm; do if command -v $c >/dev/null 2>&1; then fp_lim $c --version | fp qemu; break; fi; done
+for c in libvirtd /usr/sbin/libvirtd virtqemud /usr/sbin/virtqemud virsh; do if command -v $c >/dev/null 2>&1; then fp_lim $c --version | fp libvirt; break; fi; done
 ";
+
+/// Seconds each fingerprint tool (`qemu-system-x86_64 --version`, ...) may run
+/// on a remote host before it is killed (the `sleep` in [`FINGERPRINT_SCRIPT`]).
+pub const FINGERPRINT_TOOL_SECS: u64 = 3;
 
 /// The fingerprint in the `@@fp` lines of the first command's output (those
 /// before the CPUID tool's own output). Values are untrusted: each is parsed and
@@ -518,6 +526,7 @@ mod tests {
         assert_eq!(fp.libvirt.as_deref(), Some("9.0.0"));
         let script = first_script();
         assert!(script.contains("@@fp"));
+        assert!(script.contains(&format!("sleep {FINGERPRINT_TOOL_SECS};")));
         assert!(script.contains("iflag=skip_bytes"));
         assert!(script.contains(&offset(0x8000_0001, 0).to_string()));
     }
