@@ -181,9 +181,12 @@ fn firmware_change_on_one_host_is_named_with_its_cluster() {
     assert!(out.contains("baseline LOWERED"), "{out}");
     assert!(!out.contains("Cluster analytics"), "{out}");
     // VMs on the hosts that kept TSX can no longer move to h2.
-    assert!(out.contains("h1 -> h2: h2 lacks hle rtm md_clear"), "{out}");
-    assert!(out.contains("VMs on h1: web01"), "{out}");
-    assert!(!out.contains("h2 -> h1"), "{out}");
+    assert!(
+        out.contains("    h1, h3 -> h2: h2 lacks hle rtm md_clear\n"),
+        "{out}"
+    );
+    assert!(out.contains("VMs there: h1/web01"), "{out}");
+    assert!(!out.contains("h2 ->"), "{out}");
     assert!(
         out.contains("Verdict: changes that affect migration"),
         "{out}"
@@ -222,6 +225,15 @@ fn firmware_change_on_one_host_is_named_with_its_cluster() {
     // The cluster needed no mask before (all alike); its empty mask no longer
     // makes guests agree.
     assert_eq!(clusters[0]["mask"]["breaks_migration"], true, "{json}");
+    let moves = clusters[0]["lost_moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 1, "{json}");
+    assert_eq!(moves[0]["from"], serde_json::json!(["h1", "h3"]));
+    assert_eq!(moves[0]["to"], serde_json::json!(["h2"]));
+    assert_eq!(
+        moves[0]["lacks"],
+        serde_json::json!(["hle", "rtm", "md_clear"])
+    );
+    assert_eq!(moves[0]["vms"], serde_json::json!(["h1/web01"]));
     assert_eq!(v["old"]["kind"], "snapshot");
 
     // Back the other way (h2 gets the bits back): every host has them again, no

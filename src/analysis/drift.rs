@@ -132,28 +132,25 @@ pub struct MaskDrift {
     pub breaks_migration: bool,
 }
 
-/// Moves from one host that were possible on the old side and are not now.
+/// Moves that were possible on the old side and are not now: a VM powered on
+/// at any host of `from` can no longer go to any host of `to` without a (new)
+/// mask. Hosts are listed together when they are alike on both sides (the same
+/// group before and after), so a large cluster gives a few lines, not one per
+/// pair of hosts.
 #[derive(Debug, Clone, Serialize)]
 pub struct LostMove {
     /// Where the VM was powered on.
-    pub from: String,
-    /// Where it can no longer go without a (new) mask, each with the features
-    /// the destination lacks now that it did not lack before.
-    pub to: Vec<LostDestination>,
-    /// The VMs on `from` (from the fleet's VM inventory; empty when there is none).
-    pub vms: Vec<String>,
-}
-
-/// One destination of a [`LostMove`].
-#[derive(Debug, Clone, Serialize)]
-pub struct LostDestination {
-    /// The destination host.
-    pub host: String,
-    /// What it lacks now (beyond what a mask already hid before).
+    pub from: Vec<String>,
+    /// Where it can no longer go.
+    pub to: Vec<String>,
+    /// What the destinations lack now (beyond what a mask already hid before).
     #[serde(serialize_with = "names")]
     pub lacks: FeatureSet,
     /// True when no mask can bridge the move now (vendor, family, must-match bits).
     pub no_mask_helps: bool,
+    /// The VMs on the `from` hosts, as `host/vm` (from the fleet's VM inventory;
+    /// empty when there is none).
+    pub vms: Vec<String>,
 }
 
 /// A value before and after.
@@ -523,10 +520,11 @@ fn blocked(a: &FleetAnalysis, from: usize, to: usize) -> (FeatureSet, bool) {
     }
 }
 
-/// For every ordered pair of hosts of one cluster present on both sides (same
-/// cluster on both): moves possible before (or possible with less hidden) that
-/// now need a mask hiding more, or that no mask bridges. Computed per pair of
-/// groups (hosts of a group are alike), then named per host.
+/// For the hosts of one cluster present on both sides (in that cluster on both):
+/// moves possible before (or possible with less hidden) that now need a mask
+/// hiding more, or that no mask bridges. Hosts in the same group on both sides
+/// are alike, so the pairs are computed per class of such hosts, in time
+/// proportional to the hosts plus the square of the classes.
 fn lost_moves(
     old: &Side<'_>,
     new: &Side<'_>,
@@ -534,64 +532,67 @@ fn lost_moves(
     a_new: &FleetAnalysis,
     idx_old: &HashMap<&str, usize>,
 ) -> Vec<(ClusterKey, LostMove)> {
-    // New hosts with an old counterpart in the same cluster, by cluster and vendor.
-    let mut by_cluster: BTreeMap<ClusterKey, Vec<(usize, usize)>> = BTreeMap::new();
+    // Per cluster and vendor: classes (old group, new group) -> new host indices.
+    type Classes = BTreeMap<(usize, usize), Vec<usize>>;
+    let mut by_cluster: BTreeMap<ClusterKey, Classes> = BTreeMap::new();
     for (j, h) in new.hosts.iter().enumerate() {
         if let Some(&i) = idx_old.get(h.name.as_str()) {
-            if old.hosts[i].cluster == h.cluster {
+            if old.hosts[i].cluster == h.cluster && old.hosts[i].cpu.vendor == h.cpu.vendor {
                 by_cluster
                     .entry((h.cluster.clone(), h.cpu.vendor))
                     .or_default()
-                    .push((i, j));
+                    .entry((a_old.host_group[i], a_new.host_group[j]))
+                    .or_default()
+                    .push(j);
             }
         }
     }
-    // (old source group, old destination group, new source group, new destination
-    // group) -> what is lost, if anything.
-    type Lost = Option<(FeatureSet, bool)>;
-    let mut memo: HashMap<(usize, usize, usize, usize), Lost> = HashMap::new();
     let mut out = Vec::new();
-    for (key, members) in by_cluster {
-        for &(si, sj) in &members {
-            let mut to = Vec::new();
-            for &(di, dj) in &members {
-                if si == di {
+    for (key, classes) in by_cluster {
+        for (&(go_s, gn_s), from) in &classes {
+            // Destinations lost from this class, merged when they lack the same.
+            let mut lost: Vec<(FeatureSet, bool, Vec<usize>)> = Vec::new();
+            for (&(go_d, gn_d), to) in &classes {
+                if (go_s, gn_s) == (go_d, gn_d) {
                     continue;
                 }
-                let (go_s, go_d) = (a_old.host_group[si], a_old.host_group[di]);
-                let (gn_s, gn_d) = (a_new.host_group[sj], a_new.host_group[dj]);
-                // Vendors differing on the old side: never possible, nothing lost.
-                if old.hosts[si].cpu.vendor != old.hosts[di].cpu.vendor {
+                let (was, was_no) = blocked(a_old, go_s, go_d);
+                let (now, now_no) = blocked(a_new, gn_s, gn_d);
+                let more = now.difference(&was);
+                let newly_impossible = now_no && !was_no;
+                if more.is_empty() && !newly_impossible {
                     continue;
                 }
-                let lost = memo.entry((go_s, go_d, gn_s, gn_d)).or_insert_with(|| {
-                    let (was, was_no) = blocked(a_old, go_s, go_d);
-                    let (now, now_no) = blocked(a_new, gn_s, gn_d);
-                    let more = now.difference(&was);
-                    (!more.is_empty() || (now_no && !was_no)).then_some((more, now_no))
-                });
-                if let Some((lacks, no_mask_helps)) = *lost {
-                    to.push(LostDestination {
-                        host: new.hosts[dj].name.clone(),
-                        lacks,
-                        no_mask_helps,
-                    });
+                match lost.iter_mut().find(|(l, n, _)| *l == more && *n == now_no) {
+                    Some((_, _, hosts)) => hosts.extend(to),
+                    None => lost.push((more, now_no, to.clone())),
                 }
             }
-            if !to.is_empty() {
-                let name = &new.hosts[sj].name;
-                let vms = new
-                    .vms
-                    .get(name)
-                    .or_else(|| old.vms.get(name))
-                    .cloned()
-                    .unwrap_or_default();
+            let names = |v: &[usize]| -> Vec<String> {
+                v.iter().map(|&j| new.hosts[j].name.clone()).collect()
+            };
+            let vms: Vec<String> = from
+                .iter()
+                .flat_map(|&j| {
+                    let name = &new.hosts[j].name;
+                    new.vms
+                        .get(name)
+                        .or_else(|| old.vms.get(name))
+                        .into_iter()
+                        .flatten()
+                        .map(move |vm| format!("{name}/{vm}"))
+                })
+                .collect();
+            for (lacks, no_mask_helps, mut to) in lost {
+                to.sort_unstable();
                 out.push((
                     key.clone(),
                     LostMove {
-                        from: name.clone(),
-                        to,
-                        vms,
+                        from: names(from),
+                        to: names(&to),
+                        lacks,
+                        no_mask_helps,
+                        vms: vms.clone(),
                     },
                 ));
             }

@@ -148,21 +148,47 @@ fn cluster(c: &ClusterDrift, out: &mut String) {
         out.push_str(&format!("  mask: {what}:\n    {}\n", m.problem));
     }
     if !c.lost_moves.is_empty() {
-        out.push_str("  moves lost (a VM powered on at the first host can no longer go to the second without a new mask):\n");
+        out.push_str("  moves lost (a VM powered on at the first host(s) can no longer go to the second without a new mask):\n");
         for m in &c.lost_moves {
-            for d in &m.to {
-                let why = if d.no_mask_helps {
-                    "no mask helps now".to_string()
-                } else {
-                    format!("{} lacks {}", d.host, d.lacks.names().join(" "))
-                };
-                out.push_str(&format!("    {} -> {}: {why}\n", m.from, d.host));
-            }
+            let why = if m.no_mask_helps {
+                "no mask helps now".to_string()
+            } else {
+                format!(
+                    "{} lack{} {}",
+                    if m.to.len() == 1 {
+                        m.to[0].as_str()
+                    } else {
+                        "they"
+                    },
+                    if m.to.len() == 1 { "s" } else { "" },
+                    m.lacks.names().join(" ")
+                )
+            };
+            out.push_str(&format!(
+                "    {} -> {}: {why}\n",
+                hosts(&m.from),
+                hosts(&m.to)
+            ));
             if !m.vms.is_empty() {
-                wrapped(&format!("      VMs on {}: ", m.from), &strs(&m.vms), out);
+                wrapped("      VMs there: ", &strs(&m.vms), out);
             }
         }
     }
+}
+
+/// Up to 8 host names, then how many more.
+fn hosts(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut t = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        t.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    t
 }
 
 /// Renders the report; `old` and `new` say what was compared.

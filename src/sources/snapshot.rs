@@ -171,6 +171,7 @@ pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()>
     let hosts_dir = tmp.path().join("hosts");
     std::fs::create_dir(&hosts_dir).map_err(|e| Error::writing(&hosts_dir, e))?;
     let mut taken = Default::default();
+    let mut written = Vec::new();
     index.hosts.clear();
     for h in hosts {
         let mut entry = IndexHost {
@@ -183,8 +184,14 @@ pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()>
         match h.dump {
             Ok(dump) => {
                 let file = file_name_for(h.name, &mut taken);
+                // Plain writes: nothing is visible before the directory is swapped
+                // in; they are flushed together below (an atomic write per file,
+                // each scanning the directory and syncing, cost 90 s for 10,000
+                // hosts; one fsync after another, 70 s).
                 let path = hosts_dir.join(&file);
-                crate::util::atomic_file::write(&path, formats::native::to_toml(dump).as_bytes())?;
+                std::fs::write(&path, formats::native::to_toml(dump).as_bytes())
+                    .map_err(|e| Error::writing(&path, e))?;
+                written.push(path);
                 entry.dump = Some(format!("hosts/{file}"));
             }
             Err(e) => entry.error = Some(crate::model::fingerprint::clean(e).unwrap_or_default()),
@@ -192,7 +199,10 @@ pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()>
         index.hosts.push(entry);
     }
     let text = index_to_toml(&index);
-    crate::util::atomic_file::write(&tmp.path().join(INDEX), text.as_bytes())?;
+    let index_path = tmp.path().join(INDEX);
+    std::fs::write(&index_path, text.as_bytes()).map_err(|e| Error::writing(&index_path, e))?;
+    written.push(index_path);
+    sync_all(&written)?;
     if dir.exists() {
         exchange(tmp.path(), dir).map_err(|e| Error::writing(dir, e))?;
         // The temporary directory now holds the old snapshot: dropped, removed.
@@ -204,7 +214,38 @@ pub fn write(dir: &Path, mut index: Index, hosts: &[SaveHost<'_>]) -> Result<()>
             Error::writing(dir, e)
         })?;
     }
+    // Make the swap itself durable.
+    if let Ok(d) = std::fs::File::open(&parent) {
+        let _ = d.sync_all();
+    }
     Ok(())
+}
+
+/// Flushes `files` to disk, many at once: the file system commits concurrent
+/// flushes together (10,000 host files: about 0.5 s on top of the audit, where
+/// one after another took over a minute on the same disk).
+fn sync_all(files: &[PathBuf]) -> Result<()> {
+    const THREADS: usize = 64;
+    let chunk = files.len().div_ceil(THREADS).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    for p in part {
+                        std::fs::File::open(p)
+                            .and_then(|f| f.sync_all())
+                            .map_err(|e| Error::writing(p, e))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Internal("a sync thread panicked".into())))
+        })
+    })
 }
 
 /// Swaps two directories in one step (Linux `renameat2(RENAME_EXCHANGE)`); where
