@@ -15,8 +15,8 @@ use crate::cpuid::{Completeness, CpuLeaves};
 use crate::decode::decode_dump;
 use crate::model::policy::Policy;
 use crate::model::Fingerprint;
+use crate::render;
 use crate::render::drift::SideLabel;
-use crate::render::{self, OutputFormat};
 use crate::sources::snapshot;
 use crate::util::error::{Error, Result};
 
@@ -66,11 +66,15 @@ pub fn run(args: &DriftArgs) -> Result<Outcome> {
         old.label.clone().unwrap_or_else(|| blank_label(&args.old)),
         new.label.clone().unwrap_or_else(|| blank_label(&args.new)),
     );
-    let text = match args.format {
-        OutputFormat::Table => render::drift::render(&report, &lo, &ln),
-        OutputFormat::Json => render::drift::json(&report, &lo, &ln),
-    };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    let affects = report.affects_migration;
+    super::output::report(
+        &render::drift::DriftOutput {
+            old: lo,
+            new: ln,
+            drift: report,
+        },
+        args.format,
+    );
     let failures = old.live_failures + new.live_failures;
     if failures > 0 {
         let names: Vec<&str> = old
@@ -84,7 +88,7 @@ pub fn run(args: &DriftArgs) -> Result<Outcome> {
             message: format!("{failures} host(s) could not be collected (not compared)"),
         });
     }
-    Ok(if report.affects_migration {
+    Ok(if affects {
         Outcome::Findings
     } else {
         Outcome::Good

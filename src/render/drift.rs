@@ -191,6 +191,24 @@ fn hosts(names: &[String]) -> String {
     t
 }
 
+/// What `vmcompat drift` prints: both sides and the comparison (`--format json`
+/// gives `{old, new, drift}`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DriftOutput {
+    /// The OLD side.
+    pub old: SideLabel,
+    /// The NEW side.
+    pub new: SideLabel,
+    /// What changed.
+    pub drift: DriftReport,
+}
+
+impl super::Text for DriftOutput {
+    fn to_text(&self) -> String {
+        render(&self.drift, &self.old, &self.new)
+    }
+}
+
 /// Renders the report; `old` and `new` say what was compared.
 pub fn render(r: &DriftReport, old: &SideLabel, new: &SideLabel) -> String {
     let mut out = format!(
@@ -240,13 +258,4 @@ pub fn render(r: &DriftReport, old: &SideLabel, new: &SideLabel) -> String {
         }
     ));
     out
-}
-
-/// The JSON document: both sides and the report.
-pub fn json(r: &DriftReport, old: &SideLabel, new: &SideLabel) -> String {
-    crate::render::json(&serde_json::json!({
-        "old": old,
-        "new": new,
-        "drift": r,
-    }))
 }

@@ -3,12 +3,14 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::storage_network::{Severity, StorageNetworkReport};
+use crate::analysis::finding::Severity;
+use crate::analysis::storage_network::StorageNetworkReport;
 
 fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Error => "ERROR",
         Severity::Warning => "warning",
+        Severity::NotChecked => "not checked",
     }
 }
 
@@ -162,5 +164,33 @@ pub fn html(r: &StorageNetworkReport) -> super::html::Section {
             r.warnings()
         ),
         html: h,
+    }
+}
+
+/// What `audit --only storage|network` prints: the fleet and its facts checks.
+pub struct FactsOnly<'a> {
+    /// The fleet's name.
+    pub fleet: &'a str,
+    /// How many hosts it has.
+    pub hosts: usize,
+    /// The checks' result.
+    pub report: &'a StorageNetworkReport,
+}
+
+impl super::Report for FactsOnly<'_> {
+    fn text(&self) -> String {
+        format!(
+            "Fleet {:?}: {}\n{}",
+            self.fleet,
+            super::count(self.hosts, "host"),
+            render(self.report)
+        )
+    }
+
+    fn json(&self) -> String {
+        super::json(&serde_json::json!({
+            "fleet": self.fleet,
+            "storage_network": self.report,
+        }))
     }
 }

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::analysis::finding::Severity;
 use crate::analysis::vm_placement::{CanMove, MoveVerdict};
-use crate::analysis::vm_readiness::{Severity, VmReadiness, VmReport};
+use crate::analysis::vm_readiness::{VmReadiness, VmReport};
 use crate::render::html::esc;
 
 /// The summary line.
@@ -277,5 +278,11 @@ pub fn html(r: &VmReadiness) -> crate::render::html::Section {
     crate::render::html::Section {
         title: "VM readiness (what would stop each VM from moving)".into(),
         html: h,
+    }
+}
+
+impl super::Text for VmReadiness {
+    fn to_text(&self) -> String {
+        render(self)
     }
 }

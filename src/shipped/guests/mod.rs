@@ -104,7 +104,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Guest>> {
             acc.union(&catalog::psabi_level_features(l))
         });
         for f in &g.features {
-            let id = catalog::canonical(f.get_ref()).map_err(|m| at(f.span().start, m))?;
+            let id =
+                catalog::canonical(f.get_ref()).map_err(|m| at(f.span().start, m.to_string()))?;
             floor.insert(id);
         }
         out.push(Guest {
@@ -214,8 +215,9 @@ mod tests {
     #[test]
     fn a_setting_without_popcnt_breaks_rhel9_not_rhel8() {
         let list = all().unwrap();
-        let v1: FeatureSet = catalog::psabi_level_features(1)
-            .union(&FeatureSet::from_names(&["nx", "pae", "cx16", "lahf_lm"]));
+        let v1: FeatureSet = catalog::psabi_level_features(1).union(
+            &FeatureSet::from_names(&["nx", "pae", "cx16", "lahf_lm"]).expect("catalog names"),
+        );
         let broken: Vec<String> = broken_by(list, &v1).into_iter().map(|b| b.guest).collect();
         assert!(broken.contains(&"rhel9".to_string()));
         assert!(broken.contains(&"windows-server-2025".to_string()));
