@@ -35,6 +35,13 @@ pub enum Command {
     /// Named feature differences between two hosts, dumps or profiles, both
     /// directions, with the migration verdict each way. Exit 1 when they differ.
     Diff(DiffArgs),
+    /// What changed between two audits of a fleet (each a snapshot made by
+    /// `audit --save DIR`, or a fleet file, collected now): per host the CPUID
+    /// features gained or lost and the microcode, BIOS, kernel, QEMU and libvirt
+    /// versions; per cluster the baseline raised or lowered, masks that no longer
+    /// verify, and moves that are no longer possible. Exit 0 when nothing that
+    /// affects migration changed, 1 when something did, 2 on bad input.
+    Drift(DriftArgs),
     /// Pre-purchase audit and CI gate: would this host (a dump, a profile, or
     /// `local`) join the fleet, and what would it cost? Exit 0 when every candidate
     /// fits without lowering the fleet's baseline, 1 otherwise.
@@ -96,7 +103,7 @@ pub struct VmsArgs {
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -130,7 +137,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "RELEASE")]
     pub esxi_version: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -170,7 +177,7 @@ pub struct AuditArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
     /// Also write the report as one self-contained HTML file (no network, no
     /// external assets): host table, groups, coloured migration matrix, features by
@@ -189,6 +196,34 @@ pub struct AuditArgs {
     /// file's `guests`, else every shipped guest.
     #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
     pub guests: Vec<String>,
+    /// Also keep a snapshot of what was collected in DIR (created, or an earlier
+    /// snapshot there replaced in one step): an index.toml with the fleet, the
+    /// date, each host's cluster (and VMs), and one dump per host with its
+    /// fingerprint, for `vmcompat drift DIR ...` later.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+/// `vmcompat drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The earlier state: a snapshot directory (`audit --save DIR`) or a fleet file
+    /// (collected now).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later state: a snapshot directory or a fleet file (collected now).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// How remote hosts of a fleet file are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Compatibility rules (see `audit --help`). Default: the OLD snapshot's or
+    /// fleet file's policy, else evc.
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// Output format.
+    #[arg(long, value_parser = output_format(), default_value = "table")]
+    pub format: OutputFormat,
 }
 
 /// Reading a vCenter (the vSphere API) or a saved export of one. The user comes
@@ -249,7 +284,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = Policy::Evc)]
     pub policy: Policy,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -259,6 +294,9 @@ pub struct CheckArgs {
     /// The fleet file.
     #[arg(value_name = "FLEET.toml")]
     pub fleet: PathBuf,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// A candidate host: a dump file, a profile name, `local`, an EVC mode key
     /// (`intel-icelake`) or a QEMU/libvirt model name (`Icelake-Server-noTSX`).
     /// Repeat to compare several side by side.
@@ -279,7 +317,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -287,7 +325,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -297,6 +335,9 @@ pub struct MaskArgs {
     /// The fleet file (not needed with --explain).
     #[arg(value_name = "FLEET.toml")]
     pub fleet: Option<PathBuf>,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// The groups that must migrate freely among each other, by label
     /// (`prod/haswell,prod/broadwell`, as the audit names them); default: every
     /// group, one mask per cluster and vendor.
@@ -465,18 +506,16 @@ impl clap::ValueEnum for Backend {
     }
 }
 
-/// `--format` of the reports: the values and their help.
-impl clap::ValueEnum for OutputFormat {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[OutputFormat::Table, OutputFormat::Json]
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(match self {
-            OutputFormat::Table => PossibleValue::new("table").help("Tables for people"),
-            OutputFormat::Json => PossibleValue::new("json").help("JSON for scripts"),
-        })
-    }
+/// `--format` of the reports: the names and help of [`crate::render::formats::FORMATS`].
+fn output_format() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    let formats = crate::render::formats::FORMATS;
+    PossibleValuesParser::new(
+        formats
+            .iter()
+            .map(|f| PossibleValue::new(f.name).help(f.help)),
+    )
+    .map(|name| OutputFormat::named(&name).unwrap_or_default())
 }
 
 /// `vmcompat mask --format`: the values and their help.
@@ -498,7 +537,9 @@ impl clap::ValueEnum for MaskFormat {
             MaskFormat::Featmask => PossibleValue::new("featmask").help(
                 "VMware `featMask.vm.cpuid.<NAME> = \"Val:0\"` lines (hardware version 9 and later)",
             ),
-            MaskFormat::Libvirt => PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element"),
+            MaskFormat::Libvirt => {
+                PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element")
+            }
             MaskFormat::Qemu => PossibleValue::new("qemu").help("A QEMU `-cpu` option"),
             MaskFormat::Json => PossibleValue::new("json").help("The plan and the lines as JSON"),
         })

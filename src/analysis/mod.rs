@@ -3,11 +3,13 @@
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod drift;
 pub mod evc_transition;
 pub mod finding;
 pub mod fleet;
 pub mod host;
 pub mod host_blockers;
+pub mod mask_check;
 pub mod maskplan;
 pub mod setting;
 pub mod storage_network;

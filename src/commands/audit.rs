@@ -4,7 +4,7 @@ use super::Outcome;
 use crate::analysis::audit::audit;
 use crate::analysis::storage_network;
 use crate::cli::{AuditArgs, AuditOnly};
-use crate::render::{self, OutputFormat};
+use crate::render;
 use crate::util::error::{Error, Result};
 
 /// Runs the command. Exit: 0 when every cluster is ready (inside each cluster every
@@ -38,7 +38,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         crate::sources::ssh::prefetch::enable(crate::sources::facts::collect::script_for);
     }
     // The HTML report carries the masks, verified against every member's leaves.
-    let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
+    let input = super::fleet_input::collect_fleet(
+        &spec,
+        &settings,
+        args.html.is_some() || args.save.is_some(),
+    );
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy, &guests);
@@ -72,25 +76,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         )
     });
     timer.mark("analyze");
-    let text = match args.format {
-        OutputFormat::Table => {
-            let mut t = render::audit::render(&report);
-            if let Some(sn) = &report.storage_network {
-                t.push_str(&render::storage_network::render(sn));
-            }
-            if let Some(v) = &vms {
-                t.push('\n');
-                t.push_str(&render::vms::render(v));
-            }
-            t.push_str(&render::audit::overall(
-                &report,
-                vms.as_ref().map(|v| v.errors),
-            ));
-            t
-        }
-        OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
+    let output = render::audit::AuditOutput {
+        report: &report,
+        vms: vms.as_ref(),
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     timer.mark("render");
     if let Some(path) = &args.html {
         let mut sections = mask_sections(&report, &input)?;
@@ -101,6 +91,9 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         sections.extend(vms.as_ref().map(render::vms::html));
         let html = render::html::render(&report, &sections);
         crate::util::atomic_file::write(path, html.as_bytes())?;
+    }
+    if let Some(dir) = &args.save {
+        save(dir, &spec, &input, policy, vms.as_ref())?;
     }
     if !failed.is_empty() {
         return Err(Error::Collect {
@@ -125,6 +118,68 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             Outcome::Findings
         },
     )
+}
+
+/// `--save DIR`: the snapshot of what was collected (one dump per host with its
+/// fingerprint, the failures, the VMs read), for `vmcompat drift`.
+fn save(
+    dir: &std::path::Path,
+    spec: &crate::sources::fleet::file::FleetSpec,
+    input: &super::fleet_input::FleetInput,
+    policy: crate::model::policy::Policy,
+    vms: Option<&crate::analysis::vm_readiness::VmReadiness>,
+) -> Result<()> {
+    use crate::sources::snapshot::{self, SaveHost};
+    let vm_names = vms.map(super::drift::names_of).unwrap_or_default();
+    let collected: std::collections::HashMap<&str, usize> = input
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(k, h)| (h.name.as_str(), k))
+        .collect();
+    let failed: std::collections::HashMap<&str, &str> = input
+        .failed
+        .iter()
+        .map(|f| (f.name.as_str(), f.error.as_str()))
+        .collect();
+    let hosts: Vec<SaveHost<'_>> = spec
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            let dump = match collected.get(h.name.as_str()) {
+                Some(&k) => Ok(input.dumps.get(k)?),
+                None => Err(*failed.get(h.name.as_str()).unwrap_or(&"not collected")),
+            };
+            Some(SaveHost {
+                name: &h.name,
+                cluster: h.cluster.as_deref(),
+                dump,
+                vms: vm_names.get(&h.name).cloned(),
+            })
+        })
+        .collect();
+    let policy_name = match serde_json::to_value(policy) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let index = snapshot::Index {
+        format: snapshot::FORMAT_TAG.into(),
+        version: snapshot::VERSION,
+        fleet: spec.name.clone(),
+        date: snapshot::utc_date(std::time::SystemTime::now()),
+        source: Some(spec.path.display().to_string()),
+        policy: policy_name,
+        hosts: Vec::new(),
+    };
+    snapshot::write(dir, index, &hosts)?;
+    super::output::note(&format!(
+        "saved a snapshot of {} in {} (compare later: vmcompat drift {} {})",
+        render::count(hosts.len(), "host"),
+        dir.display(),
+        dir.display(),
+        spec.path.display()
+    ));
+    Ok(())
 }
 
 /// The ESXi release of each collected host (in `hosts` order), where known:
@@ -161,26 +216,19 @@ fn storage_network_only(
     storage: bool,
     network: bool,
 ) -> Result<Outcome> {
-    if args.html.is_some() {
+    if args.html.is_some() || args.save.is_some() {
         return Err(Error::Usage(
-            "--html needs the CPU audit: drop --only, or use --only cpu".into(),
+            "--html and --save need the CPU audit: drop --only, or use --only cpu".into(),
         ));
     }
     let facts = crate::sources::facts::collect::gather(&spec.hosts, &[], settings);
     let r = storage_network::check(&facts, storage, network);
-    let text = match args.format {
-        OutputFormat::Table => format!(
-            "Fleet {:?}: {}\n{}",
-            spec.name,
-            render::count(spec.hosts.len(), "host"),
-            render::storage_network::render(&r)
-        ),
-        OutputFormat::Json => render::json(&serde_json::json!({
-            "fleet": spec.name,
-            "storage_network": r,
-        })),
+    let output = render::storage_network::FactsOnly {
+        fleet: &spec.name,
+        hosts: spec.hosts.len(),
+        report: &r,
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     Ok(if r.errors() == 0 {
         Outcome::Good
     } else {
@@ -188,13 +236,14 @@ fn storage_network_only(
     })
 }
 
-/// The masks section of the HTML report: one verified VMX mask per vendor.
+/// The masks of the HTML report: one verified VMX mask per cluster and vendor
+/// (`None` when some host could not be collected).
 fn mask_sections(
     report: &crate::analysis::audit::AuditReport,
     input: &super::fleet_input::FleetInput,
 ) -> Result<Vec<render::html::Section>> {
     use crate::analysis::maskplan;
-    let mut html = String::new();
+    let mut masks = Vec::new();
     if input.failed.is_empty() {
         for labels in super::cluster_selections(&report.cpu) {
             let Ok(plan) = maskplan::for_groups(
@@ -205,26 +254,15 @@ fn mask_sections(
             ) else {
                 continue;
             };
-            let mask = super::mask::verified_mask(
-                &plan,
-                &input.hosts,
-                &input.leaves,
-                crate::render::mask::MaskFormat::Vmx,
-            )?;
-            let text = render::mask::plan(
-                &plan,
-                &mask,
-                &input.hosts,
-                crate::render::mask::MaskFormat::Vmx,
-                false,
-            );
-            html.push_str(&format!("<pre>{}</pre>\n", render::html::esc(&text)));
+            let vmx = crate::render::mask::MaskFormat::Vmx;
+            let mask = super::mask::verified_mask(&plan, &input.hosts, &input.leaves, vmx)?;
+            masks.push((plan, mask));
         }
-    } else {
-        html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
     }
-    Ok(vec![render::html::Section {
-        title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
-        html,
-    }])
+    let complete = input.failed.is_empty();
+    Ok(vec![render::audit::masks_html(
+        &masks,
+        &input.hosts,
+        complete,
+    )])
 }

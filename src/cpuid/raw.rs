@@ -281,6 +281,9 @@ pub struct RawDump {
     /// Extra facts that are not CPUID but that sources learn alongside it, such as
     /// the kernel's flag list (used to tell "VT-x disabled by firmware").
     pub os_flags: Option<Vec<String>>,
+    /// The host's microcode, BIOS, kernel, QEMU and libvirt versions, as far as the
+    /// source could read them (all unknown for profiles and bare CPUID dumps).
+    pub fingerprint: super::fingerprint::Fingerprint,
     /// The logical CPUs, in the order they were read. Never empty once validated.
     pub cpus: Vec<CpuLeaves>,
 }
@@ -302,6 +305,7 @@ impl RawDump {
             provenance,
             completeness,
             os_flags: None,
+            fingerprint: super::fingerprint::Fingerprint::default(),
             cpus: Vec::new(),
         }
     }
@@ -310,22 +314,5 @@ impl RawDump {
     /// Returns `None` only for an empty dump, which readers refuse to produce.
     pub fn first(&self) -> Option<&CpuLeaves> {
         self.cpus.first()
-    }
-}
-
-/// Lets raw-cpuid decode a stored CPU exactly as it decodes the live one.
-impl raw_cpuid::CpuIdReader for &CpuLeaves {
-    fn cpuid1(&self, leaf: u32) -> raw_cpuid::CpuIdResult {
-        self.cpuid2(leaf, 0)
-    }
-
-    fn cpuid2(&self, leaf: u32, subleaf: u32) -> raw_cpuid::CpuIdResult {
-        let r = self.get_or_zero(leaf, subleaf);
-        raw_cpuid::CpuIdResult {
-            eax: r.eax,
-            ebx: r.ebx,
-            ecx: r.ecx,
-            edx: r.edx,
-        }
     }
 }

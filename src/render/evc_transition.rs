@@ -9,7 +9,7 @@ use crate::shipped::evc::EvcMode;
 
 /// The report for every cluster.
 pub fn render(mode: &EvcMode, ts: &[EvcTransition]) -> String {
-    let wrap = super::mask::wrap;
+    let wrap = super::wrap;
     let mut out = String::new();
     out.push_str(&wrap(
         &format!(
@@ -77,4 +77,22 @@ pub fn render(mode: &EvcMode, ts: &[EvcTransition]) -> String {
         }
     }
     out
+}
+
+/// What `vms --evc-mode` prints: the mode and every cluster's transition.
+pub struct EvcTransitions<'a> {
+    /// The mode asked for.
+    pub mode: &'a EvcMode,
+    /// One per cluster.
+    pub transitions: &'a [EvcTransition],
+}
+
+impl super::Report for EvcTransitions<'_> {
+    fn text(&self) -> String {
+        render(self.mode, self.transitions)
+    }
+
+    fn json(&self) -> String {
+        super::json(&self.transitions)
+    }
 }

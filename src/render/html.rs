@@ -1,8 +1,10 @@
 //! The fleet audit as one self-contained HTML file: no network, no external
 //! assets, readable on screen and on paper.
 
+pub use super::{esc, Section};
 use std::fmt::Write as _;
 
+use super::audit::HostNote;
 use crate::analysis::audit::AuditReport;
 use crate::analysis::fleet::Verdict;
 use crate::catalog::{self, FeatureSet};
@@ -11,22 +13,6 @@ use crate::catalog::{self, FeatureSet};
 /// row and leaves out the per-pair reasons and the feature table, so a fleet of
 /// 500 distinct CPUs stays under 2 MB.
 pub const BIG_FLEET: usize = 40;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = r#"
 :root { --yes:#1b7f3b; --mask:#b7791f; --no:#c53030; --ink:#1a202c; --muted:#4a5568; --line:#cbd5e0; }
@@ -72,15 +58,6 @@ fn yes_no(v: Option<bool>) -> &'static str {
 
 fn names(set: &FeatureSet) -> String {
     set.names().join(" ")
-}
-
-/// Extra sections a caller adds (storage/network findings, masks): a title and
-/// ready HTML.
-pub struct Section {
-    /// Heading.
-    pub title: String,
-    /// Body HTML (already escaped).
-    pub html: String,
 }
 
 /// Renders the audit as a complete HTML document.
@@ -135,25 +112,21 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
 
     h.push_str("<h2>Hosts</h2><table id=\"hosts\"><thead><tr><th>Host</th><th>Cluster</th><th>Group</th><th>Vendor</th><th>Family</th><th>Model</th><th>SSE3</th><th>NX/XD</th><th>VT-x/AMD-V</th><th>Microarchitecture</th><th>Level</th><th>Baseline</th><th>Notes</th></tr></thead><tbody>\n");
     for host in &r.hosts {
-        let mut notes = Vec::new();
-        if let Some(e) = &host.error {
-            notes.push(format!(
-                "<span class=\"err\">not collected: {}</span>",
-                esc(e)
-            ));
-        }
-        if let Some(c) = host
-            .completeness
-            .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
-        {
-            notes.push(esc(c.describe()));
-        }
-        if let Some(hv) = &host.hypervisor {
-            notes.push(format!(
-                "dump taken inside a VM ({}): the hypervisor's view",
-                esc(hv)
-            ));
-        }
+        let notes: Vec<String> = super::audit::host_notes(host)
+            .into_iter()
+            .map(|n| match n {
+                HostNote::NotCollected(e) => {
+                    format!("<span class=\"err\">not collected: {}</span>", esc(e))
+                }
+                HostNote::Source(s) => esc(s),
+                HostNote::InsideVm(hv) => {
+                    format!(
+                        "dump taken inside a VM ({}): the hypervisor's view",
+                        esc(hv)
+                    )
+                }
+            })
+            .collect();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -116,8 +116,8 @@ pub fn render(r: &StorageNetworkReport) -> String {
 }
 
 /// The section as HTML (escaped).
-pub fn html(r: &StorageNetworkReport) -> super::html::Section {
-    use super::html::esc;
+pub fn html(r: &StorageNetworkReport) -> super::Section {
+    use super::esc;
     let mut h = String::new();
     if r.not_run() {
         h.push_str("<p class=\"note\">Not run: no host has storage/network facts.</p>\n");
@@ -157,12 +157,40 @@ pub fn html(r: &StorageNetworkReport) -> super::html::Section {
             esc(&n.action)
         );
     }
-    super::html::Section {
+    super::Section {
         title: format!(
             "Storage and network: {} error(s), {} warning(s)",
             r.errors(),
             r.warnings()
         ),
         html: h,
+    }
+}
+
+/// What `audit --only storage|network` prints: the fleet and its facts checks.
+pub struct FactsOnly<'a> {
+    /// The fleet's name.
+    pub fleet: &'a str,
+    /// How many hosts it has.
+    pub hosts: usize,
+    /// The checks' result.
+    pub report: &'a StorageNetworkReport,
+}
+
+impl super::Report for FactsOnly<'_> {
+    fn text(&self) -> String {
+        format!(
+            "Fleet {:?}: {}\n{}",
+            self.fleet,
+            super::count(self.hosts, "host"),
+            render(self.report)
+        )
+    }
+
+    fn json(&self) -> String {
+        super::json(&serde_json::json!({
+            "fleet": self.fleet,
+            "storage_network": self.report,
+        }))
     }
 }
