@@ -10,6 +10,8 @@ mod def;
 mod family;
 mod featureset;
 mod lookup;
+pub mod msr;
+mod msr_table;
 mod numeric;
 mod table;
 #[cfg(test)]
@@ -24,6 +26,7 @@ pub use lookup::{
     guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, RegisterBits,
     KEPT_EDGES,
 };
+pub use msr::{MsrFeatureDef, MsrGroup, VmxFlag};
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use xsave::{
     xsave_component, xsave_component_at, XsaveComponent, XsaveRegister, XSAVE_COMPONENTS,

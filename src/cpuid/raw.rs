@@ -269,6 +269,9 @@ pub struct RawDump {
     /// Extra facts that are not CPUID but that sources learn alongside it, such as
     /// the kernel's flag list (used to tell "VT-x disabled by firmware").
     pub os_flags: Option<Vec<String>>,
+    /// Facts beyond CPUID (KVM's view, feature MSRs, `vmx flags`, libvirt's host
+    /// CPU), where the source could read them; empty for a bare CPUID dump.
+    pub kvm: super::KvmFacts,
     /// The logical CPUs, in the order they were read. Never empty once validated.
     pub cpus: Vec<CpuLeaves>,
 }
@@ -290,6 +293,7 @@ impl RawDump {
             provenance,
             completeness,
             os_flags: None,
+            kvm: super::KvmFacts::default(),
             cpus: Vec::new(),
         }
     }
