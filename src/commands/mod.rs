@@ -32,7 +32,7 @@ pub fn read_host(source: &HostSource) -> Result<RawDump> {
     }
     match &source.dump {
         Some(path) => cpuid::formats::read_file(path),
-        None => cpuid::local::probe(),
+        None => crate::sources::local_probe(),
     }
 }
 
@@ -40,7 +40,7 @@ pub fn read_host(source: &HostSource) -> Result<RawDump> {
 /// file, or the name of a shipped profile.
 pub fn read_named(arg: &str) -> Result<RawDump> {
     if arg == "local" {
-        return cpuid::local::probe();
+        return crate::sources::local_probe();
     }
     let path = std::path::Path::new(arg);
     if path.exists() || crate::local_file::is_stdin(path) {

@@ -4,13 +4,13 @@ use std::io::Write;
 
 use super::Outcome;
 use crate::cli::ProbeArgs;
-use crate::cpuid::{self, formats::native};
+use crate::cpuid::formats::native;
 use crate::error::Result;
 
 /// Runs the command: probe every logical CPU, write TOML (or JSON).
 pub fn run(args: &ProbeArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
-    let dump = cpuid::local::probe()?;
+    let dump = crate::sources::local_probe()?;
     timer.mark("probe");
     let text = if args.json {
         native::to_json(&dump)

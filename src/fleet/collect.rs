@@ -49,7 +49,7 @@ pub fn collect_map<'a, T: Send>(
         .hosts
         .iter()
         .any(|h| h.source == HostSourceSpec::Local);
-    let local = needs_local.then(cpuid::local::probe);
+    let local = needs_local.then(crate::sources::local_probe);
     fleet
         .hosts
         .par_iter()

@@ -1,0 +1,1 @@
+//! libvirt XML (filled below).
