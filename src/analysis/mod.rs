@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod host;
 pub mod host_blockers;
 pub mod maskplan;
+pub mod msr_compat;
 pub mod setting;
 pub mod storage_network;
 pub mod vm_clustered;

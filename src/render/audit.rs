@@ -133,6 +133,9 @@ pub fn render(r: &AuditReport) -> String {
             String::new()
         }
     );
+    if let Some(line) = super::msr::fleet_line(&r.msr) {
+        say(&mut out, 0, &line);
+    }
     out
 }
 
@@ -294,6 +297,7 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
             }
         }
     }
+    super::msr::cluster_lines(out, &r.msr, cluster);
     for s in r
         .settings
         .iter()
@@ -312,8 +316,14 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
     );
 }
 
-/// "ready", "ready with EVC mode X / model Y (loses ...)" or "not ready: ...".
+/// "ready", "ready with EVC mode X / model Y (loses ...)" or "not ready: ...",
+/// amended by the MSR-based comparison ([`super::msr::amend_verdict`]).
 pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
+    super::msr::amend_verdict(cpuid_verdict(r, cluster), &r.msr, cluster)
+}
+
+/// The verdict on CPUID alone.
+fn cpuid_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
     let a = &r.cpu;
     let settings: Vec<&crate::analysis::setting::ClusterSetting> = r
         .settings
@@ -796,15 +806,21 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
         ready = false;
         let _ = writeln!(out, "  {failures} host(s) not collected");
     }
+    let nested_blocked = r.msr.findings.iter().any(|f| f.nested_only);
     let _ = writeln!(
         out,
-        "Overall: {}",
+        "Overall: {}{}",
         if ready && unchecked {
             "ready for what was checked (see \"not checked\" above)"
         } else if ready {
             "ready"
         } else {
             "NOT ready"
+        },
+        if ready && nested_blocked {
+            "; NOT for VMs with nested virtualization (VMX capabilities differ, see above)"
+        } else {
+            ""
         }
     );
     out

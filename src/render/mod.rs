@@ -8,6 +8,7 @@ pub mod features;
 pub mod html;
 pub mod libvirt;
 pub mod mask;
+pub mod msr;
 pub mod qemu;
 pub mod report;
 pub mod storage_network;
