@@ -7,6 +7,7 @@ pub mod evc_transition;
 pub mod fleet;
 pub mod host;
 pub mod host_blockers;
+pub mod kvm_view;
 pub mod maskplan;
 pub mod msr_compat;
 pub mod setting;

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod evc_transition;
 pub mod features;
 pub mod html;
+pub mod kvm_view;
 pub mod libvirt;
 pub mod mask;
 pub mod msr;
