@@ -31,6 +31,8 @@ pub struct KvmGuestView {
     pub emulated: FeatureSet,
     /// Feature MSRs as KVM offers them: index, value, the named bits set.
     pub feature_msrs: Vec<(String, String, Vec<&'static str>)>,
+    /// libvirt's host CPU, when the source was libvirt's XML.
+    pub libvirt_cpu: Option<crate::cpuid::LibvirtCpu>,
     /// Each source of facts beyond CPUID, read or not and why.
     pub sources: Vec<FactSource>,
 }
@@ -80,6 +82,7 @@ pub fn kvm_view(dump: &RawDump, cpu: &Cpu) -> Option<KvmGuestView> {
         added: FeatureSet::new(),
         emulated: FeatureSet::new(),
         feature_msrs: Vec::new(),
+        libvirt_cpu: k.libvirt_cpu.clone(),
         sources: k.sources.clone(),
     };
     if let Some(sup) = &k.supported_cpuid {

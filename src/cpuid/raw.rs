@@ -177,6 +177,9 @@ pub enum SourceKind {
     Remote,
     /// Reconstructed from ESXi's `vim-cmd hostsvc/hosthardware` cpuFeature section.
     EsxiHostHardware,
+    /// Derived from libvirt's XML (`virsh capabilities` or `virsh domcapabilities`):
+    /// the named CPU model expanded, plus and minus the listed features.
+    LibvirtXml,
 }
 
 impl SourceKind {
@@ -191,6 +194,7 @@ impl SourceKind {
             SourceKind::Profile => "CPU profile",
             SourceKind::Remote => "remote host",
             SourceKind::EsxiHostHardware => "ESXi hosthardware",
+            SourceKind::LibvirtXml => "libvirt XML",
         }
     }
 }
@@ -224,6 +228,10 @@ pub enum Completeness {
     /// XSAVEC, XSAVES, XFD and the supervisor state components): those bits are not
     /// visible.
     MissingXsaveSubleaf,
+    /// Derived from libvirt's host CPU (`virsh capabilities`/`domcapabilities`): the
+    /// model's features from libvirt's CPU map plus and minus the listed ones. Bits
+    /// libvirt does not name, caches and topology are missing.
+    FromLibvirtXml,
 }
 
 impl Completeness {
@@ -236,6 +244,7 @@ impl Completeness {
             Completeness::BasicLeavesOnly
                 | Completeness::FromCpuinfoFlags
                 | Completeness::MissingXsaveSubleaf
+                | Completeness::FromLibvirtXml
         )
     }
 
@@ -251,6 +260,10 @@ impl Completeness {
                 "partial: reconstructed from /proc/cpuinfo flags (bits the kernel does not name are missing)"
             }
             Completeness::FromProfile => "synthesized from a named profile",
+            Completeness::FromLibvirtXml => {
+                "partial/derived: expanded from libvirt's host CPU model and feature list \
+                 (virsh capabilities/domcapabilities); bits libvirt does not name are missing"
+            }
             Completeness::MissingXsaveSubleaf => {
                 "partial: leaf 0xD subleaf 1 is missing (XSAVEOPT/XSAVEC/XSAVES and the \
                  supervisor XSAVE components are not visible)"

@@ -63,6 +63,7 @@ pub fn section(k: &KvmGuestView) -> String {
                 );
             }
         }
+        None if k.libvirt_cpu.is_some() => {}
         None => say(
             &mut out,
             2,
@@ -74,6 +75,28 @@ pub fn section(k: &KvmGuestView) -> String {
             &mut out,
             2,
             &format!("KVM_GET_EMULATED_CPUID: {}", k.emulated.names().join(" ")),
+        );
+    }
+    if let Some(c) = &k.libvirt_cpu {
+        say(
+            &mut out,
+            2,
+            &format!(
+                "libvirt {}: model {}, vendor {}; MSR-based features: {}; disabled: {}",
+                c.source,
+                c.model.as_deref().unwrap_or("(none)"),
+                c.vendor.as_deref().unwrap_or("(none)"),
+                if c.features.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.features.join(" ")
+                },
+                if c.disabled.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.disabled.join(" ")
+                },
+            ),
         );
     }
     for (index, value, names) in &k.feature_msrs {
