@@ -148,10 +148,20 @@ pub fn decode(facts: &KvmFacts) -> MsrView {
         let src = format!("libvirt {}", c.source);
         let vmx = listed(VMX);
         if view.vmx.is_none() && !vmx.is_empty() {
+            // libvirt lists VMX capabilities beyond the model's (which vmcompat's
+            // model table leaves out): only the listed and disabled ones are known.
+            let mut coverage = vmx.clone();
+            coverage.extend(
+                c.disabled
+                    .iter()
+                    .filter_map(|n| msr::msr_feature(n))
+                    .filter(|d| d.group == MsrGroup::Vmx)
+                    .map(|d| d.name),
+            );
             view.vmx = Some(Shown {
                 source: src.clone(),
                 present: vmx,
-                coverage: names_of(VMX),
+                coverage,
             });
         }
         let arch = listed(ARCH);

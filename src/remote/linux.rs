@@ -79,14 +79,17 @@ pub fn dd_script(queries: &BTreeSet<(u32, u32)>) -> String {
     )
 }
 
-/// The first command: flags, then the best source present.
+/// The first command: flags, the facts beyond CPUID ([`super::linux_kvm::script`]),
+/// then the best CPUID source present.
 pub fn first_script() -> String {
     format!(
         "echo '@@vmcompat-linux'\n\
          printf '@@flags '; grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || echo\n\
+         {}\
          if command -v vmcompat >/dev/null 2>&1; then echo '@@source vmcompat'; vmcompat probe; printf '\\n@@rc %s\\n' \"$?\"\n\
          elif command -v cpuid >/dev/null 2>&1; then echo '@@source cpuid'; cpuid -r; printf '\\n@@rc %s\\n' \"$?\"\n\
          else echo '@@source dd'\n{}fi\n",
+        super::linux_kvm::script(),
         dd_script(&first_batch())
     )
 }
@@ -215,6 +218,10 @@ pub fn collect(
         .and_then(proc_cpuinfo::first_flags)
         .filter(|f| !f.is_empty());
     let origin = target.to_string();
+    // What the script read beyond CPUID (before `@@source`, so the tool output that
+    // follows is untouched).
+    let head = stdout.split("\n@@source ").next().unwrap_or("");
+    let extra = super::linux_kvm::parse(head, &origin);
     let mut notes: Vec<String> = Vec::new();
     let mut dd_out = None;
     match tool_section(&stdout) {
@@ -247,6 +254,7 @@ pub fn collect(
                         ),
                     };
                     dump.os_flags = os_flags;
+                    super::linux_kvm::merge(&mut dump.kvm, extra);
                     return Ok(dump);
                 }
                 Ok(_) => notes.push(format!("`{command}` printed no CPU")),
@@ -291,6 +299,7 @@ pub fn collect(
         dump.provenance.detail = format!("{}; {}", dump.provenance.detail, notes.join("; "));
     }
     dump.os_flags = os_flags.or(dump.os_flags);
+    super::linux_kvm::merge(&mut dump.kvm, extra);
     Ok(dump)
 }
 

@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod known_hosts;
 pub mod libssh2;
 pub mod linux;
+pub mod linux_kvm;
 pub mod openssh;
 pub mod pool;
 pub mod prefetch;
