@@ -161,12 +161,13 @@ struct ModelEntry {
     msr_features: Option<String>,
 }
 
+/// Model name -> (CPUID feature names, MSR feature names).
+type Models = BTreeMap<String, (Vec<String>, Vec<String>)>;
+
 /// libvirt's x86 models: name -> (CPUID feature names, MSR feature names), aliases
 /// resolved. Shipped data (`data/libvirt/x86_models.toml`); a test checks it parses.
-fn models() -> &'static std::result::Result<BTreeMap<String, (Vec<String>, Vec<String>)>, String> {
-    static MODELS: OnceLock<
-        std::result::Result<BTreeMap<String, (Vec<String>, Vec<String>)>, String>,
-    > = OnceLock::new();
+fn models() -> &'static std::result::Result<Models, String> {
+    static MODELS: OnceLock<std::result::Result<Models, String>> = OnceLock::new();
     MODELS.get_or_init(|| {
         let file: ModelsFile = toml::from_str(include_str!("../../data/libvirt/x86_models.toml"))
             .map_err(|e| format!("data/libvirt/x86_models.toml: {e}"))?;
@@ -465,14 +466,16 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
         detail,
     };
     dump.completeness = Completeness::FromLibvirtXml;
-    let mut facts = KvmFacts::default();
-    facts.libvirt_cpu = Some(LibvirtCpu {
-        source: cpu.what.to_string(),
-        model: Some(model),
-        vendor: Some(vendor_name),
-        features: msr_names,
-        disabled: cpu.disable.clone(),
-    });
+    let mut facts = KvmFacts {
+        libvirt_cpu: Some(LibvirtCpu {
+            source: cpu.what.to_string(),
+            model: Some(model),
+            vendor: Some(vendor_name),
+            features: msr_names,
+            disabled: cpu.disable.clone(),
+        }),
+        ..KvmFacts::default()
+    };
     facts.note(
         &format!("libvirt {}", cpu.what),
         true,
