@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use vmcompat::cpuid::formats::{self, native};
 use vmcompat::decode::decode_dump;
+use vmcompat::sources::formats::{self, native};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vmcompat");
 

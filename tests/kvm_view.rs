@@ -7,6 +7,7 @@
 //! the test says so and skips.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
 use vmcompat::cpuid::{LeafKey, Regs};
@@ -37,7 +38,7 @@ fn cpuid_r() -> Option<BTreeMap<LeafKey, Regs>> {
     match Command::new("cpuid").args(["-r", "-1"]).output() {
         Ok(o) if o.status.success() => {
             let text = String::from_utf8(o.stdout).expect("UTF-8");
-            let d = vmcompat::cpuid::formats::parse_text(&text, "cpuid -r -1").expect("parses");
+            let d = vmcompat::sources::formats::parse_text(&text, "cpuid -r -1").expect("parses");
             Some(d.cpus[0].leaves.clone())
         }
         r => {
@@ -197,7 +198,7 @@ fn probe_records_the_view_and_report_shows_it() {
         .status()
         .unwrap();
     assert!(st.success());
-    let d = vmcompat::cpuid::formats::read_file(&dump).expect("reads back");
+    let d = vmcompat::sources::formats::read_file(&dump).expect("reads back");
     assert!(d.kvm.supported_cpuid.is_some(), "supported CPUID recorded");
     assert!(d
         .kvm
@@ -264,4 +265,49 @@ fn unreadable_devices_say_why() {
     assert!(e.contains("not a KVM device"), "{e}");
     let e = msr_dev::read("/nonexistent/msr").unwrap_err();
     assert!(e.contains("msr module is not loaded"), "{e}");
+}
+
+/// Our ioctl numbers against `<linux/kvm.h>` (linux-libc-dev), compiled with `cc`.
+#[test]
+fn ioctl_numbers_match_linux_kvm_h() {
+    let header = Path::new("/usr/include/linux/kvm.h");
+    let cc = Command::new("cc").arg("--version").output().is_ok();
+    if !header.exists() || !cc {
+        let msg = format!("{} or cc is missing", header.display());
+        assert!(!in_ci(), "{msg}; .ci/run installs linux-libc-dev");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kvm_h");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("k.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n#include <linux/kvm.h>\nint main(void){printf(\"%lu %lu %lu %lu %lu %lu %d\\n\",\
+         (unsigned long)KVM_GET_API_VERSION,(unsigned long)KVM_CHECK_EXTENSION,\
+         (unsigned long)KVM_GET_SUPPORTED_CPUID,(unsigned long)KVM_GET_EMULATED_CPUID,\
+         (unsigned long)KVM_GET_MSR_FEATURE_INDEX_LIST,(unsigned long)KVM_GET_MSRS,\
+         KVM_CAP_GET_MSR_FEATURES);return 0;}\n",
+    )
+    .unwrap();
+    let exe = dir.join("k");
+    let st = Command::new("cc")
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .unwrap();
+    assert!(st.success(), "cc failed");
+    let out = String::from_utf8(Command::new(&exe).output().unwrap().stdout).unwrap();
+    let want = format!(
+        "{} {} {} {} {} {} {}",
+        kvm::KVM_GET_API_VERSION,
+        kvm::KVM_CHECK_EXTENSION,
+        kvm::KVM_GET_SUPPORTED_CPUID,
+        kvm::KVM_GET_EMULATED_CPUID,
+        kvm::KVM_GET_MSR_FEATURE_INDEX_LIST,
+        kvm::KVM_GET_MSRS,
+        kvm::KVM_CAP_GET_MSR_FEATURES
+    );
+    assert_eq!(out.trim(), want);
 }

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vmcompat::cpuid::formats::{self, Format};
 use vmcompat::cpuid::{Completeness, SourceKind};
 use vmcompat::decode::{decode_dump, Vendor};
+use vmcompat::sources::formats::{self, Format};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vmcompat");
 

@@ -26,13 +26,13 @@ fn real_grep() -> &'static str {
 
 /// `cpuid -r` text of a dump file.
 fn cpuid_r_text(path: &Path) -> String {
-    let d = vmcompat::cpuid::formats::read_file(path).expect("dump");
+    let d = vmcompat::sources::formats::read_file(path).expect("dump");
     let mut s = String::from("CPU 0:\n");
     for (k, r) in &d.cpus[0].leaves {
         let _ = writeln!(
             s,
             "   {}",
-            vmcompat::cpuid::formats::leafline::format_leaf(*k, *r)
+            vmcompat::sources::formats::leafline::format_leaf(*k, *r)
         );
     }
     s

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::fleet::{self, FleetAnalysis, FleetHost, Policy};
+use super::fleet::{self, FleetAnalysis, FleetHost};
 use crate::cpuid::Completeness;
+use crate::model::policy::Policy;
 
 /// One row of the host table.
 #[derive(Debug, Clone, Serialize)]
@@ -95,7 +96,7 @@ pub fn audit(
     hosts: &[FleetHost],
     failed: &[FailedHost],
     policy: Policy,
-    guests: &[crate::guests::Guest],
+    guests: &[crate::shipped::guests::Guest],
 ) -> AuditReport {
     let cpu = fleet::analyze(hosts, policy);
     let settings = super::setting::settings(&cpu, hosts, guests);

@@ -33,13 +33,20 @@ const fn iowr(nr: u64, size: u64) -> u64 {
     (3 << 30) | (size << 16) | (KVMIO << 8) | nr
 }
 
-const KVM_GET_API_VERSION: u64 = io(0x00);
-const KVM_CHECK_EXTENSION: u64 = io(0x03);
-const KVM_GET_SUPPORTED_CPUID: u64 = iowr(0x05, 8);
-const KVM_GET_EMULATED_CPUID: u64 = iowr(0x09, 8);
-const KVM_GET_MSR_FEATURE_INDEX_LIST: u64 = iowr(0x0a, 4);
-const KVM_GET_MSRS: u64 = iowr(0x88, 8);
-const KVM_CAP_GET_MSR_FEATURES: u64 = 153;
+/// `KVM_GET_API_VERSION`.
+pub const KVM_GET_API_VERSION: u64 = io(0x00);
+/// `KVM_CHECK_EXTENSION`.
+pub const KVM_CHECK_EXTENSION: u64 = io(0x03);
+/// `KVM_GET_SUPPORTED_CPUID`.
+pub const KVM_GET_SUPPORTED_CPUID: u64 = iowr(0x05, 8);
+/// `KVM_GET_EMULATED_CPUID`.
+pub const KVM_GET_EMULATED_CPUID: u64 = iowr(0x09, 8);
+/// `KVM_GET_MSR_FEATURE_INDEX_LIST`.
+pub const KVM_GET_MSR_FEATURE_INDEX_LIST: u64 = iowr(0x0a, 4);
+/// `KVM_GET_MSRS`.
+pub const KVM_GET_MSRS: u64 = iowr(0x88, 8);
+/// `KVM_CAP_GET_MSR_FEATURES`.
+pub const KVM_CAP_GET_MSR_FEATURES: u64 = 153;
 
 /// The most CPUID entries or MSRs asked for (KVM itself caps CPUID at 256 entries).
 const MAX_ENTRIES: usize = 4096;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::catalog::{self, FeatureSet};
 use crate::cpuid::{Completeness, KvmFacts, LibvirtCpu, Provenance, RawDump, SourceKind};
 use crate::decode::Vendor;
-use crate::error::{Error, Result};
+use crate::util::error::{Error, Result};
 
 /// True when `text` looks like libvirt's capabilities or domain capabilities XML.
 pub fn looks_like(text: &str) -> bool {
@@ -417,7 +417,7 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
         .max()
         .unwrap_or(0x8000_0008)
         .max(0x8000_0008);
-    let profile = crate::profiles::Profile {
+    let profile = crate::shipped::profiles::Profile {
         name: model.clone(),
         description: format!("libvirt {} model {model}", cpu.what),
         vendor_string: vendor_string.into(),
