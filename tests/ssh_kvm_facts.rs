@@ -91,6 +91,8 @@ fn vmx_flags_and_virsh_over_ssh() {
             ),
         );
         h.file("domcaps.xml", &domcaps);
+        // virsh runs only where a libvirt daemon socket exists.
+        h.libvirt_socket();
         h.script("virsh", virsh);
         idx.push(lab.start(h));
     }

@@ -90,7 +90,8 @@ pub fn cluster_lines(out: &mut String, r: &MsrReport, cluster: Option<&str>) {
 
 /// Amends a cluster's CPUID verdict with the MSR-based comparison: a missing
 /// ARCH_CAPABILITIES bit makes it "NOT ready"; a VMX difference adds what it does to
-/// nested VMs; features that were not compared are said so instead of a plain "ready".
+/// nested VMs; features that were not compared are said so in the same sentence, so
+/// the verdict is never a plain "ready".
 pub fn amend_verdict(cpuid: String, r: &MsrReport, cluster: Option<&str>) -> String {
     let found: Vec<&MsrFinding> = r.of_cluster(cluster).collect();
     let nc = r.not_compared_in(cluster);
@@ -112,9 +113,6 @@ pub fn amend_verdict(cpuid: String, r: &MsrReport, cluster: Option<&str>) -> Str
         let mut head = String::from("ready");
         if nested.is_some() {
             head.push_str(" for VMs without nested virtualization");
-        }
-        if nc.is_some() {
-            head.push_str(" (as far as CPUID shows)");
         }
         v = format!("{head}{rest}");
     }

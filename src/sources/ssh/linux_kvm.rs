@@ -12,11 +12,14 @@ use crate::sources::formats::proc_cpuinfo;
 /// The MSR device read with `dd` (file offset = MSR index, 8 bytes).
 pub const MSR_DEVICE: &str = "/dev/cpu/0/msr";
 
-/// The most bytes of `virsh domcapabilities` kept.
-const VIRSH_MAX: usize = 512 * 1024;
+/// How long `virsh domcapabilities` may take before the script stops it (a virsh
+/// whose daemon does not answer would otherwise hold the whole round trip).
+pub const VIRSH_LIMIT_SECS: u32 = 5;
 
 /// The shell lines, printed before `@@source`: `@@vmxflags`, `@@msr OFFSET VALUE` /
-/// `@@msrerr WHY`, and `@@virsh-begin` .. `@@virsh-end` / `@@virsh-absent`.
+/// `@@msrerr WHY`, and `@@virsh-begin` .. `@@virsh-end STATUS` / `@@virsh-absent` /
+/// `@@virsh-nodaemon` (virsh runs only where a libvirt daemon socket exists, and is
+/// stopped after [`VIRSH_LIMIT_SECS`]).
 pub fn script() -> String {
     let offsets: Vec<String> = crate::catalog::msr::feature_msr_indices()
         .iter()
@@ -29,10 +32,14 @@ pub fn script() -> String {
          elif e=$(dd if=$m bs=8 count=1 skip=16 iflag=skip_bytes 2>&1 >/dev/null); then\n\
          for o in {}; do echo \"@@msr $o $(dd if=$m bs=8 count=1 skip=$o iflag=skip_bytes 2>/dev/null | od -An -tx8)\"; done\n\
          else echo \"@@msrerr\" $e; fi\n\
-         if command -v virsh >/dev/null 2>&1; then echo '@@virsh-begin'; \
-         if command -v timeout >/dev/null 2>&1; then t='timeout 20'; else t=; fi; \
-         $t virsh -r -c qemu:///system domcapabilities </dev/null 2>&1 | head -c {VIRSH_MAX}; echo; echo '@@virsh-end'; \
-         else echo '@@virsh-absent'; fi\n",
+         v=; for s in /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-sock /run/libvirt/virtqemud-sock-ro \
+         /run/libvirt/virtqemud-sock /var/run/libvirt/libvirt-sock \"${{XDG_RUNTIME_DIR:-/nonexistent}}/libvirt/libvirt-sock\"; \
+         do [ -S \"$s\" ] && v=1; done\n\
+         if ! command -v virsh >/dev/null 2>&1; then echo '@@virsh-absent'\n\
+         elif [ -z \"$v\" ]; then echo '@@virsh-nodaemon'\n\
+         else echo '@@virsh-begin'; virsh -r domcapabilities </dev/null 2>&1 & p=$!\n\
+         ( sleep {VIRSH_LIMIT_SECS}; kill $p ) >/dev/null 2>&1 & w=$!\n\
+         wait $p; r=$?; kill $w 2>/dev/null; echo; echo \"@@virsh-end $r\"; fi\n",
         offsets.join(" ")
     )
 }
@@ -84,9 +91,25 @@ pub fn parse(out: &str, origin: &str) -> KvmFacts {
     // virsh domcapabilities
     if out.lines().any(|l| l == "@@virsh-absent") {
         facts.note("virsh domcapabilities", false, "virsh is not installed");
+    } else if out.lines().any(|l| l == "@@virsh-nodaemon") {
+        facts.note(
+            "virsh domcapabilities",
+            false,
+            "no libvirt daemon socket (/run/libvirt/*-sock): no daemon runs",
+        );
     } else if let (Some(a), Some(b)) = (out.find("@@virsh-begin\n"), out.rfind("@@virsh-end")) {
         let body = out.get(a + "@@virsh-begin\n".len()..b).unwrap_or("");
-        if crate::sources::libvirt_xml::looks_like(body) {
+        let status = out
+            .get(b + "@@virsh-end".len()..)
+            .and_then(|r| r.lines().next())
+            .and_then(|r| r.trim().parse::<i32>().ok());
+        if status == Some(143) {
+            facts.note(
+                "virsh domcapabilities",
+                false,
+                format!("no answer within {VIRSH_LIMIT_SECS} s (stopped)"),
+            );
+        } else if crate::sources::libvirt_xml::looks_like(body) {
             match crate::sources::libvirt_xml::parse(
                 body,
                 &format!("{origin}: virsh domcapabilities"),
@@ -154,7 +177,7 @@ mod tests {
             .sources
             .iter()
             .any(|s| s.name == "virsh domcapabilities" && !s.read));
-        let f = parse("@@vmxflags \n@@msrerr dd: failed to open '/dev/cpu/0/msr': Permission denied\n@@virsh-begin\nerror: failed to connect to the hypervisor\n@@virsh-end\n", "h");
+        let f = parse("@@vmxflags \n@@msrerr dd: failed to open '/dev/cpu/0/msr': Permission denied\n@@virsh-begin\nerror: failed to connect to the hypervisor\n@@virsh-end 1\n", "h");
         assert!(f.vmx_flags.is_none());
         let notes: Vec<String> = f
             .sources
@@ -173,6 +196,20 @@ mod tests {
             notes.iter().any(|n| n.contains("vmx flags false")),
             "{notes:?}"
         );
+        let f = parse("@@virsh-begin\n\n@@virsh-end 143\n", "h");
+        assert!(
+            f.sources[0].note.contains("no answer within 5 s"),
+            "{:?}",
+            f.sources
+        );
+        let f = parse("@@virsh-nodaemon\n", "h");
+        assert!(f.sources[0].note.contains("no libvirt daemon socket"));
+        // The script is valid sh.
+        let st = std::process::Command::new("sh")
+            .args(["-n", "-c", &script()])
+            .status()
+            .unwrap();
+        assert!(st.success());
         let f = parse("@@msrerr absent\n", "h");
         assert!(f.sources[0].note.contains("modprobe msr"));
         assert!(script().contains(&0x10a.to_string()));
