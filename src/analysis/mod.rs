@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod evc_transition;
+pub mod finding;
 pub mod fleet;
 pub mod host;
 pub mod host_blockers;

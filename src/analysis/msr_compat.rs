@@ -101,10 +101,13 @@ pub fn compare(hosts: &[FleetHost]) -> MsrReport {
         let cl = cluster.map(str::to_string);
         // What is relevant: VMX where a host has VT-x; ARCH_CAPABILITIES where a host
         // enumerates the MSR (leaf 7 EDX[29]) or a source showed it.
-        let any_vmx = members.iter().any(|&i| hosts[i].cpu.has("vmx"));
-        let any_arch = members
+        let any_vmx = members
             .iter()
-            .any(|&i| hosts[i].cpu.has("arch_capabilities") || hosts[i].cpu.msr.arch.is_some());
+            .any(|&i| hosts[i].cpu.has(crate::catalog::id::VMX));
+        let any_arch = members.iter().any(|&i| {
+            hosts[i].cpu.has(crate::catalog::id::ARCH_CAPABILITIES)
+                || hosts[i].cpu.msr.arch.is_some()
+        });
         let mut what = Vec::new();
         let mut lacking: Vec<String> = Vec::new();
         let mut add = |w: &'static str, name: &str, what: &mut Vec<&'static str>| {
@@ -162,7 +165,9 @@ pub fn compare(hosts: &[FleetHost]) -> MsrReport {
                         });
                     }
                 }
-                let from_vmx = ai.iter().any(|&i| hosts[i].cpu.has("vmx"));
+                let from_vmx = ai
+                    .iter()
+                    .any(|&i| hosts[i].cpu.has(crate::catalog::id::VMX));
                 if let (true, Some(x), Some(y)) = (from_vmx, &a.vmx, &b.vmx) {
                     let missing = x.missing_in(y);
                     if !missing.is_empty() {

@@ -9,7 +9,9 @@
 mod def;
 mod family;
 mod featureset;
+pub mod id;
 mod lookup;
+mod mirror;
 pub mod msr;
 mod msr_table;
 mod numeric;
@@ -20,12 +22,13 @@ mod xsave;
 
 pub use def::{BitLoc, Class, FeatureDef};
 pub use family::{family, Family};
-pub use featureset::{FeatureId, FeatureSet};
+pub use featureset::{FeatureId, FeatureSet, UnknownFeature};
 pub use lookup::{
     all, by_id, by_location, canonical, closure_of_dependents, compared_classes, floor,
     guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, RegisterBits,
     KEPT_EDGES,
 };
+pub use mirror::{amd_mirrored_leaf1_edx_mask, AMD_MIRRORED_LEAF1_EDX};
 pub use msr::{MsrFeatureDef, MsrGroup, VmxFlag};
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use xsave::{

@@ -405,7 +405,7 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
         .max()
         .unwrap_or(1)
         .max(1);
-    let max_basic = if features.names().contains(&"xsave") {
+    let max_basic = if features.contains(crate::catalog::id::XSAVE) {
         max_basic.max(0xd)
     } else {
         max_basic
