@@ -96,7 +96,7 @@ pub struct VmsArgs {
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -130,7 +130,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "RELEASE")]
     pub esxi_version: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -164,7 +164,7 @@ pub struct AuditArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
     /// Also write the report as one self-contained HTML file (no network, no
     /// external assets): host table, groups, coloured migration matrix, features by
@@ -209,7 +209,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = Policy::Evc)]
     pub policy: Policy,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -219,6 +219,9 @@ pub struct CheckArgs {
     /// The fleet file.
     #[arg(value_name = "FLEET.toml")]
     pub fleet: PathBuf,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// A candidate host: a dump file, a profile name, `local`, an EVC mode key
     /// (`intel-icelake`) or a QEMU/libvirt model name (`Icelake-Server-noTSX`).
     /// Repeat to compare several side by side.
@@ -239,7 +242,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -247,7 +250,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -257,6 +260,9 @@ pub struct MaskArgs {
     /// The fleet file (not needed with --explain).
     #[arg(value_name = "FLEET.toml")]
     pub fleet: Option<PathBuf>,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// The groups that must migrate freely among each other, by label
     /// (`prod/haswell,prod/broadwell`, as the audit names them); default: every
     /// group, one mask per cluster and vendor.
@@ -425,18 +431,16 @@ impl clap::ValueEnum for Backend {
     }
 }
 
-/// `--format` of the reports: the values and their help.
-impl clap::ValueEnum for OutputFormat {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[OutputFormat::Table, OutputFormat::Json]
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(match self {
-            OutputFormat::Table => PossibleValue::new("table").help("Tables for people"),
-            OutputFormat::Json => PossibleValue::new("json").help("JSON for scripts"),
-        })
-    }
+/// `--format` of the reports: the names and help of [`crate::render::formats::FORMATS`].
+fn output_format() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    let formats = crate::render::formats::FORMATS;
+    PossibleValuesParser::new(
+        formats
+            .iter()
+            .map(|f| PossibleValue::new(f.name).help(f.help)),
+    )
+    .map(|name| OutputFormat::named(&name).unwrap_or_default())
 }
 
 /// `vmcompat mask --format`: the values and their help.
@@ -458,7 +462,9 @@ impl clap::ValueEnum for MaskFormat {
             MaskFormat::Featmask => PossibleValue::new("featmask").help(
                 "VMware `featMask.vm.cpuid.<NAME> = \"Val:0\"` lines (hardware version 9 and later)",
             ),
-            MaskFormat::Libvirt => PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element"),
+            MaskFormat::Libvirt => {
+                PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element")
+            }
             MaskFormat::Qemu => PossibleValue::new("qemu").help("A QEMU `-cpu` option"),
             MaskFormat::Json => PossibleValue::new("json").help("The plan and the lines as JSON"),
         })

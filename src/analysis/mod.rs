@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod host;
 pub mod host_blockers;
 pub mod kvm_view;
+pub mod mask_check;
 pub mod maskplan;
 pub mod msr_compat;
 pub mod setting;

@@ -5,11 +5,12 @@
 
 use super::Outcome;
 use crate::analysis::fleet::{self, FleetHost};
+use crate::analysis::mask_check::{self, MaskRefusal};
 use crate::analysis::maskplan::{self, MaskPlan};
 use crate::cli::MaskArgs;
 use crate::cpuid::CpuLeaves;
 use crate::mask::verify::CheckedMask;
-use crate::mask::{build, explain, verify, vmx, vmx_file};
+use crate::mask::{build, explain, vmx, vmx_file};
 use crate::render;
 use crate::render::mask::MaskFormat;
 use crate::sources::fleet::file;
@@ -30,11 +31,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let input = super::fleet_input::collect_fleet(
-        &spec,
-        &super::fleet_input::default_settings(&spec),
-        true,
-    );
+    let input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), true);
     if let Some(f) = input.failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),
@@ -148,9 +145,8 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     })
 }
 
-/// Builds the plan's mask and checks it against every member's dump
-/// (`mask::verify`): a mask that fails its own check is an internal error, never
-/// output; a plan that would hide floor features is refused.
+/// The mask of `plan` for `format`, verified ([`mask_check::verified_mask`]),
+/// with what the format cannot express.
 pub(crate) fn verified_mask(
     plan: &MaskPlan,
     hosts: &[FleetHost],
@@ -161,46 +157,10 @@ pub(crate) fn verified_mask(
         MaskFormat::Featmask => build::MaskKind::FeatMask,
         _ => build::MaskKind::CpuidLines,
     };
-    let floor_hidden = plan.hide.intersection(&crate::catalog::floor());
-    if !floor_hidden.is_empty() {
-        return Err(Error::Usage(format!(
-            "refused: the mask would hide {} (the floor of an x86-64 guest)",
-            floor_hidden.names().join(" ")
-        )));
-    }
-    let members: Vec<&CpuLeaves> = plan.members.iter().filter_map(|&i| leaves.get(i)).collect();
-    let seen = plan
-        .members
-        .iter()
-        .chain(&plan.destinations)
-        .filter_map(|&i| hosts.get(i))
-        .fold(crate::catalog::FeatureSet::new(), |acc, h| {
-            acc.union(&h.cpu.features)
-        });
-    let absent = crate::catalog::guest_visible().difference(&seen);
-    let mask = build::build_for(&plan.hide, &absent, kind);
-    let destinations: Vec<crate::catalog::FeatureSet> = plan
-        .destinations
-        .iter()
-        .filter_map(|&d| hosts.get(d))
-        .map(maskplan::visible)
-        .collect();
-    let exp = verify::Expectation {
-        requested: &plan.requested,
-        pending: &plan.firmware_pending,
-        guest: &plan.guest,
-        destinations: &destinations,
-    };
-    match verify::verify_plan(&mask, &members, &exp) {
-        Ok(_) => {}
-        Err(verify::Failure::FloorHidden(s)) => {
-            return Err(Error::Usage(format!(
-                "refused: the mask would hide {} (the floor of an x86-64 guest)",
-                s.names().join(" ")
-            )))
-        }
-        Err(e) => return Err(Error::Internal(format!("mask withheld: {e}"))),
-    }
+    let mask = mask_check::verified_mask(plan, hosts, leaves, kind).map_err(|e| match e {
+        MaskRefusal::FloorHidden(_) => Error::Usage(e.to_string()),
+        MaskRefusal::Withheld(_) => Error::Internal(e.to_string()),
+    })?;
     let unexpressible = match format {
         MaskFormat::Libvirt => render::libvirt::without_libvirt_name(&plan.hide),
         MaskFormat::Qemu => render::qemu::without_qemu_name(&plan.hide),

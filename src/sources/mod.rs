@@ -16,5 +16,6 @@ pub mod kvm;
 pub mod libvirt_xml;
 pub mod local;
 pub mod msr_dev;
+pub mod schemes;
 pub mod ssh;
 pub mod vms;
