@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::wrap;
 use crate::analysis::fleet::FleetHost;
 use crate::analysis::maskplan::MaskPlan;
 use crate::mask::explain::{BitExplanation, Explanation};
@@ -391,51 +392,6 @@ pub fn dependency_gaps(gaps: &[crate::mask::per_vm::DependencyGap], indent: &str
             ),
             indent,
         ));
-    }
-    out
-}
-
-/// Wraps `text` at 72 columns (room for the indent `vms` adds), words and a
-/// feature's `(CPUID...)` bit kept whole; every line starts with
-/// `indent`, continuation lines with two more spaces. A leading newline is kept.
-pub(crate) fn wrap(text: &str, indent: &str) -> String {
-    let mut out = String::new();
-    let text = match text.strip_prefix('\n') {
-        Some(rest) => {
-            out.push('\n');
-            rest
-        }
-        None => text,
-    };
-    // "avx2 (CPUID.7H.0:EBX[5])," stays on one line: a bit sticks to its name.
-    let mut units: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match units.last_mut() {
-            Some(last) if word.starts_with("(CPUID") => {
-                last.push(' ');
-                last.push_str(word);
-            }
-            _ => units.push(word.to_string()),
-        }
-    }
-    let mut line = String::from(indent);
-    let mut empty = true;
-    for word in &units {
-        if !empty && line.len() + 1 + word.len() > 72 {
-            out.push_str(&line);
-            out.push('\n');
-            line = format!("{indent}  ");
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    if !empty {
-        out.push_str(&line);
-        out.push('\n');
     }
     out
 }
