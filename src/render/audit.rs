@@ -136,30 +136,7 @@ pub fn render(r: &AuditReport) -> String {
     out
 }
 
-/// Writes `text` as one logical line wrapped at 80 columns: the first line
-/// indented by `indent` spaces, the rest by `indent + 4`. Words longer than the
-/// width stay whole.
-pub(crate) fn say(out: &mut String, indent: usize, text: &str) {
-    const WIDTH: usize = 80;
-    let mut col = 0;
-    for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
-        let len = word.chars().count();
-        if i == 0 {
-            out.push_str(&" ".repeat(indent));
-            col = indent;
-        } else if col + 1 + len > WIDTH {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent + 4));
-            col = indent + 4;
-        } else {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += len;
-    }
-    out.push('\n');
-}
+pub(crate) use super::say;
 
 /// A feature list after `heading`: on the same line when it is short, else
 /// `long` (its `{n}` replaced by "N features") followed by one line per family

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::kvm_view::KvmGuestView;
 
-use super::audit::say;
+use super::say;
 
 /// The section, for the table output of `vmcompat report`.
 pub fn section(k: &KvmGuestView) -> String {

@@ -3,7 +3,7 @@
 
 use crate::analysis::msr_compat::{MsrFinding, MsrReport};
 
-use super::audit::say;
+use super::say;
 
 /// `a, b` for up to four host names, then `and N more`.
 fn hosts(names: &[String]) -> String {
