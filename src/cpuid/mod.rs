@@ -2,6 +2,7 @@
 //! walk over leaves and subleaves every reader uses.
 
 pub mod enumerate;
+pub mod fingerprint;
 mod kvm_facts;
 mod raw;
 

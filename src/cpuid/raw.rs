@@ -285,6 +285,9 @@ pub struct RawDump {
     /// Facts beyond CPUID (KVM's view, feature MSRs, `vmx flags`, libvirt's host
     /// CPU), where the source could read them; empty for a bare CPUID dump.
     pub kvm: super::KvmFacts,
+    /// The host's microcode, BIOS, kernel, QEMU and libvirt versions, as far as the
+    /// source could read them (all unknown for profiles and bare CPUID dumps).
+    pub fingerprint: super::fingerprint::Fingerprint,
     /// The logical CPUs, in the order they were read. Never empty once validated.
     pub cpus: Vec<CpuLeaves>,
 }
@@ -307,6 +310,7 @@ impl RawDump {
             completeness,
             os_flags: None,
             kvm: super::KvmFacts::default(),
+            fingerprint: super::fingerprint::Fingerprint::default(),
             cpus: Vec::new(),
         }
     }
