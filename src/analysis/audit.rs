@@ -78,6 +78,9 @@ pub struct AuditReport {
     /// Hosts unfit as they are whatever the others are (a VM, no VT-x/AMD-V,
     /// logical CPUs that differ): each counts against the verdict.
     pub host_blockers: Vec<super::host_blockers::HostBlockers>,
+    /// MSR-based features (VMX capabilities, ARCH_CAPABILITIES) compared per
+    /// cluster, and what could not be compared.
+    pub msr: super::msr_compat::MsrReport,
 }
 
 impl AuditReport {
@@ -170,5 +173,6 @@ pub fn audit(
         guests: guests.iter().map(|g| g.key.clone()).collect(),
         storage_network: None,
         host_blockers: Vec::new(),
+        msr: super::msr_compat::compare(hosts),
     }
 }

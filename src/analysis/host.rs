@@ -56,6 +56,9 @@ pub struct HostReport {
     pub summary: Summary,
     /// Canonical names of every catalog feature the summarized CPU reports.
     pub features: Vec<&'static str>,
+    /// KVM's own view beside the CPU's, when the source read facts beyond CPUID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kvm: Option<super::kvm_view::KvmGuestView>,
 }
 
 /// The headline facts of a host.
@@ -160,7 +163,9 @@ pub fn host_report(dump: &RawDump) -> Option<HostReport> {
         .or_else(|| cpus.first())?;
     let summary = summarize(primary, dump, &consistency);
     let features = primary.features.names();
+    let kvm = super::kvm_view::kvm_view(dump, primary);
     Some(HostReport {
+        kvm,
         source: format!(
             "{} ({})",
             dump.provenance.origin,

@@ -12,6 +12,8 @@ mod featureset;
 pub mod id;
 mod lookup;
 mod mirror;
+pub mod msr;
+mod msr_table;
 mod numeric;
 mod table;
 #[cfg(test)]
@@ -28,6 +30,7 @@ pub use lookup::{
     RegisterBits, KEPT_EDGES,
 };
 pub use mirror::{amd_mirrored_leaf1_edx_mask, AMD_MIRRORED_LEAF1_EDX};
+pub use msr::{MsrFeatureDef, MsrGroup, VmxFlag};
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use vmware::{vmware_name, vmware_spelling, VmwareName, VmwareValue};
 pub use xsave::{

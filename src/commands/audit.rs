@@ -111,8 +111,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let sn_errors = report.storage_network.as_ref().map_or(0, |r| r.errors());
     let vms_ok = vms.as_ref().map_or(Outcome::Good, super::vms::outcome) == Outcome::Good;
     let hosts_ok = report.host_blockers.is_empty();
+    // MSR-based differences (ARCH_CAPABILITIES for every VM, VMX capabilities for
+    // nested VMs) are findings too: a nightly job must see them.
+    let msr_ok = !report.msr.has_findings();
     Ok(
-        if report.cpu.all_reachable() && sn_errors == 0 && vms_ok && hosts_ok {
+        if report.cpu.all_reachable() && sn_errors == 0 && vms_ok && hosts_ok && msr_ok {
             Outcome::Good
         } else {
             Outcome::Findings

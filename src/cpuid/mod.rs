@@ -3,8 +3,10 @@
 
 pub mod enumerate;
 pub mod fingerprint;
+mod kvm_facts;
 mod raw;
 
+pub use kvm_facts::{FactSource, KvmFacts, LibvirtCpu};
 pub use raw::{
     limits, Completeness, CpuLeaves, LeafKey, Provenance, RawDump, Reg, Regs, SourceKind,
 };

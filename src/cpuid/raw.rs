@@ -179,6 +179,9 @@ pub enum SourceKind {
     EsxiHostHardware,
     /// Read from vCenter (the vSphere Web Services API) or a saved export of it.
     Vcenter,
+    /// Derived from libvirt's XML (`virsh capabilities` or `virsh domcapabilities`):
+    /// the named CPU model expanded, plus and minus the listed features.
+    LibvirtXml,
 }
 
 impl SourceKind {
@@ -194,6 +197,7 @@ impl SourceKind {
             SourceKind::Remote => "remote host",
             SourceKind::EsxiHostHardware => "ESXi hosthardware",
             SourceKind::Vcenter => "vCenter",
+            SourceKind::LibvirtXml => "libvirt XML",
         }
     }
 }
@@ -232,6 +236,10 @@ pub enum Completeness {
     /// (`featureCapability`: `cpuid.AVX512F` = 1). Complete for what VMware compares;
     /// bits VMware does not name read as 0.
     VmwareFeatureCapability,
+    /// Derived from libvirt's host CPU (`virsh capabilities`/`domcapabilities`): the
+    /// model's features from libvirt's CPU map plus and minus the listed ones. Bits
+    /// libvirt does not name, caches and topology are missing.
+    FromLibvirtXml,
 }
 
 impl Completeness {
@@ -244,6 +252,7 @@ impl Completeness {
             Completeness::BasicLeavesOnly
                 | Completeness::FromCpuinfoFlags
                 | Completeness::MissingXsaveSubleaf
+                | Completeness::FromLibvirtXml
         )
     }
 
@@ -259,6 +268,10 @@ impl Completeness {
                 "partial: reconstructed from /proc/cpuinfo flags (bits the kernel does not name are missing)"
             }
             Completeness::FromProfile => "synthesized from a named profile",
+            Completeness::FromLibvirtXml => {
+                "partial/derived: expanded from libvirt's host CPU model and feature list \
+                 (virsh capabilities/domcapabilities); bits libvirt does not name are missing"
+            }
             Completeness::MissingXsaveSubleaf => {
                 "partial: leaf 0xD subleaf 1 is missing (XSAVEOPT/XSAVEC/XSAVES and the \
                  supervisor XSAVE components are not visible)"
@@ -281,6 +294,9 @@ pub struct RawDump {
     /// Extra facts that are not CPUID but that sources learn alongside it, such as
     /// the kernel's flag list (used to tell "VT-x disabled by firmware").
     pub os_flags: Option<Vec<String>>,
+    /// Facts beyond CPUID (KVM's view, feature MSRs, `vmx flags`, libvirt's host
+    /// CPU), where the source could read them; empty for a bare CPUID dump.
+    pub kvm: super::KvmFacts,
     /// The host's microcode, BIOS, kernel, QEMU and libvirt versions, as far as the
     /// source could read them (all unknown for profiles and bare CPUID dumps).
     pub fingerprint: super::fingerprint::Fingerprint,
@@ -305,6 +321,7 @@ impl RawDump {
             provenance,
             completeness,
             os_flags: None,
+            kvm: super::KvmFacts::default(),
             fingerprint: super::fingerprint::Fingerprint::default(),
             cpus: Vec::new(),
         }

@@ -2,6 +2,7 @@
 
 pub mod consistency;
 pub mod hypervisor;
+pub mod msr;
 pub mod signature;
 pub mod topology;
 pub mod uarch;
@@ -48,6 +49,9 @@ pub struct Cpu {
     pub completeness: Completeness,
     /// Corrections decode applied to what the dump said, each with its reason.
     pub normalizations: Vec<String>,
+    /// MSR-based features (VMX capabilities, ARCH_CAPABILITIES) where the source
+    /// showed them ([`decode_dump`] fills it; [`decode_cpu`] cannot, it sees CPUID only).
+    pub msr: msr::MsrView,
 }
 
 impl Cpu {
@@ -191,13 +195,18 @@ pub fn decode_cpu(cpu: &CpuLeaves, completeness: Completeness) -> Cpu {
         core_type,
         completeness,
         normalizations,
+        msr: msr::MsrView::default(),
     }
 }
 
 /// Decodes the first logical CPU of a dump: the view used when one CPU stands for
 /// the host (hosts whose CPUs differ are reported by [`compare_cpus`]).
 pub fn decode_dump(dump: &RawDump) -> Option<Cpu> {
-    dump.first().map(|c| decode_cpu(c, dump.completeness))
+    dump.first().map(|c| {
+        let mut cpu = decode_cpu(c, dump.completeness);
+        cpu.msr = msr::decode(&dump.kvm);
+        cpu
+    })
 }
 
 /// Vendor-specific bits are read only on that vendor's parts: elsewhere the same

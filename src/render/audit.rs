@@ -130,33 +130,13 @@ pub fn render(r: &AuditReport) -> String {
             String::new()
         }
     );
+    if let Some(line) = super::msr::fleet_line(&r.msr) {
+        say(&mut out, 0, &line);
+    }
     out
 }
 
-/// Writes `text` as one logical line wrapped at 80 columns: the first line
-/// indented by `indent` spaces, the rest by `indent + 4`. Words longer than the
-/// width stay whole.
-pub(crate) fn say(out: &mut String, indent: usize, text: &str) {
-    const WIDTH: usize = 80;
-    let mut col = 0;
-    for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
-        let len = word.chars().count();
-        if i == 0 {
-            out.push_str(&" ".repeat(indent));
-            col = indent;
-        } else if col + 1 + len > WIDTH {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent + 4));
-            col = indent + 4;
-        } else {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += len;
-    }
-    out.push('\n');
-}
+pub(crate) use super::say;
 
 /// A feature list after `heading`: on the same line when it is short, else
 /// `long` (its `{n}` replaced by "N features") followed by one line per family
@@ -291,6 +271,7 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
             }
         }
     }
+    super::msr::cluster_lines(out, &r.msr, cluster);
     for s in r
         .settings
         .iter()
@@ -309,8 +290,14 @@ fn render_cluster(out: &mut String, r: &AuditReport, cluster: Option<&str>) {
     );
 }
 
-/// "ready", "ready with EVC mode X / model Y (loses ...)" or "not ready: ...".
+/// "ready", "ready with EVC mode X / model Y (loses ...)" or "not ready: ...",
+/// amended by the MSR-based comparison ([`super::msr::amend_verdict`]).
 pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
+    super::msr::amend_verdict(cpuid_verdict(r, cluster), &r.msr, cluster)
+}
+
+/// The verdict on CPUID alone.
+fn cpuid_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
     let a = &r.cpu;
     let settings: Vec<&crate::analysis::setting::ClusterSetting> = r
         .settings
@@ -793,15 +780,21 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
         ready = false;
         let _ = writeln!(out, "  {failures} host(s) not collected");
     }
+    let nested_blocked = r.msr.findings.iter().any(|f| f.nested_only);
     let _ = writeln!(
         out,
-        "Overall: {}",
+        "Overall: {}{}",
         if ready && unchecked {
             "ready for what was checked (see \"not checked\" above)"
         } else if ready {
             "ready"
         } else {
             "NOT ready"
+        },
+        if ready && nested_blocked {
+            "; NOT for VMs with nested virtualization (VMX capabilities differ, see above)"
+        } else {
+            ""
         }
     );
     out

@@ -8,8 +8,10 @@ pub mod evc_transition;
 pub mod features;
 pub mod formats;
 pub mod html;
+pub mod kvm_view;
 pub mod libvirt;
 pub mod mask;
+pub mod msr;
 pub mod profiles;
 pub mod qemu;
 pub mod report;
@@ -227,4 +229,29 @@ pub(crate) fn wrap(text: &str, indent: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Writes `text` as one logical line wrapped at 80 columns: the first line
+/// indented by `indent` spaces, the rest by `indent + 4`. Words longer than the
+/// width stay whole.
+pub(crate) fn say(out: &mut String, indent: usize, text: &str) {
+    const WIDTH: usize = 80;
+    let mut col = 0;
+    for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        let len = word.chars().count();
+        if i == 0 {
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if col + 1 + len > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 4));
+            col = indent + 4;
+        } else {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+    }
+    out.push('\n');
 }

@@ -157,6 +157,9 @@ pub fn table(r: &HostReport) -> String {
             out.push_str(&format!("  leaf {} {}: CPU {cpus}\n", d.key, d.reg));
         }
     }
+    if let Some(k) = &r.kvm {
+        out.push_str(&super::kvm_view::section(k));
+    }
     if !s.warnings.is_empty() {
         out.push('\n');
         for w in &s.warnings {

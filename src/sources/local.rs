@@ -5,7 +5,8 @@ use crate::cpuid::enumerate;
 use crate::cpuid::{Completeness, CpuLeaves, Provenance, RawDump, Regs, SourceKind};
 use crate::util::error::{Error, Result};
 
-/// Reads every leaf and subleaf of every logical CPU this process may run on.
+/// Reads every leaf and subleaf of every logical CPU this process may run on, and
+/// the facts beyond CPUID this machine offers ([`local_facts`]).
 pub fn probe() -> Result<RawDump> {
     let cpus = allowed_cpus()?;
     let mut out: Vec<Result<CpuLeaves>> = Vec::with_capacity(cpus.len());
@@ -55,8 +56,31 @@ pub fn probe() -> Result<RawDump> {
     );
     dump.cpus = out.into_iter().collect::<Result<Vec<_>>>()?;
     dump.os_flags = os_flags;
+    dump.kvm = local_facts();
     dump.fingerprint = fingerprint;
     Ok(dump)
+}
+
+/// KVM's view (`/dev/kvm`), the `vmx flags` line of `/proc/cpuinfo` and the feature
+/// MSRs of `/dev/cpu/0/msr`, each noted as read or not (and why not).
+pub fn local_facts() -> crate::cpuid::KvmFacts {
+    use super::{kvm, msr_dev};
+    let mut facts = crate::cpuid::KvmFacts::default();
+    kvm::record(kvm::read(), &mut facts);
+    match std::fs::read_to_string("/proc/cpuinfo") {
+        Ok(text) => {
+            let flags = super::formats::proc_cpuinfo::first_flags(&text);
+            super::formats::proc_cpuinfo::note_vmx_flags(&text, flags.as_deref(), &mut facts);
+        }
+        Err(e) => facts.note(
+            "/proc/cpuinfo vmx flags",
+            false,
+            format!("/proc/cpuinfo: {e}"),
+        ),
+    }
+    let dev = msr_dev::device(0);
+    msr_dev::record(&dev, msr_dev::read(&dev), &mut facts);
+    facts
 }
 
 /// One CPUID query on the current CPU.

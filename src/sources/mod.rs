@@ -5,13 +5,21 @@
 //! VMware's own view of a host (the ESXi feature view shared by the SSH and
 //! vCenter readers, [`vmware_features`]) and vCenter itself ([`vcenter`]: the
 //! vSphere Web Services API, or a saved export of it) live here too.
+//!
+//! Beyond raw CPUID: KVM's own view (`kvm`: `/dev/kvm`), the host's feature MSRs
+//! (`msr_dev`: `/dev/cpu/N/msr`) and libvirt's XML (`libvirt_xml`: `virsh
+//! capabilities`, `virsh domcapabilities`); each fills [`crate::cpuid::KvmFacts`]
+//! and says what it could and could not read.
 
 pub mod ansible;
 pub mod facts;
 pub mod fleet;
 pub mod formats;
+pub mod kvm;
+pub mod libvirt_xml;
 pub mod local;
 pub mod local_fingerprint;
+pub mod msr_dev;
 pub mod schemes;
 pub mod snapshot;
 pub mod ssh;

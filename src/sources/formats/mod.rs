@@ -47,6 +47,9 @@ pub enum Format {
     Corpus,
     /// `/proc/cpuinfo` text (lossy: flags only).
     ProcCpuinfo,
+    /// libvirt's `virsh capabilities` or `virsh domcapabilities` XML (derived: the
+    /// host CPU model expanded; see [`crate::sources::libvirt_xml`]).
+    LibvirtXml,
 }
 
 /// How many lines format detection looks at before giving up.
@@ -56,16 +59,17 @@ const DETECT_LINES: usize = 1000;
 const ACCEPTED: &str = "expected one of: a vmcompat dump (TOML with 'format = \"vmcompat-dump\"', \
     or JSON), the output of `cpuid -r` ('CPU 0:' then '   0x00000000 0x00: eax=0x... ...'), \
     a corpus file ('leaf=0x... subleaf=0x... eax=0x... ...'), or /proc/cpuinfo text \
-    ('processor : 0' ...)";
+    ('processor : 0' ...), or libvirt's `virsh capabilities`/`virsh domcapabilities` XML";
 
 impl Format {
     /// Every format, in detection order.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Native,
         Format::Json,
         Format::CpuidRaw,
         Format::Corpus,
         Format::ProcCpuinfo,
+        Format::LibvirtXml,
     ];
 
     /// A short name, as accepted by [`Format::from_name`] (`toml`, `json`, `cpuid-r`,
@@ -77,6 +81,7 @@ impl Format {
             Format::CpuidRaw => "cpuid-r",
             Format::Corpus => "corpus",
             Format::ProcCpuinfo => "cpuinfo",
+            Format::LibvirtXml => "libvirt-xml",
         }
     }
 
@@ -89,6 +94,7 @@ impl Format {
             "cpuid-r" | "cpuid" => Some(Format::CpuidRaw),
             "corpus" | "libcpuid" => Some(Format::Corpus),
             "cpuinfo" | "proc-cpuinfo" => Some(Format::ProcCpuinfo),
+            "libvirt-xml" | "xml" | "capabilities" | "domcapabilities" => Some(Format::LibvirtXml),
             _ => None,
         }
     }
@@ -99,6 +105,9 @@ impl Format {
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') {
             return trimmed.contains(native::FORMAT_TAG).then_some(Format::Json);
+        }
+        if trimmed.starts_with('<') {
+            return crate::sources::libvirt_xml::looks_like(trimmed).then_some(Format::LibvirtXml);
         }
         for line in text.lines().take(DETECT_LINES) {
             let t = line.trim();
@@ -157,6 +166,7 @@ pub fn parse_as(format: Format, text: &str, origin: &str) -> Result<RawDump> {
         Format::CpuidRaw => cpuid_r::parse(text, origin),
         Format::Corpus => corpus::parse(text, origin),
         Format::ProcCpuinfo => proc_cpuinfo::parse(text, origin),
+        Format::LibvirtXml => crate::sources::libvirt_xml::parse(text, origin),
     }
 }
 

@@ -27,7 +27,29 @@
 //! leaves = [
 //!   "0x00000000 0x00: eax=0x0000001c ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65",
 //! ]
+//!
+//! [kvm]                               # optional: facts beyond CPUID
+//! vmx_flags = ["vnmi", "posted_intr"] # /proc/cpuinfo `vmx flags`
+//! feature_msrs = ["0x0000010a: 0x000000000000006b"]   # KVM's feature MSRs
+//! host_msrs = ["0x0000010a: 0x000000000000006b"]      # /dev/cpu/0/msr
+//! supported_cpuid = ["0x00000001 0x00: eax=... ebx=... ecx=... edx=..."]
+//! emulated_cpuid = ["0x00000007 0x00: eax=... ebx=... ecx=... edx=..."]
+//!
+//! [kvm.libvirt_cpu]                   # optional: libvirt's host CPU
+//! source = "domcapabilities host-model"
+//! model = "Icelake-Server"
+//! vendor = "Intel"
+//! features = ["vmx-posted-intr"]
+//! disabled = []
+//!
+//! [[kvm.source]]                      # each source of those facts that was tried
+//! name = "/dev/kvm"
+//! read = true
+//! note = "KVM API 12: ..."
 //! ```
+//!
+//! The `[kvm]` section is absent from dumps that carry no such facts (and from
+//! dumps written before it existed); readers accept both.
 //!
 //! Each leaf is one string in the spelling of `cpuid -r`, so dumps can be read and
 //! diffed by eye. Unknown keys are refused, as are other formats and versions.
@@ -41,6 +63,7 @@ use serde::{Deserialize, Serialize};
 
 use super::leafline::{self, numbered_lines};
 use crate::cpuid::{Completeness, CpuLeaves, LeafKey, Provenance, RawDump, Regs, SourceKind};
+use crate::cpuid::{FactSource, KvmFacts, LibvirtCpu};
 use crate::model::fingerprint::{Field, Fingerprint};
 use crate::util::error::{Error, Result};
 
@@ -59,9 +82,122 @@ struct DocOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     os_flags: Option<&'a [String]>,
     provenance: &'a Provenance,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kvm: Option<KvmOut<'a>>,
     #[serde(skip_serializing_if = "Fingerprint::is_unknown")]
     fingerprint: &'a Fingerprint,
     cpu: Vec<CpuOut>,
+}
+
+#[derive(Serialize)]
+struct KvmOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vmx_flags: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature_msrs: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host_msrs: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supported_cpuid: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emulated_cpuid: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    libvirt_cpu: Option<&'a LibvirtCpu>,
+    #[serde(skip_serializing_if = "<[FactSource]>::is_empty")]
+    source: &'a [FactSource],
+}
+
+/// One feature MSR as the dump spells it: `0x0000010a: 0x000000000000006b`.
+pub fn format_msr(index: u32, value: u64) -> String {
+    format!("0x{index:08x}: 0x{value:016x}")
+}
+
+fn msr_lines(m: &Option<BTreeMap<u32, u64>>) -> Option<Vec<String>> {
+    m.as_ref()
+        .map(|m| m.iter().map(|(i, v)| format_msr(*i, *v)).collect())
+}
+
+fn leaf_lines(m: &Option<BTreeMap<LeafKey, Regs>>) -> Option<Vec<String>> {
+    // An empty list would not read back (a leaf list holds at least one leaf).
+    m.as_ref().filter(|m| !m.is_empty()).map(|m| {
+        m.iter()
+            .map(|(k, r)| leafline::format_leaf(*k, *r))
+            .collect()
+    })
+}
+
+fn kvm_out(k: &KvmFacts) -> Option<KvmOut<'_>> {
+    (!k.is_empty()).then(|| KvmOut {
+        vmx_flags: k.vmx_flags.as_deref(),
+        feature_msrs: msr_lines(&k.feature_msrs),
+        host_msrs: msr_lines(&k.host_msrs),
+        supported_cpuid: leaf_lines(&k.supported_cpuid),
+        emulated_cpuid: leaf_lines(&k.emulated_cpuid),
+        libvirt_cpu: k.libvirt_cpu.as_ref(),
+        source: &k.sources,
+    })
+}
+
+/// A TOML array of strings, several to a line.
+fn toml_list(out: &mut String, key: &str, items: &[String], one_per_line: bool) {
+    let _ = write!(out, "{key} = [");
+    let mut width = 0;
+    for item in items {
+        let item = toml_str(item);
+        if one_per_line || width == 0 || width + item.len() > 96 {
+            out.push_str("\n  ");
+            width = 2;
+        } else {
+            out.push(' ');
+            width += 1;
+        }
+        width += item.len() + 1;
+        out.push_str(&item);
+        out.push(',');
+    }
+    out.push_str(if items.is_empty() { "]\n" } else { "\n]\n" });
+}
+
+/// Writes the `[kvm]` section (nothing when the dump carries no such facts).
+fn kvm_toml(out: &mut String, k: &KvmFacts) {
+    let Some(o) = kvm_out(k) else { return };
+    out.push_str(
+        "\n# Beyond CPUID: KVM's own view, feature MSRs, vmx flags, libvirt's host CPU.\n[kvm]\n",
+    );
+    if let Some(v) = o.vmx_flags {
+        toml_list(out, "vmx_flags", v, false);
+    }
+    for (key, v) in [
+        ("feature_msrs", &o.feature_msrs),
+        ("host_msrs", &o.host_msrs),
+        ("supported_cpuid", &o.supported_cpuid),
+        ("emulated_cpuid", &o.emulated_cpuid),
+    ] {
+        if let Some(v) = v {
+            toml_list(out, key, v, true);
+        }
+    }
+    if let Some(c) = o.libvirt_cpu {
+        out.push_str("\n[kvm.libvirt_cpu]\n");
+        let _ = writeln!(out, "source = {}", toml_str(&c.source));
+        if let Some(m) = &c.model {
+            let _ = writeln!(out, "model = {}", toml_str(m));
+        }
+        if let Some(v) = &c.vendor {
+            let _ = writeln!(out, "vendor = {}", toml_str(v));
+        }
+        toml_list(out, "features", &c.features, false);
+        toml_list(out, "disabled", &c.disabled, false);
+    }
+    for src in o.source {
+        let _ = writeln!(
+            out,
+            "\n[[kvm.source]]\nname = {}\nread = {}\nnote = {}",
+            toml_str(&src.name),
+            src.read,
+            toml_str(&src.note)
+        );
+    }
 }
 
 #[derive(Serialize)]
@@ -137,6 +273,7 @@ pub fn to_toml(dump: &RawDump) -> String {
     if !dump.provenance.detail.is_empty() {
         let _ = writeln!(out, "detail = {}", toml_str(&dump.provenance.detail));
     }
+    kvm_toml(&mut out, &dump.kvm);
     if !dump.fingerprint.is_unknown() {
         let _ = writeln!(out, "\n[fingerprint]");
         for (field, value) in dump.fingerprint.known() {
@@ -166,6 +303,7 @@ pub fn to_json(dump: &RawDump) -> String {
         completeness: dump.completeness,
         os_flags: dump.os_flags.as_deref(),
         provenance: &dump.provenance,
+        kvm: kvm_out(&dump.kvm),
         fingerprint: &dump.fingerprint,
         cpu: dump.cpus.iter().map(cpu_out).collect(),
     };
@@ -191,8 +329,116 @@ struct DocIn {
     os_flags: Option<Vec<String>>,
     provenance: ProvenanceIn,
     #[serde(default)]
+    kvm: Option<KvmIn>,
+    #[serde(default)]
     fingerprint: Fingerprint,
     cpu: Cpus,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KvmIn {
+    #[serde(default)]
+    vmx_flags: Option<Vec<String>>,
+    #[serde(default)]
+    feature_msrs: Option<Vec<MsrIn>>,
+    #[serde(default)]
+    host_msrs: Option<Vec<MsrIn>>,
+    #[serde(default)]
+    supported_cpuid: Option<Leaves>,
+    #[serde(default)]
+    emulated_cpuid: Option<Leaves>,
+    #[serde(default)]
+    libvirt_cpu: Option<LibvirtCpuIn>,
+    #[serde(default)]
+    source: Vec<FactSourceIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LibvirtCpuIn {
+    source: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    vendor: Option<String>,
+    #[serde(default)]
+    features: Vec<String>,
+    #[serde(default)]
+    disabled: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FactSourceIn {
+    name: String,
+    read: bool,
+    #[serde(default)]
+    note: String,
+}
+
+/// One MSR string, parsed while it is deserialized so that errors carry its position.
+struct MsrIn(u32, u64);
+
+/// Parses `0x0000010a: 0x000000000000006b`.
+pub fn parse_msr_string(s: &str) -> std::result::Result<(u32, u64), String> {
+    let bad = || {
+        format!(
+            "expected an MSR string like \"0x0000010a: 0x000000000000006b\", found \"{}\"",
+            s.escape_default()
+        )
+    };
+    let (i, v) = s.split_once(':').ok_or_else(bad)?;
+    let hex = |t: &str| t.trim().strip_prefix("0x").map(str::to_string);
+    let i = hex(i)
+        .and_then(|h| u32::from_str_radix(&h, 16).ok())
+        .ok_or_else(bad)?;
+    let v = hex(v)
+        .and_then(|h| u64::from_str_radix(&h, 16).ok())
+        .ok_or_else(bad)?;
+    Ok((i, v))
+}
+
+impl<'de> Deserialize<'de> for MsrIn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        de_str_with(
+            d,
+            "an MSR string like \"0x0000010a: 0x000000000000006b\"",
+            |s| parse_msr_string(s).map(|(i, v)| MsrIn(i, v)),
+        )
+    }
+}
+
+fn msr_map(list: Option<Vec<MsrIn>>) -> Option<BTreeMap<u32, u64>> {
+    list.map(|l| l.into_iter().map(|MsrIn(i, v)| (i, v)).collect())
+}
+
+impl KvmIn {
+    fn into_facts(self) -> KvmFacts {
+        KvmFacts {
+            supported_cpuid: self.supported_cpuid.map(|l| l.0),
+            emulated_cpuid: self.emulated_cpuid.map(|l| l.0),
+            feature_msrs: msr_map(self.feature_msrs),
+            host_msrs: msr_map(self.host_msrs),
+            vmx_flags: self.vmx_flags,
+            libvirt_cpu: self.libvirt_cpu.map(|c| LibvirtCpu {
+                source: c.source,
+                model: c.model,
+                vendor: c.vendor,
+                features: c.features,
+                disabled: c.disabled,
+            }),
+            sources: self
+                .source
+                .into_iter()
+                .map(|f| FactSource {
+                    name: f.name,
+                    read: f.read,
+                    note: f.note,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -380,6 +626,7 @@ impl DocIn {
             },
             completeness: self.completeness,
             os_flags: self.os_flags,
+            kvm: self.kvm.map(KvmIn::into_facts).unwrap_or_default(),
             // Files are untrusted like hosts: the same bounds.
             fingerprint: self.fingerprint.cleaned(),
             cpus: self.cpu.0,
@@ -491,6 +738,49 @@ mod tests {
         d.completeness = Completeness::FromCpuinfoFlags;
         d.provenance.kind = SourceKind::EsxiHostHardware;
         assert_eq!(parse_toml(&to_toml(&d), "t").unwrap(), d);
+    }
+
+    fn with_kvm() -> RawDump {
+        let mut d = sample();
+        let mut k = KvmFacts::default();
+        let mut sup = BTreeMap::new();
+        sup.insert(
+            LeafKey::new(1, 0),
+            Regs::new(0x00a1_0f11, 0, 0x8120_2000, 0x178b_fbff),
+        );
+        k.supported_cpuid = Some(sup.clone());
+        k.emulated_cpuid = Some(sup);
+        k.feature_msrs = Some([(0x10a, 0x6b), (0x48d, 0xff_0000_0016)].into());
+        k.host_msrs = Some([(0x10a, 0x6b)].into());
+        k.vmx_flags = Some(vec!["vnmi".into(), "posted_intr".into()]);
+        k.libvirt_cpu = Some(LibvirtCpu {
+            source: "domcapabilities host-model".into(),
+            model: Some("Icelake-Server".into()),
+            vendor: Some("Intel".into()),
+            features: vec!["vmx-posted-intr".into()],
+            disabled: vec![],
+        });
+        k.note("/dev/kvm", true, "KVM API 12");
+        k.note("/dev/cpu/0/msr", false, "no such file \"x\"");
+        d.kvm = k;
+        d
+    }
+
+    #[test]
+    fn kvm_section_round_trip() {
+        let d = with_kvm();
+        let text = to_toml(&d);
+        assert!(text.contains("\n[kvm]\n"), "{text}");
+        assert_eq!(parse_toml(&text, "t").unwrap(), d, "{text}");
+        assert_eq!(parse_json(&to_json(&d), "j").unwrap(), d);
+        // A dump without the section reads as before, with no facts.
+        assert!(parse_toml(SMALL, "d").unwrap().kvm.is_empty());
+        let bad = text.replace("0x0000010a: 0x000000000000006b", "0x10a = 6b");
+        let e = parse_toml(&bad, "d.toml").unwrap_err().to_string();
+        assert!(e.contains("expected an MSR string"), "{e}");
+        let bad = text.replace("[kvm]\n", "[kvm]\ncolour = 1\n");
+        let e = parse_toml(&bad, "d.toml").unwrap_err().to_string();
+        assert!(e.contains("unknown field `colour`"), "{e}");
     }
 
     #[test]

@@ -23,6 +23,39 @@ pub fn first_flags(text: &str) -> Option<Vec<String>> {
         .map(|(_, v)| v.split_whitespace().map(str::to_string).collect())
 }
 
+/// The `vmx flags` line of the first processor (Linux 5.8 and later print it on
+/// Intel hosts with VT-x enabled), as Linux spells the VMX capabilities.
+pub fn first_vmx_flags(text: &str) -> Option<Vec<String>> {
+    text.lines()
+        .find(|l| {
+            l.strip_prefix("vmx flags")
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.split_whitespace().map(str::to_string).collect())
+}
+
+/// Records the `vmx flags` line of `text` in `facts`, saying when there is none.
+pub fn note_vmx_flags(text: &str, os_flags: Option<&[String]>, facts: &mut crate::cpuid::KvmFacts) {
+    const WHAT: &str = "/proc/cpuinfo vmx flags";
+    match first_vmx_flags(text) {
+        Some(v) => {
+            facts.note(WHAT, true, format!("{} VMX capabilities named", v.len()));
+            facts.vmx_flags = Some(v);
+        }
+        None if os_flags.is_some_and(|f| f.iter().any(|f| f == "vmx")) => facts.note(
+            WHAT,
+            false,
+            "no 'vmx flags' line (Linux before 5.8 does not print one)",
+        ),
+        None => facts.note(
+            WHAT,
+            false,
+            "no 'vmx flags' line (no VT-x, or VT-x disabled or hidden)",
+        ),
+    }
+}
+
 /// The fields of one `processor` block that the reader uses: value and line.
 #[derive(Default)]
 struct Block {
@@ -134,6 +167,8 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
         }
         dump.cpus.push(cpu);
     }
+    let os_flags = dump.os_flags.clone();
+    note_vmx_flags(text, os_flags.as_deref(), &mut dump.kvm);
     leafline::finish(
         dump,
         origin,

@@ -117,15 +117,18 @@ pub fn parse_fingerprint(out: &str) -> Fingerprint {
     fp
 }
 
-/// The first command: flags and fingerprint, then the best source present.
+/// The first command: flags, fingerprint, the facts beyond CPUID
+/// ([`super::linux_kvm::script`]), then the best CPUID source present.
 pub fn first_script() -> String {
     format!(
         "echo '@@vmcompat-linux'\n\
          printf '@@flags '; grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || echo\n\
+         {}\
          {FINGERPRINT_SCRIPT}\
          if command -v vmcompat >/dev/null 2>&1; then echo '@@source vmcompat'; vmcompat probe; printf '\\n@@rc %s\\n' \"$?\"\n\
          elif command -v cpuid >/dev/null 2>&1; then echo '@@source cpuid'; cpuid -r; printf '\\n@@rc %s\\n' \"$?\"\n\
          else echo '@@source dd'\n{}fi\n",
+        super::linux_kvm::script(),
         dd_script(&first_batch())
     )
 }
@@ -255,6 +258,10 @@ pub fn collect(
         .filter(|f| !f.is_empty());
     let fingerprint = parse_fingerprint(&stdout);
     let origin = target.to_string();
+    // What the script read beyond CPUID (before `@@source`, so the tool output that
+    // follows is untouched).
+    let head = stdout.split("\n@@source ").next().unwrap_or("");
+    let extra = super::linux_kvm::parse(head, &origin);
     let mut notes: Vec<String> = Vec::new();
     let mut dd_out = None;
     match tool_section(&stdout) {
@@ -287,6 +294,7 @@ pub fn collect(
                         ),
                     };
                     dump.os_flags = os_flags;
+                    super::linux_kvm::merge(&mut dump.kvm, extra);
                     // A remote `vmcompat probe` records its own; the script's fill gaps.
                     let mut fp = dump.fingerprint.cleaned();
                     fp.fill_from(&fingerprint);
@@ -335,6 +343,7 @@ pub fn collect(
         dump.provenance.detail = format!("{}; {}", dump.provenance.detail, notes.join("; "));
     }
     dump.os_flags = os_flags.or(dump.os_flags);
+    super::linux_kvm::merge(&mut dump.kvm, extra);
     let mut fp = fingerprint;
     fp.fill_from(&dump.fingerprint);
     dump.fingerprint = fp;

@@ -11,6 +11,7 @@ pub mod esxi;
 pub mod known_hosts;
 pub mod libssh2;
 pub mod linux;
+pub mod linux_kvm;
 pub mod openssh;
 pub mod pool;
 pub mod prefetch;
