@@ -179,6 +179,9 @@ pub struct AuditArgs {
     /// file's `guests`, else every shipped guest.
     #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
     pub guests: Vec<String>,
+    /// The target hypervisor and releases.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// Which checks `vmcompat audit --only` runs.
@@ -256,8 +259,10 @@ pub enum MaskFormat {
     Featmask,
     /// A libvirt domain `<cpu>` element.
     Libvirt,
-    /// A QEMU `-cpu` option.
+    /// A QEMU `-cpu` option: a named, versioned model plus flags.
     Qemu,
+    /// Proxmox VE: the VM's `cpu:` line, and a cpu-models.conf entry when needed.
+    Proxmox,
     /// The plan and the lines as JSON.
     Json,
 }
@@ -318,6 +323,36 @@ pub struct MaskArgs {
     /// file's `guests`, else every shipped guest.
     #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
     pub guests: Vec<String>,
+    /// The target hypervisor and releases.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Which hypervisor the VMs run on, and which QEMU/libvirt releases the settings
+/// are written for.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// The hypervisor the VMs run on: `vsphere`, `kvm` (QEMU/libvirt) or
+    /// `proxmox`. It decides which CPUID bits guests see (KVM offers x2apic,
+    /// TSC-deadline, TSC_ADJUST, ARCH_CAPABILITIES to every guest: never
+    /// blockers), which the hypervisor hides and the names it uses. Default: the
+    /// fleet file's `target` (per cluster: `[cluster.NAME] target = "..."`), else
+    /// what the sources say (ESXi hosts: vsphere; Linux hosts: kvm), else vsphere.
+    #[arg(long, value_enum)]
+    pub target: Option<crate::targets::Hypervisor>,
+    /// The QEMU release the `-cpu` option is written for: only the models and
+    /// feature names it knows are used (default 7.2, Debian 12's).
+    #[arg(long, value_name = "X.Y")]
+    pub qemu_version: Option<String>,
+    /// The libvirt release the `<cpu>` element is written for (default 9.0,
+    /// Debian 12's).
+    #[arg(long, value_name = "X.Y")]
+    pub libvirt_version: Option<String>,
+    /// Intel and AMD hosts in one KVM cluster: compute the features both vendors
+    /// share, for Linux guests only (the guest keeps the vendor string and CPU
+    /// model it booted with; see the warning printed).
+    #[arg(long)]
+    pub cross_vendor: bool,
 }
 
 /// How the fleet commands reach remote hosts; each flag overrides the fleet file.

@@ -25,6 +25,7 @@ pub mod profiles;
 pub mod remote;
 pub mod render;
 pub mod safe_text;
+pub mod targets;
 pub mod vms;
 
 pub use error::{Error, Result};

@@ -3,8 +3,8 @@
 from the QEMU and libvirt installed on this machine (Debian 12: QEMU 7.2, libvirt 9.0).
 
 QEMU: `qemu-system-x86_64 -cpu help` gives the model names and the CPUID flag names
-this release accepts; QMP `query-cpu-model-expansion` (type=full, under TCG with
-`-machine none`) gives, per versioned model, the CPUID flags it turns on.
+this release accepts; QMP `query-cpu-model-expansion` (type=full, under KVM with
+`-machine none`: needs /dev/kvm) gives, per versioned model, the CPUID flags it turns on.
 libvirt: /usr/share/libvirt/cpu_map/x86_features.xml (feature names) and
 x86_<Model>.xml (each model's vendor and features).
 
@@ -30,31 +30,41 @@ def qemu():
             if re.search(r"-v\d+$", name):
                 models.append(name)
     flags = sorted(f for f in flags if not f.startswith(("vmx-", "kvm", "hv-")))
-    p = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-machine", "none", "-nodefaults",
-                          "-display", "none", "-S", "-chardev", "stdio,id=c", "-mon", "chardev=c,mode=control"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    def send(o):
-        p.stdin.write(json.dumps(o) + "\n"); p.stdin.flush()
-        while True:
-            r = json.loads(p.stdout.readline())
-            if "return" in r or "error" in r:
-                return r
-    p.stdout.readline()
-    send({"execute": "qmp_capabilities"})
+    # Features under KVM: the expansion then carries KVM's defaults (x2apic on,
+    # MONITOR and SVM off; TCG would turn VME off), i.e. what KVM guests see of
+    # each model. The vendor under TCG: under KVM QEMU reports the host's.
+    def session(accel):
+        p = subprocess.Popen(["qemu-system-x86_64", "-accel", accel, "-machine", "none", "-nodefaults",
+                              "-display", "none", "-S", "-chardev", "stdio,id=c", "-mon", "chardev=c,mode=control"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        def send(o):
+            p.stdin.write(json.dumps(o) + "\n"); p.stdin.flush()
+            while True:
+                r = json.loads(p.stdout.readline())
+                if "return" in r or "error" in r:
+                    return r
+        p.stdout.readline()
+        send({"execute": "qmp_capabilities"})
+        return p, send
+    p, send = session("kvm")
+    tcg, send_tcg = session("tcg")
     out = ['[[release]]', f'version = "{".".join(ver.split(".")[:2])}"',
-           f'source = "qemu-system-x86_64 {ver} -cpu help; QMP query-cpu-model-expansion type=full (TCG, -machine none)"',
+           f'source = "qemu-system-x86_64 {ver} -cpu help; QMP query-cpu-model-expansion type=full (KVM, -machine none)"',
            'features = [']
     out += wrap(flags)
     out.append(']')
     for m in models:
         r = send({"execute": "query-cpu-model-expansion", "arguments": {"type": "full", "model": {"name": m}}})
         props = r["return"]["model"]["props"]
+        vendor = send_tcg({"execute": "query-cpu-model-expansion",
+                           "arguments": {"type": "full", "model": {"name": m}}})["return"]["model"]["props"]["vendor"]
         on = sorted(f for f in flags if props.get(f) is True)
-        out += ['', '[[release.model]]', f'name = "{m}"', f'vendor = "{props.get("vendor", "")}"', 'features = [']
+        out += ['', '[[release.model]]', f'name = "{m}"', f'vendor = "{vendor}"', 'features = [']
         out += wrap(on)
         out.append(']')
-    send({"execute": "quit"})
-    p.wait()
+    for q, snd in ((p, send), (tcg, send_tcg)):
+        snd({"execute": "quit"})
+        q.wait()
     print("\n".join(out))
 
 def libvirt():

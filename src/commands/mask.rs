@@ -4,6 +4,7 @@
 //! `--apply` writes the mask into a `.vmx`.
 
 use super::Outcome;
+use crate::analysis::cpumodel;
 use crate::analysis::fleet::{self, FleetHost};
 use crate::analysis::maskplan::{self, MaskPlan};
 use crate::cli::{MaskArgs, MaskFormat};
@@ -29,11 +30,14 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let input = super::fleet_input::collect_fleet(
+    let mut input = super::fleet_input::collect_fleet(
         &spec,
         &super::fleet_input::default_settings(&spec),
         true,
     );
+    let choices = super::target::choices(&spec, &args.target);
+    super::target::apply_views(&mut input, &choices);
+    let versions = super::target::versions(&args.target)?;
     if let Some(f) = input.failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),
@@ -107,14 +111,49 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     // vendor by default), never several documents one after another.
     let mut documents: Vec<serde_json::Value> = Vec::new();
     for plan in &plans {
-        let checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        let mut checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        let kvm = match args.format {
+            MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox => {
+                let want = cpumodel::Want {
+                    vendor: plan.vendor,
+                    guest: &plan.guest,
+                    where_present: &plan.firmware_pending,
+                    hide: &plan.hide,
+                    cross_vendor: false,
+                };
+                let id = plan
+                    .groups
+                    .first()
+                    .map_or("fleet", |g| g.split('/').next().unwrap_or(g));
+                let k = cpumodel::plan_all(&want, versions, id)?;
+                let unexpressible = match args.format {
+                    MaskFormat::Qemu => k.qemu.as_ref().map(|c| c.unexpressible),
+                    MaskFormat::Libvirt => k.libvirt.as_ref().map(|c| c.unexpressible),
+                    _ => k.proxmox.as_ref().map(|c| c.unexpressible),
+                };
+                match unexpressible {
+                    Some(u) => checked.unexpressible = u.names(),
+                    None => checked.unexpressible = plan.hide.names(),
+                }
+                Some(k)
+            }
+            _ => None,
+        };
         findings |= !checked.is_verified() || !plan.firmware_pending.is_empty();
-        let rendered = render::mask::plan(plan, &checked, &input.hosts, args.format, args.compact);
+        let rendered = render::mask::plan_with(
+            plan,
+            &checked,
+            &input.hosts,
+            args.format,
+            args.compact,
+            kvm.as_ref(),
+        );
         if args.format == MaskFormat::Json {
             documents.push(serde_json::from_str(&rendered).map_err(|e| {
                 Error::Internal(format!("the mask's JSON does not read back: {e}"))
             })?);
         } else {
+            out.push_str(&super::target_comment(&choices, args.format));
             out.push_str(&super::guest_comment(&guests, &plan.guest, args.format));
             out.push_str(&rendered);
         }
@@ -200,14 +239,12 @@ pub(crate) fn verified_mask(
         }
         Err(e) => return Err(Error::Internal(format!("mask withheld: {e}"))),
     }
-    let unexpressible = match format {
-        MaskFormat::Libvirt => render::libvirt::without_libvirt_name(&plan.hide),
-        MaskFormat::Qemu => render::qemu::without_qemu_name(&plan.hide),
-        _ => Vec::new(),
-    };
+    // QEMU, libvirt and Proxmox output a named model: what it cannot express is
+    // found by the planner (`crate::analysis::cpumodel`), in `run`.
+    let _ = format;
     Ok(CheckedMask {
         mask,
-        unexpressible,
+        unexpressible: Vec::new(),
     })
 }
 

@@ -182,6 +182,8 @@ pub fn fleet_spec(
             guests: Vec::new(),
             hosts: Vec::new(),
             ssh: FleetSsh::default(),
+            target: None,
+            cluster_targets: Default::default(),
         },
     };
     // A set, not a scan per host: Ansible trees of large fleets hold many thousands.

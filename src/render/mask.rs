@@ -229,7 +229,23 @@ pub fn plan(
     format: MaskFormat,
     compact: bool,
 ) -> String {
-    let notes = notes(p, checked, hosts);
+    plan_with(p, checked, hosts, format, compact, None)
+}
+
+/// [`plan`], with the QEMU/libvirt/Proxmox settings of the shared planner
+/// (`crate::analysis::cpumodel`) for those formats.
+pub fn plan_with(
+    p: &MaskPlan,
+    checked: &CheckedMask,
+    hosts: &[FleetHost],
+    format: MaskFormat,
+    compact: bool,
+    kvm: Option<&crate::analysis::cpumodel::KvmSettings>,
+) -> String {
+    let mut notes = notes(p, checked, hosts);
+    if let Some(k) = kvm {
+        notes.extend(super::cpumodel::notes(format, k));
+    }
     let mask = &checked.mask;
     let comment = |out: &mut String, open: &str, close: &str| {
         for n in &notes {
@@ -263,14 +279,19 @@ pub fn plan(
             };
             out.push_str(&vmx::render(mask, spelling));
         }
-        MaskFormat::Libvirt => {
-            comment(&mut out, "<!-- ", " -->");
-            out.push_str(&super::libvirt::host_model(&p.hide));
-        }
-        MaskFormat::Qemu => {
-            comment(&mut out, "# ", "");
-            out.push_str(&super::qemu::host(&p.hide));
-            out.push('\n');
+        MaskFormat::Libvirt | MaskFormat::Qemu | MaskFormat::Proxmox => {
+            if format == MaskFormat::Libvirt {
+                comment(&mut out, "<!-- ", " -->");
+            } else {
+                comment(&mut out, "# ", "");
+            }
+            match kvm {
+                Some(k) => out.push_str(&super::cpumodel::body(format, k)),
+                None => out.push_str(match format {
+                    MaskFormat::Libvirt => "<!-- no CPU model planned -->\n",
+                    _ => "# no CPU model planned\n",
+                }),
+            }
         }
         MaskFormat::Json => {
             #[derive(serde::Serialize)]
