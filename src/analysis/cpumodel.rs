@@ -123,13 +123,20 @@ fn kvm_emulated() -> FeatureSet {
 /// bits it can name (speculation controls): what a setting may add. Host-only
 /// bits (MONITOR, VMX, performance monitoring) stay out.
 fn universe(r: &Release) -> FeatureSet {
-    universe_all(r).difference(&nested())
+    universe_all(r)
+        .difference(&nested())
+        .difference(&kvm_not_exposed())
 }
 
-/// VT-x and AMD-V: nested virtualization is a per-VM choice, never added by a
-/// setting (and left as the model has it).
+/// VT-x and AMD-V with the nested-only SVM features: nested virtualization is a
+/// per-VM choice, never added by a setting, and left as the model has it.
 fn nested() -> FeatureSet {
-    FeatureSet::from_names(&["vmx", "svm"])
+    FeatureSet::from_names(&["vmx", "svm"]).union(&catalog::of_class(Class::NestedOnly))
+}
+
+/// What a KVM guest never sees (MONITOR, Intel PT, RDT, ...): never added.
+fn kvm_not_exposed() -> FeatureSet {
+    targets::facts(Hypervisor::Kvm).not_exposed
 }
 
 fn universe_all(r: &Release) -> FeatureSet {
@@ -255,7 +262,8 @@ fn finish(
             .intersection(catalog::compared_classes())
             .difference(&visible)
             .difference(&not_exposed)
-            .difference(&kvm_emulated()),
+            .difference(&kvm_emulated())
+            .difference(&nested()),
         unexpressible: w.hide.intersection(&visible).difference(w.where_present),
         visible,
     }
