@@ -793,3 +793,96 @@ fn zen3_to_zen2_case_under_kvm() {
     }
     println!("zen3-to-zen2 under kvm: {} and libvirt {} accepted; Zen 3-only features hidden, mitigations kept", lines[0], c.model);
 }
+
+#[test]
+fn cross_vendor_is_cold_migration_unless_asked_and_then_accepted_by_qemu() {
+    let dir = scratch();
+    let fleet = dir.join("mixed.toml");
+    std::fs::write(
+        &fleet,
+        "[fleet]\nname = \"mixed\"\n\n[[host]]\nname = \"intel1\"\ncluster = \"kvm\"\n\
+         profile = \"xeon-scalable-2nd-gen\"\n\n[[host]]\nname = \"amd1\"\ncluster = \"kvm\"\n\
+         profile = \"epyc-7002\"\n",
+    )
+    .expect("write fleet");
+    let f = fleet.to_str().expect("utf-8");
+    let out = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args(["mask", f, "--target", "kvm", "--format", "qemu"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cold migration only"), "{err}");
+    let cross = vmcompat(&[
+        "mask",
+        f,
+        "--target",
+        "kvm",
+        "--format",
+        "qemu",
+        "--cross-vendor",
+    ]);
+    assert!(
+        cross.contains("WARNING: Intel <-> AMD live migration under KVM, for Linux guests only"),
+        "{cross}"
+    );
+    let lines = cpu_lines(&cross);
+    assert_eq!(lines.len(), 1, "{cross}");
+    for vendor_only in ["spec-ctrl", "amd-ssbd", "svm", "vmx"] {
+        assert!(
+            !lines[0].contains(&format!("+{vendor_only}")),
+            "{}",
+            lines[0]
+        );
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args([
+            "mask",
+            f,
+            "--target",
+            "kvm",
+            "--format",
+            "vmx",
+            "--cross-vendor",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2));
+    if let Some(qemu) = tool("qemu-system-x86_64") {
+        qemu_accepts(&qemu, &lines[0]).unwrap_or_else(|e| panic!("{e}"));
+        println!("cross-vendor: {} accepted by QEMU", lines[0]);
+    }
+}
+
+#[test]
+fn fleet_file_targets_per_fleet_and_per_cluster() {
+    let dir = scratch();
+    let fleet = dir.join("targets.toml");
+    std::fs::write(
+        &fleet,
+        "[fleet]\nname = \"t\"\ntarget = \"kvm\"\n\n[cluster.pve]\ntarget = \"proxmox\"\n\n\
+         [[host]]\nname = \"a\"\ncluster = \"pve\"\nprofile = \"epyc-7002\"\n\n\
+         [[host]]\nname = \"b\"\ncluster = \"pve\"\nprofile = \"epyc-7003\"\n\n\
+         [[host]]\nname = \"c\"\ncluster = \"lab\"\nprofile = \"xeon-e5-2600-v3\"\n",
+    )
+    .expect("write fleet");
+    let f = fleet.to_str().expect("utf-8");
+    let out = vmcompat(&["mask", f, "--format", "proxmox"]);
+    assert!(
+        out.contains("# target for cluster pve: proxmox (the fleet file's [cluster.pve] target)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# target for cluster lab: kvm (the fleet file's [fleet] target)"),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l.starts_with("cpu: ")), "{out}");
+    // A wrong value names the file and line.
+    std::fs::write(&fleet, "[fleet]\nname = \"t\"\ntarget = \"hyperv\"\n").expect("write");
+    let bad = Command::new(env!("CARGO_BIN_EXE_vmcompat"))
+        .args(["mask", f])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{err}");
+    assert!(err.contains("targets.toml") && err.contains(":3"), "{err}");
+}

@@ -76,6 +76,9 @@ pub struct AuditReport {
     /// Hosts unfit as they are whatever the others are (a VM, no VT-x/AMD-V,
     /// logical CPUs that differ): each counts against the verdict.
     pub host_blockers: Vec<super::host_blockers::HostBlockers>,
+    /// The target hypervisor of each cluster and why it was chosen (`--target`,
+    /// the fleet file, or the hosts' sources).
+    pub targets: Vec<crate::targets::Choice>,
 }
 
 impl AuditReport {
@@ -168,5 +171,6 @@ pub fn audit(
         guests: guests.iter().map(|g| g.key.clone()).collect(),
         storage_network: None,
         host_blockers: Vec::new(),
+        targets: Vec::new(),
     }
 }

@@ -474,3 +474,43 @@ pub fn plan_all(w: &Want, versions: Versions, id: &str) -> crate::error::Result<
         proxmox: proxmox(&q, w, id),
     })
 }
+
+/// Why Intel and AMD hosts cannot live-migrate VMs between them by default.
+pub const CROSS_VENDOR_BLOCKER: &str = "Intel and AMD hosts: no mask lets a running VM move \
+between vendors (cold migration only): the guest keeps the vendor string, family/model and \
+the vendor-specific code paths it chose at boot; --cross-vendor (KVM targets) computes the \
+features both vendors share, for Linux guests only";
+
+/// The warning printed with a cross-vendor setting.
+pub const CROSS_VENDOR_WARNING: &str = "WARNING: Intel <-> AMD live migration under KVM, for \
+Linux guests only. A guest keeps the vendor string, family/model/stepping and the errata \
+workarounds and speculative-execution mitigations it selected at boot for the CPU it booted \
+on; after a move to the other vendor they may be wrong (reboot the guest to re-select them). \
+Such guests cannot rely on vendor-specific instructions, MSRs and mitigations (IBRS/STIBP/SSBD \
+differ in form, SYSENTER/SYSCALL differ for 32-bit code), performance counters, or microcode \
+revisions. Windows and other systems do not support it; test before relying on it";
+
+/// Intel and AMD hosts together (`--cross-vendor`): the compared features every
+/// host in `hosts` has, less those only one vendor defines (catalog
+/// `intel_only`/`amd_only`), and the compared features some host has.
+pub fn cross_vendor_common(hosts: &[FeatureSet]) -> (FeatureSet, FeatureSet) {
+    let compared = catalog::compared_classes();
+    let union = hosts
+        .iter()
+        .fold(FeatureSet::new(), |u, f| u.union(f))
+        .intersection(compared);
+    let common = hosts
+        .iter()
+        .copied()
+        .reduce(|a, b| a.intersection(&b))
+        .unwrap_or_default()
+        .intersection(compared);
+    let neutral: FeatureSet = common
+        .iter()
+        .filter(|id| {
+            let d = catalog::by_id(*id);
+            !d.intel_only && !d.amd_only
+        })
+        .collect();
+    (neutral, union)
+}

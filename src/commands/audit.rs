@@ -33,7 +33,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         crate::remote::prefetch::enable(crate::facts::collect::script_for);
     }
     // The HTML report carries the masks, verified against every member's leaves.
-    let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
+    let mut input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
+    // What guests see under each cluster's target hypervisor is what is compared.
+    let choices = super::target::choices(&spec, &args.target);
+    super::target::apply_views(&mut input, &choices);
+    let versions = super::target::versions(&args.target)?;
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy, &guests);
@@ -48,14 +52,9 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     // A cluster's EVC mode must be one its hosts' ESXi releases know: the
     // releases read (`vmware -vl`) or declared (`esxi_version`).
     let releases = esxi_releases(&spec, hosts, facts.as_deref());
-    if releases.iter().any(Option::is_some) {
-        report.settings = crate::analysis::setting::settings_with_releases(
-            &report.cpu,
-            hosts,
-            &guests,
-            &releases,
-        );
-    }
+    report.settings =
+        crate::analysis::setting::settings_full(&report.cpu, hosts, &guests, &releases, versions);
+    report.targets = choices.clone();
     // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
     let vms = (args.only.is_none() && super::vms::has_vms(&spec)).then(|| {
         super::vms::readiness(
@@ -69,7 +68,9 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timer.mark("analyze");
     let text = match args.format {
         OutputFormat::Table => {
-            let mut t = render::audit::render(&report);
+            let mut t = super::target::describe(&choices);
+            t.push_str("\n\n");
+            t.push_str(&render::audit::render(&report));
             if let Some(sn) = &report.storage_network {
                 t.push_str(&render::storage_network::render(sn));
             }

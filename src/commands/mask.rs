@@ -105,12 +105,83 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         }
     };
     let mut out = String::new();
-    let mut last_mask = None;
     let mut findings = unmaskable > 0;
+    // Clusters with Intel and AMD hosts: cold migration only, unless --cross-vendor.
+    for (cluster, members) in mixed_vendor_clusters(&input.hosts) {
+        let name = cluster.as_deref().unwrap_or("-");
+        if !args.target.cross_vendor {
+            super::output::note(&format!(
+                "note: cluster {name}: {}",
+                cpumodel::CROSS_VENDOR_BLOCKER
+            ));
+            continue;
+        }
+        if !matches!(
+            args.format,
+            MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox
+        ) {
+            return Err(Error::Usage(
+                "--cross-vendor is for KVM targets: use --format qemu, libvirt or proxmox".into(),
+            ));
+        }
+        let sets: Vec<_> = members
+            .iter()
+            .map(|&h| maskplan::visible(&input.hosts[h]))
+            .collect();
+        let (common, union) = cpumodel::cross_vendor_common(&sets);
+        let hide = union.difference(&common);
+        let empty = crate::catalog::FeatureSet::new();
+        let want = cpumodel::Want {
+            vendor: input.hosts[members[0]].cpu.vendor,
+            guest: &common,
+            where_present: &empty,
+            hide: &hide,
+            cross_vendor: true,
+        };
+        let k = cpumodel::plan_all(&want, versions, name)?;
+        let mut notes = vec![
+            format!(
+                "vmcompat cross-vendor setting for cluster {name} ({} hosts, Intel and AMD): \
+                 guests see the {} features both vendors share",
+                members.len(),
+                common.len()
+            ),
+            cpumodel::CROSS_VENDOR_WARNING.to_string(),
+        ];
+        notes.extend(render::cpumodel::notes(args.format, &k));
+        let (open, close) = if args.format == MaskFormat::Libvirt {
+            ("<!-- ", " -->")
+        } else {
+            ("# ", "")
+        };
+        for n in notes {
+            out.push_str(&format!("{open}{}{close}\n", n.replace("--", "- -")));
+        }
+        out.push_str(&render::cpumodel::body(args.format, &k));
+        out.push('\n');
+        findings = true;
+    }
+    let mut last_mask = None;
     // JSON: one document, an array with one object per mask (one per cluster and
     // vendor by default), never several documents one after another.
     let mut documents: Vec<serde_json::Value> = Vec::new();
+    let crossed: Vec<Option<String>> = if args.target.cross_vendor {
+        mixed_vendor_clusters(&input.hosts)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+    } else {
+        Vec::new()
+    };
     for plan in &plans {
+        let cluster = plan
+            .members
+            .first()
+            .and_then(|&h| input.hosts.get(h))
+            .map(|h| h.cluster.clone());
+        if cluster.is_some_and(|c| crossed.contains(&c)) {
+            continue;
+        }
         let mut checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
         let kvm = match args.format {
             MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox => {
@@ -184,6 +255,24 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     } else {
         Outcome::Good
     })
+}
+
+/// Clusters whose hosts are of more than one vendor, with their hosts' indices.
+fn mixed_vendor_clusters(hosts: &[FleetHost]) -> Vec<(Option<String>, Vec<usize>)> {
+    let mut clusters: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, h) in hosts.iter().enumerate() {
+        match clusters.iter_mut().find(|(c, _)| *c == h.cluster) {
+            Some((_, v)) => v.push(i),
+            None => clusters.push((h.cluster.clone(), vec![i])),
+        }
+    }
+    clusters
+        .into_iter()
+        .filter(|(_, v)| {
+            v.iter()
+                .any(|&i| hosts[i].cpu.vendor != hosts[v[0]].cpu.vendor)
+        })
+        .collect()
 }
 
 /// Builds the plan's mask and checks it against every member's dump

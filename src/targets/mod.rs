@@ -256,3 +256,64 @@ fn set_bit(leaves: &mut CpuLeaves, id: catalog::FeatureId, on: bool) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_facts_parse_and_name_catalog_features() {
+        let (kvm, vsphere) = facts_ok().expect("targets/kvm.toml and vsphere.toml");
+        assert!(kvm > 50 && vsphere > 10, "{kvm} {vsphere}");
+        assert!(proxmox::data_ok().expect("targets/proxmox.toml") > 40);
+        assert_eq!(proxmox::data().builtin.len(), 4);
+    }
+
+    #[test]
+    fn kvm_view_adds_what_kvm_emulates_and_drops_what_it_never_shows() {
+        let host = FeatureSet::from_names(&["sse2", "monitor", "avx2"]);
+        let v = view(Hypervisor::Kvm, &host, &|_, _| true);
+        for n in [
+            "x2apic",
+            "tsc_deadline_timer",
+            "tsc_adjust",
+            "arch_capabilities",
+            "sse2",
+            "avx2",
+        ] {
+            assert!(v.contains(catalog::lookup(n).expect(n)), "{n}");
+        }
+        assert!(!v.contains(catalog::lookup("monitor").expect("monitor")));
+        // An emulated bit of a leaf the host lacks is not added.
+        let old = view(Hypervisor::Kvm, &host, &|leaf, _| leaf < 7);
+        assert!(!old.contains(catalog::lookup("tsc_adjust").expect("tsc_adjust")));
+    }
+
+    #[test]
+    fn target_follows_the_sources_and_says_why() {
+        let esxi = SourceCounts {
+            esxi: 3,
+            ..Default::default()
+        };
+        let c = choose(Some("prod"), None, esxi);
+        assert_eq!(
+            (c.target, c.why.as_str()),
+            (Hypervisor::Vsphere, "3 host(s) read as ESXi")
+        );
+        let linux = SourceCounts {
+            linux_kvm: 2,
+            ..Default::default()
+        };
+        assert_eq!(choose(None, None, linux).target, Hypervisor::Kvm);
+        let dumps = SourceCounts {
+            other: 2,
+            ..Default::default()
+        };
+        assert!(choose(None, None, dumps).why.contains("default"));
+        let forced = choose(None, Some((Hypervisor::Proxmox, "--target".into())), esxi);
+        assert_eq!(
+            (forced.target, forced.why.as_str()),
+            (Hypervisor::Proxmox, "--target")
+        );
+    }
+}
