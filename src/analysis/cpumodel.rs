@@ -185,7 +185,10 @@ fn plan_on(
                 .difference(&target)
                 .difference(&keep)
                 .difference(w.where_present);
-            let cost = (add.len() + opt.len() + disable.len(), disable.len());
+            // A disabled feature counts three times an added one: people expect the
+            // model of the hosts' generation plus a few flags, not a newer model
+            // with parts taken away.
+            let cost = (add.len() + opt.len() + 3 * disable.len(), disable.len());
             (cost, c, add, opt, disable)
         })
         .min_by(|a, b| a.0.cmp(&b.0).then(b.1.index.cmp(&a.1.index)))
@@ -383,7 +386,7 @@ pub fn proxmox(r: &Release, w: &Want, id: &str) -> Option<ProxmoxChoice> {
             let all_vm = spelled(r, &add.union(&opt).union(&dis))
                 .iter()
                 .all(|s| vm_flag(s));
-            let cost = add.len() + opt.len() + dis.len();
+            let cost = add.len() + opt.len() + 3 * dis.len();
             (!all_vm, cost, usize::MAX - i, name, f, add, opt, dis)
         })
         .collect();

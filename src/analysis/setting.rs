@@ -402,12 +402,17 @@ fn model_setting(
         .map(|f| format!("+{f}"))
         .collect();
     flags.extend(q.disable.iter().map(|f| format!("-{f}")));
-    let mut config = vec![format!("QEMU {}: {}", q.version, q.qemu_arg())];
+    let mut config = vec![format!("QEMU: {}", q.qemu_arg())];
+    let mut notes = vec![format!("for QEMU {}", q.version)];
     if let Some(l) = &k.libvirt {
-        config.push(format!("libvirt {}:", l.version));
+        config.push("libvirt:".to_string());
         config.extend(l.libvirt_lines());
+        notes[0].push_str(&format!(
+            " and libvirt {} (--qemu-version, --libvirt-version)",
+            l.version
+        ));
     }
-    let mut notes: Vec<String> = q.version_note.iter().cloned().collect();
+    notes.extend(q.version_note.iter().cloned());
     if !q.lost.is_empty() {
         notes.push(format!(
             "QEMU {} has no model or name for {}: VMs do not see them",
@@ -419,7 +424,7 @@ fn model_setting(
         name: q.model.clone(),
         flags,
         config,
-        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        note: Some(notes.join("; ")),
         ..target(q.visible)
     })
 }
