@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use vmcompat::cpuid::formats;
 use vmcompat::decode::decode_cpu;
+use vmcompat::sources::formats;
 
 fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/libcpuid");

@@ -2,10 +2,15 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand};
 
-use crate::analysis::fleet::Policy;
+use crate::model::policy::Policy;
+use crate::render::mask::MaskFormat;
 use crate::render::OutputFormat;
+use crate::shipped::targets::Hypervisor;
+use crate::sources::fleet::remote::{SshArgs, MAX_SECONDS};
+use crate::sources::ssh::Backend;
 
 /// Can a running VM move from this x86 host to that one, and if not, what exactly must change?
 #[derive(Debug, Parser)]
@@ -112,7 +117,7 @@ pub struct HostSource {
     pub esxi: bool,
     /// SSH settings for `--host`.
     #[command(flatten)]
-    pub ssh: crate::remote::fleet::SshArgs,
+    pub ssh: SshFlags,
 }
 
 /// `vmcompat report`.
@@ -250,23 +255,6 @@ pub struct ProfilesArgs {
     pub format: OutputFormat,
 }
 
-/// How `vmcompat mask` prints a mask.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MaskFormat {
-    /// VMware `cpuid.<leaf>.<reg> = "----:..."` lines.
-    Vmx,
-    /// VMware `featMask.vm.cpuid.<NAME> = "Val:0"` lines (hardware version 9 and later).
-    Featmask,
-    /// A libvirt domain `<cpu>` element.
-    Libvirt,
-    /// A QEMU `-cpu` option: a named, versioned model plus flags.
-    Qemu,
-    /// Proxmox VE: the VM's `cpu:` line, and a cpu-models.conf entry when needed.
-    Proxmox,
-    /// The plan and the lines as JSON.
-    Json,
-}
-
 /// `vmcompat mask`.
 #[derive(Debug, Args)]
 pub struct MaskArgs {
@@ -339,7 +327,7 @@ pub struct TargetArgs {
     /// fleet file's `target` (per cluster: `[cluster.NAME] target = "..."`), else
     /// what the sources say (ESXi hosts: vsphere; Linux hosts: kvm), else vsphere.
     #[arg(long, value_enum)]
-    pub target: Option<crate::targets::Hypervisor>,
+    pub target: Option<Hypervisor>,
     /// The QEMU release the `-cpu` option is written for: only the models and
     /// feature names it knows are used (default 7.2, Debian 12's).
     #[arg(long, value_name = "X.Y")]
@@ -363,15 +351,173 @@ pub struct RemoteArgs {
     pub jobs: Option<usize>,
     /// SSH settings for the fleet's remote hosts.
     #[command(flatten)]
-    pub ssh: crate::remote::fleet::SshArgs,
+    pub ssh: SshFlags,
 }
 
 impl RemoteArgs {
     /// The settings for a fleet: the fleet file's, overridden by these flags.
     pub fn settings(
         &self,
-        spec: &crate::fleet::file::FleetSpec,
-    ) -> crate::remote::fleet::RemoteSettings {
-        crate::remote::fleet::RemoteSettings::new(&spec.ssh, &self.ssh, self.jobs)
+        spec: &crate::sources::fleet::file::FleetSpec,
+    ) -> crate::sources::fleet::remote::RemoteSettings {
+        crate::sources::fleet::remote::RemoteSettings::new(
+            &spec.ssh,
+            &self.ssh.to_args(),
+            self.jobs,
+        )
+    }
+}
+
+/// SSH settings given on the command line; each overrides the fleet file's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct SshFlags {
+    /// known_hosts file to check host keys against (default ~/.ssh/known_hosts).
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Accept and record the keys of hosts not yet in known_hosts (a changed or
+    /// revoked key is always refused).
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+    /// SSH transport: libssh2 (default) or openssh (the `ssh` client: honours
+    /// ~/.ssh/config, ProxyJump, certificates).
+    #[arg(long, value_enum, value_name = "BACKEND")]
+    pub ssh_backend: Option<Backend>,
+    /// Private key to log in with (after ssh-agent), instead of ~/.ssh/id_*.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Seconds allowed for connecting and the SSH handshake (default 10; 1..=86400).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_arg)]
+    pub connect_timeout: Option<u64>,
+    /// Hard limit in seconds for everything done with one host (default 60; 1..=86400).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_arg)]
+    pub deadline: Option<u64>,
+}
+
+impl SshFlags {
+    /// The settings these flags give, for the sources.
+    pub fn to_args(&self) -> SshArgs {
+        SshArgs {
+            known_hosts: self.known_hosts.clone(),
+            accept_new_host_keys: self.accept_new_host_keys,
+            ssh_backend: self.ssh_backend,
+            identity: self.identity.clone(),
+            connect_timeout: self.connect_timeout,
+            deadline: self.deadline,
+        }
+    }
+}
+
+fn seconds_arg(s: &str) -> Result<u64, String> {
+    let v: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number of seconds"))?;
+    if (1..=MAX_SECONDS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v} is out of range: expected 1 to {MAX_SECONDS} seconds (one day)"
+        ))
+    }
+}
+
+/// `--policy`: the values and their help (the enum is [`Policy`], in the model).
+impl clap::ValueEnum for Policy {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Policy::Evc, Policy::Esx3]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Policy::Evc => PossibleValue::new("evc").help(
+                "What vSphere EVC does today: vendor must match, family may differ, every \
+                 migration-relevant feature bit counts",
+            ),
+            Policy::Esx3 => PossibleValue::new("esx3").help(
+                "The classic ESX 3 rules: vendor and family must match; only SSE3, NX/XD and \
+                 VT-x/AMD-V are compared",
+            ),
+        })
+    }
+}
+
+/// `--ssh-backend`: the values and their help (the enum is [`Backend`], in the sources).
+impl clap::ValueEnum for Backend {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Backend::Libssh2, Backend::Openssh]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Backend::Libssh2 => PossibleValue::new(self.name())
+                .help("libssh2, in process (default): fastest, fewest resources"),
+            Backend::Openssh => PossibleValue::new(self.name()).help(
+                "The OpenSSH client (`ssh -o BatchMode=yes`): honours ~/.ssh/config, \
+                 ProxyJump, certificates",
+            ),
+        })
+    }
+}
+
+/// `--format` of the reports: the values and their help.
+impl clap::ValueEnum for OutputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[OutputFormat::Table, OutputFormat::Json]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            OutputFormat::Table => PossibleValue::new("table").help("Tables for people"),
+            OutputFormat::Json => PossibleValue::new("json").help("JSON for scripts"),
+        })
+    }
+}
+
+/// `--target`: the values and their help (the enum is [`Hypervisor`], shipped).
+impl clap::ValueEnum for Hypervisor {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Hypervisor::Vsphere, Hypervisor::Kvm, Hypervisor::Proxmox]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Hypervisor::Vsphere => PossibleValue::new("vsphere")
+                .help("VMware vSphere (ESXi): EVC modes, VMX and featMask lines"),
+            Hypervisor::Kvm => PossibleValue::new("kvm")
+                .help("KVM with QEMU/libvirt: a named, versioned CPU model plus flags"),
+            Hypervisor::Proxmox => PossibleValue::new("proxmox")
+                .help("Proxmox VE: a CPU type, or a custom model in cpu-models.conf"),
+        })
+    }
+}
+
+/// `vmcompat mask --format`: the values and their help.
+impl clap::ValueEnum for MaskFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            MaskFormat::Vmx,
+            MaskFormat::Featmask,
+            MaskFormat::Libvirt,
+            MaskFormat::Qemu,
+            MaskFormat::Proxmox,
+            MaskFormat::Json,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            MaskFormat::Vmx => PossibleValue::new("vmx")
+                .help("VMware `cpuid.<leaf>.<reg> = \"----:...\"` lines"),
+            MaskFormat::Featmask => PossibleValue::new("featmask").help(
+                "VMware `featMask.vm.cpuid.<NAME> = \"Val:0\"` lines (hardware version 9 and later)",
+            ),
+            MaskFormat::Libvirt => PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element"),
+            MaskFormat::Qemu => PossibleValue::new("qemu")
+                .help("A QEMU `-cpu` option: a named, versioned model plus flags (never host)"),
+            MaskFormat::Proxmox => PossibleValue::new("proxmox").help(
+                "Proxmox VE: the VM's `cpu:` line, and a cpu-models.conf entry when needed",
+            ),
+            MaskFormat::Json => PossibleValue::new("json").help("The plan and the lines as JSON"),
+        })
     }
 }

@@ -7,10 +7,10 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use vmcompat::baselines::{self, Baseline};
 use vmcompat::catalog::{self, FeatureSet};
 use vmcompat::decode::{decode_dump, Vendor};
-use vmcompat::profiles;
+use vmcompat::shipped::baselines::{self, Baseline};
+use vmcompat::shipped::profiles;
 
 fn all() -> Vec<Baseline> {
     baselines::all().expect("every shipped baseline parses")

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use vmcompat::analysis::fleet::{self, FleetHost, Policy};
+use vmcompat::analysis::fleet::{self, FleetHost};
 use vmcompat::analysis::vm_readiness::{check_vm, HostContext, VmReport};
 use vmcompat::catalog;
 use vmcompat::decode::{decode_dump, Vendor};
 use vmcompat::mask::{feature_of_featmask, feature_of_featmask_on};
+use vmcompat::model::policy::Policy;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vmcompat");
 
@@ -124,7 +125,7 @@ fn gold01_moves_by_its_mask_and_plain01_by_its_host() {
 }
 
 fn cpu_of(dir: &Path, file: &str) -> vmcompat::decode::Cpu {
-    let dump = vmcompat::cpuid::formats::read_file(&dir.join(file)).expect("dump reads");
+    let dump = vmcompat::sources::formats::read_file(&dir.join(file)).expect("dump reads");
     decode_dump(&dump).expect("one CPU")
 }
 
@@ -140,7 +141,7 @@ fn check_on(dir: &Path, hosts: &[FleetHost], on: usize, vm_name: &str) -> VmRepo
             ..HostContext::default()
         })
         .collect();
-    let vms = vmcompat::vms::inventory::read_dir("esx-bdw", &dir.join("vms/esx-bdw"))
+    let vms = vmcompat::sources::vms::inventory::read_dir("esx-bdw", &dir.join("vms/esx-bdw"))
         .expect("the case's VMs read");
     let vm = vms.iter().find(|v| v.name == vm_name).expect("VM present");
     let dests: Vec<&HostContext> = ctx.iter().filter(|c| c.name != ctx[on].name).collect();

@@ -10,13 +10,15 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use vmcompat::analysis::fleet::{analyze, FleetHost, Policy};
+use vmcompat::analysis::fleet::{analyze, FleetHost};
 use vmcompat::analysis::maskplan::{self, MaskOptions, PlanError};
-use vmcompat::baselines;
 use vmcompat::catalog::{self, FeatureSet};
-use vmcompat::cpuid::{formats, Completeness, CpuLeaves};
+use vmcompat::cpuid::{Completeness, CpuLeaves};
 use vmcompat::decode::{decode_cpu, decode_dump, Cpu};
 use vmcompat::mask::{apply, parse_vmx, CpuidMask};
+use vmcompat::model::policy::Policy;
+use vmcompat::shipped::baselines;
+use vmcompat::sources::formats;
 
 fn case(name: &str) -> Option<PathBuf> {
     let dir = common::shared_dir()?.join("cases").join(name);
@@ -455,7 +457,11 @@ fn proc_cpuinfo_cluster_reads_back_to_cpuid_features() {
     // What VMware guests see (the default target for dumps is vsphere):
     // `targets/vsphere.toml` drops bits VMware never shows guests (PCONFIG, ...).
     let seen = |f: &catalog::FeatureSet| {
-        vmcompat::targets::view(vmcompat::targets::Hypervisor::Vsphere, f, &|_, _| true)
+        vmcompat::shipped::targets::view(
+            vmcompat::shipped::targets::Hypervisor::Vsphere,
+            f,
+            &|_, _| true,
+        )
     };
     let additions = seen(&pve3.features)
         .difference(&seen(&pve1.features))

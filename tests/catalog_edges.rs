@@ -7,8 +7,8 @@
 mod common;
 
 use vmcompat::catalog;
-use vmcompat::cpuid::formats::corpus::parse_corpus;
 use vmcompat::decode::decode_cpu;
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 #[test]
 fn every_edge_holds_on_every_bare_metal_dump() {

@@ -270,9 +270,11 @@ fn group_names_do_not_depend_on_host_order() {
 
 #[test]
 fn groups_that_reach_the_same_baseline_get_distinct_names() {
-    use vmcompat::analysis::fleet::{analyze, FleetHost, Policy};
-    let cpu =
-        |p: &str| vmcompat::decode::decode_dump(&vmcompat::profiles::load(p).unwrap()).unwrap();
+    use vmcompat::analysis::fleet::{analyze, FleetHost};
+    use vmcompat::model::policy::Policy;
+    let cpu = |p: &str| {
+        vmcompat::decode::decode_dump(&vmcompat::shipped::profiles::load(p).unwrap()).unwrap()
+    };
     let a = cpu("xeon-e5-2600-v3");
     let mut b = a.clone();
     // A bit no baseline lists: both still reach intel-haswell, as two groups.
@@ -790,7 +792,8 @@ fn three_clusters_checked_by_hand_against_the_host_features() {
         // As VMware guests see them (the default target for profiles is vsphere:
         // targets/vsphere.toml drops bits VMware never shows, such as PDCM).
         let hidden_by_vmware =
-            vmcompat::targets::facts(vmcompat::targets::Hypervisor::Vsphere).not_exposed;
+            vmcompat::shipped::targets::facts(vmcompat::shipped::targets::Hypervisor::Vsphere)
+                .not_exposed;
         let common: BTreeSet<String> = a
             .intersection(&b)
             .filter(|n| compared(n))
@@ -820,7 +823,7 @@ fn three_clusters_checked_by_hand_against_the_host_features() {
         let loses: BTreeSet<String> = common
             .iter()
             .filter(|n| universe.contains(*n) && !expect.2.contains(*n))
-            .filter(|n| !vmcompat::evc::FIRMWARE_DEPENDENT.contains(&n.as_str()))
+            .filter(|n| !vmcompat::shipped::evc::FIRMWARE_DEPENDENT.contains(&n.as_str()))
             .cloned()
             .collect();
         let json_loses: BTreeSet<String> = names(&s["evc"]["loses"]).into_iter().collect();

@@ -8,8 +8,8 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use vmcompat::catalog;
-use vmcompat::cpuid::formats::corpus::parse_corpus;
 use vmcompat::decode::{decode_cpu, Cpu, Vendor};
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 /// Known errors in the source's expected values, each with its reason. A finding is
 /// excused when (file, field) matches; an erratum that excuses nothing fails the

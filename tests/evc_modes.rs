@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use vmcompat::catalog::{self, Class, FeatureSet};
 use vmcompat::decode::{decode_dump, Cpu, Vendor};
-use vmcompat::evc::{self, EvcMode};
+use vmcompat::shipped::evc::{self, EvcMode};
 
 const KEYS: &[&str] = &[
     "intel-merom",
@@ -39,7 +39,7 @@ const KEYS: &[&str] = &[
 ];
 
 /// The features the data file lists, read with the TOML parser directly (not
-/// through `vmcompat::evc`).
+/// through `vmcompat::shipped::evc`).
 fn file_features(key: &str) -> FeatureSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("evc/{key}.toml"));
     let text = std::fs::read_to_string(&path).expect("the mode file reads");
@@ -59,7 +59,7 @@ fn corpus() -> Option<Vec<(String, Cpu)>> {
     for e in std::fs::read_dir(&dir).expect("corpus dir") {
         let p: PathBuf = e.expect("entry").path();
         if p.extension().is_some_and(|x| x == "txt") {
-            let dump = vmcompat::cpuid::formats::read_file(&p).expect("corpus dump reads");
+            let dump = vmcompat::sources::formats::read_file(&p).expect("corpus dump reads");
             if let Some(cpu) = decode_dump(&dump) {
                 let name = p
                     .file_name()
@@ -251,13 +251,13 @@ fn merom_mode_has_cmpxchg16b_and_libvirt_conroe_keeps_its_own() {
     let m = evc::mode("intel-merom").expect("mode");
     assert!(m.features.contains(cx16) && m.documented.contains(cx16));
     // masks/ follows libvirt's Conroe for the KVM target: left as it is.
-    let libvirt = vmcompat::baselines::load("intel-merom").expect("baseline");
+    let libvirt = vmcompat::shipped::baselines::load("intel-merom").expect("baseline");
     assert!(!libvirt.features.contains(cx16));
 }
 
 fn cpu_of(file: &str) -> Option<Cpu> {
     let p = common::shared_dir()?.join("corpus/libcpuid").join(file);
-    let dump = vmcompat::cpuid::formats::read_file(&p).expect("dump reads");
+    let dump = vmcompat::sources::formats::read_file(&p).expect("dump reads");
     decode_dump(&dump)
 }
 

@@ -4,8 +4,8 @@
 
 mod common;
 
-use vmcompat::cpuid::formats::{self, corpus, Format};
 use vmcompat::cpuid::{Completeness, SourceKind};
+use vmcompat::sources::formats::{self, corpus, Format};
 
 #[test]
 fn parses_every_corpus_file() {

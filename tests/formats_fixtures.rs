@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use vmcompat::catalog;
-use vmcompat::cpuid::formats::{self, cpuid_r, native, proc_cpuinfo, Format};
 use vmcompat::cpuid::{Completeness, RawDump, SourceKind};
+use vmcompat::sources::formats::{self, cpuid_r, native, proc_cpuinfo, Format};
 
 fn fixture(name: &str) -> (String, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,7 +1,7 @@
 //! No reader panics, whatever the input: arbitrary text, and mutations of real dumps.
 
 use proptest::prelude::*;
-use vmcompat::cpuid::formats::{self, Format};
+use vmcompat::sources::formats::{self, Format};
 
 const SAMPLES: [&str; 5] = [
     "CPU 0:\n   0x00000000 0x00: eax=0x0000000d ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n   0x00000001 0x00: eax=0x00a10f11 ebx=0x01020800 ecx=0xfffa3203 edx=0x178bfbff\n",

@@ -35,32 +35,32 @@ const SAMPLES: [&str; 8] = [
 
 /// Every parser of untrusted text, fed `text`.
 fn parse_everything(text: &str) {
-    let _ = vmcompat::cpuid::formats::parse_text(text, "fuzz");
-    for f in vmcompat::cpuid::formats::Format::ALL {
-        let _ = vmcompat::cpuid::formats::parse_as(f, text, "fuzz");
+    let _ = vmcompat::sources::formats::parse_text(text, "fuzz");
+    for f in vmcompat::sources::formats::Format::ALL {
+        let _ = vmcompat::sources::formats::parse_as(f, text, "fuzz");
     }
-    let _ = vmcompat::fleet::file::parse(text, Path::new("fuzz.toml"));
+    let _ = vmcompat::sources::fleet::file::parse(text, Path::new("fuzz.toml"));
     let _ = vmcompat::mask::vmx::parse_vmx(text, "fuzz");
     let _ = vmcompat::mask::vmx::parse_mask(text, "fuzz");
     let _ = vmcompat::mask::rewrite_vmx_bytes(text.as_bytes(), &Default::default(), "fuzz");
-    let _ = vmcompat::remote::known_hosts::parse(text, "fuzz");
-    let _ = vmcompat::facts::linux::parse(text);
-    let _ = vmcompat::facts::esxi::parse(text);
-    let _ = vmcompat::vms::vmx::parse(text, "fuzz");
-    let _ = vmcompat::vms::vmsd::parse(text, "fuzz");
-    let _ = vmcompat::vms::vmsd::parse_runtime(text);
-    let _ = vmcompat::vms::inventory::parse_getallvms(text);
-    let _ = vmcompat::remote::linux::parse_dd(text);
-    let _ = vmcompat::remote::esxi::parse(text, "fuzz");
-    let _ = vmcompat::remote::ansible::parse(text, "h", "fuzz");
+    let _ = vmcompat::sources::ssh::known_hosts::parse(text, "fuzz");
+    let _ = vmcompat::sources::facts::linux::parse(text);
+    let _ = vmcompat::sources::facts::esxi::parse(text);
+    let _ = vmcompat::model::vmx::parse(text, "fuzz");
+    let _ = vmcompat::model::vmsd::parse(text, "fuzz");
+    let _ = vmcompat::model::vmsd::parse_runtime(text);
+    let _ = vmcompat::sources::vms::inventory::parse_getallvms(text);
+    let _ = vmcompat::sources::ssh::linux::parse_dd(text);
+    let _ = vmcompat::sources::ssh::esxi::parse(text, "fuzz");
+    let _ = vmcompat::sources::ansible::parse(text, "h", "fuzz");
     for safe in [
-        vmcompat::safe_text::line(text).into_owned(),
-        vmcompat::safe_text::terminal_output(text, true).into_owned(),
+        vmcompat::util::safe_text::line(text).into_owned(),
+        vmcompat::util::safe_text::terminal_output(text, true).into_owned(),
     ] {
         assert!(
             !safe
                 .chars()
-                .any(|c| vmcompat::safe_text::is_unsafe(c) && c != '\n' && c != '\t'),
+                .any(|c| vmcompat::util::safe_text::is_unsafe(c) && c != '\n' && c != '\t'),
             "{safe:?}"
         );
     }

@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use vmcompat::analysis::host::host_report;
-use vmcompat::cpuid::{formats, local};
 use vmcompat::decode::consistency::without_apic_ids;
+use vmcompat::sources::{formats, local};
 
 /// Runs `cpuid -r`; `None` (with a note) where it is not installed, except in CI.
 fn cpuid_r_output() -> Option<String> {

@@ -21,13 +21,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use vmcompat::analysis::fleet::{analyze, FleetHost, Policy};
+use vmcompat::analysis::fleet::{analyze, FleetHost};
 use vmcompat::analysis::maskplan::{self, MaskOptions, MaskPlan, PlanError};
-use vmcompat::baselines;
 use vmcompat::catalog::{self, Class, FeatureSet};
-use vmcompat::cpuid::{formats::corpus::parse_corpus, Completeness, CpuLeaves};
+use vmcompat::cpuid::{Completeness, CpuLeaves};
 use vmcompat::decode::{decode_cpu, Vendor};
 use vmcompat::mask::{apply, build_for, MaskKind};
+use vmcompat::model::policy::Policy;
+use vmcompat::shipped::baselines;
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 struct Cpu {
     host: FleetHost,

@@ -6,8 +6,8 @@
 mod common;
 
 use vmcompat::catalog::{self, FeatureSet};
-use vmcompat::cpuid::formats::{self, proc_cpuinfo};
 use vmcompat::decode::decode_dump;
+use vmcompat::sources::formats::{self, proc_cpuinfo};
 
 fn features(path: &std::path::Path) -> (FeatureSet, vmcompat::decode::Cpu) {
     let dump = formats::read_file(path).unwrap_or_else(|e| panic!("{e}"));

@@ -7,10 +7,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use vmcompat::catalog;
-use vmcompat::cpuid::formats::corpus::parse_corpus;
 use vmcompat::cpuid::{Completeness, SourceKind};
 use vmcompat::decode::{decode_cpu, decode_dump, Cpu};
-use vmcompat::profiles;
+use vmcompat::shipped::profiles;
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 fn decoded(name: &str) -> Cpu {
     let dump = profiles::load(name).unwrap_or_else(|e| panic!("profile {name}: {e}"));

@@ -144,7 +144,7 @@ fn esxi_hosthardware(leaves: &[(u32, u32, [u32; 4])]) -> String {
         .collect();
     format!(
         "(vim.host.HardwareInfo) {{\n   systemInfo = (vim.host.SystemInfo) {{\n      vendor = \"Test\"\n   }},\n{}\n}}\n",
-        vmcompat::remote::esxi::render_cpu_feature(&basic, 3)
+        vmcompat::sources::ssh::esxi::render_cpu_feature(&basic, 3)
     )
 }
 

@@ -213,7 +213,7 @@ fn hosthardware(leaves: &[(u32, u32, [u32; 4])]) -> String {
         .collect();
     format!(
         "(vim.host.HardwareInfo) {{\n{}\n}}\n",
-        vmcompat::remote::esxi::render_cpu_feature(&basic, 3)
+        vmcompat::sources::ssh::esxi::render_cpu_feature(&basic, 3)
     )
 }
 
@@ -457,16 +457,16 @@ mod never_panic {
     proptest! {
         #[test]
         fn parsers_never_panic(body in "(?s).{0,400}", table in "[ a-zA-Z0-9:()\\-\n.]{0,300}") {
-            let _ = vmcompat::facts::table::dashed(&body);
-            let _ = vmcompat::facts::table::records(&body);
-            let _ = vmcompat::facts::table::dashed(&table);
-            let _ = vmcompat::facts::table::records(&table);
-            let _ = vmcompat::facts::esxi::parse(&body);
-            let keys: Vec<&str> = vmcompat::facts::esxi::COMMANDS.iter().map(|(k, _)| *k).collect();
-            let _ = vmcompat::facts::esxi::parse(&framed(&keys, &table));
-            let keys: Vec<&str> = vmcompat::facts::linux::COMMANDS.iter().map(|(k, _)| *k).collect();
-            let _ = vmcompat::facts::linux::parse(&framed(&keys, &body));
-            let _ = vmcompat::facts::linux::parse(&framed(&keys, &table));
+            let _ = vmcompat::sources::facts::table::dashed(&body);
+            let _ = vmcompat::sources::facts::table::records(&body);
+            let _ = vmcompat::sources::facts::table::dashed(&table);
+            let _ = vmcompat::sources::facts::table::records(&table);
+            let _ = vmcompat::sources::facts::esxi::parse(&body);
+            let keys: Vec<&str> = vmcompat::sources::facts::esxi::COMMANDS.iter().map(|(k, _)| *k).collect();
+            let _ = vmcompat::sources::facts::esxi::parse(&framed(&keys, &table));
+            let keys: Vec<&str> = vmcompat::sources::facts::linux::COMMANDS.iter().map(|(k, _)| *k).collect();
+            let _ = vmcompat::sources::facts::linux::parse(&framed(&keys, &body));
+            let _ = vmcompat::sources::facts::linux::parse(&framed(&keys, &table));
         }
     }
 }

@@ -30,14 +30,15 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use vmcompat::analysis::cpumodel::{self, KvmSettings, ModelChoice, Versions, Want};
-use vmcompat::analysis::fleet::{analyze, FleetHost, Policy};
+use vmcompat::analysis::fleet::{analyze, FleetHost};
 use vmcompat::analysis::maskplan::{self, MaskOptions, MaskPlan};
 use vmcompat::catalog::{self, FeatureSet};
-use vmcompat::cpuid::formats::corpus::parse_corpus;
 use vmcompat::cpuid::CpuLeaves;
 use vmcompat::decode::{decode_cpu, Vendor};
-use vmcompat::targets::models::{self, Tool, Version};
-use vmcompat::targets::{self, Hypervisor};
+use vmcompat::model::policy::Policy;
+use vmcompat::shipped::targets::models::{self, Tool, Version};
+use vmcompat::shipped::targets::{self, Hypervisor};
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|p| {

@@ -6,9 +6,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use vmcompat::cpuid::formats::corpus::parse_corpus;
 use vmcompat::cpuid::{Completeness, CpuLeaves};
 use vmcompat::decode::{decode_cpu, Cpu, Vendor};
+use vmcompat::sources::formats::corpus::parse_corpus;
 
 /// One corpus dump: its file stem, its leaves and its `# expected:` values.
 struct Dump {

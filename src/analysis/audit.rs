@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::fleet::{self, FleetAnalysis, FleetHost, Policy};
+use super::fleet::{self, FleetAnalysis, FleetHost};
 use crate::cpuid::Completeness;
+use crate::model::policy::Policy;
 
 /// One row of the host table.
 #[derive(Debug, Clone, Serialize)]
@@ -78,7 +79,7 @@ pub struct AuditReport {
     pub host_blockers: Vec<super::host_blockers::HostBlockers>,
     /// The target hypervisor of each cluster and why it was chosen (`--target`,
     /// the fleet file, or the hosts' sources).
-    pub targets: Vec<crate::targets::Choice>,
+    pub targets: Vec<crate::shipped::targets::Choice>,
 }
 
 impl AuditReport {
@@ -95,7 +96,7 @@ pub fn audit(
     hosts: &[FleetHost],
     failed: &[FailedHost],
     policy: Policy,
-    guests: &[crate::guests::Guest],
+    guests: &[crate::shipped::guests::Guest],
 ) -> AuditReport {
     let cpu = fleet::analyze(hosts, policy);
     let settings = super::setting::settings(&cpu, hosts, guests);

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::fleet::{self, FleetHost, Policy, Verdict};
+use super::fleet::{self, FleetHost, Verdict};
 use crate::catalog::FeatureSet;
+use crate::model::policy::Policy;
 
 /// How a candidate fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,7 +4,7 @@
 //! (QEMU documents host passthrough as unsafe for live migration between
 //! different hosts). `vmcompat mask --format qemu|libvirt|proxmox` and the
 //! audit's "What to set" both use it. Pure analysis over the release tables of
-//! `crate::targets::models`; no I/O.
+//! `crate::shipped::targets::models`; no I/O.
 //!
 //! Under a named model a guest sees the model's features plus the flags added,
 //! less the flags disabled; nothing else of the host passes through. So a feature
@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use crate::catalog::{self, Class, FeatureSet};
 use crate::decode::Vendor;
-use crate::targets::models::{Release, Tool, Version};
-use crate::targets::{self, Hypervisor};
+use crate::shipped::targets::models::{Release, Tool, Version};
+use crate::shipped::targets::{self, Hypervisor};
 
 fn names<S: serde::Serializer>(set: &FeatureSet, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(set.names())
@@ -363,16 +363,17 @@ pub fn proxmox(r: &Release, w: &Want, id: &str) -> Option<ProxmoxChoice> {
         .difference(&target);
     let keep = kvm_emulated().union(&nested()).difference(w.hide);
     let vm_flag = |f: &str| data.vm_flags.iter().any(|v| v == f);
-    let scored: Vec<(
-        bool,
-        usize,
-        usize,
-        String,
-        FeatureSet,
-        FeatureSet,
-        FeatureSet,
-        FeatureSet,
-    )> = candidates
+    struct Scored {
+        needs_custom: bool,
+        cost: usize,
+        order: usize,
+        name: String,
+        features: FeatureSet,
+        add: FeatureSet,
+        opt: FeatureSet,
+        dis: FeatureSet,
+    }
+    let best = candidates
         .into_iter()
         .enumerate()
         .map(|(i, (name, f, _))| {
@@ -386,14 +387,27 @@ pub fn proxmox(r: &Release, w: &Want, id: &str) -> Option<ProxmoxChoice> {
             let all_vm = spelled(r, &add.union(&opt).union(&dis))
                 .iter()
                 .all(|s| vm_flag(s));
-            let cost = add.len() + opt.len() + 3 * dis.len();
-            (!all_vm, cost, usize::MAX - i, name, f, add, opt, dis)
+            Scored {
+                needs_custom: !all_vm,
+                cost: add.len() + opt.len() + 3 * dis.len(),
+                order: usize::MAX - i,
+                name,
+                features: f,
+                add,
+                opt,
+                dis,
+            }
         })
-        .collect();
-    let best = scored
-        .into_iter()
-        .min_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))?;
-    let (needs_custom, _, _, name, f, add, opt, dis) = best;
+        .min_by_key(|s| (s.needs_custom, s.cost, s.order))?;
+    let Scored {
+        needs_custom,
+        name,
+        features: f,
+        add,
+        opt,
+        dis,
+        ..
+    } = best;
     let mc = finish(r, w, name.clone(), &f, &add, &opt, &dis);
     let mut flags: Vec<String> = mc
         .add
@@ -468,9 +482,9 @@ pub struct KvmSettings {
 
 /// Plans all three for `w` at `versions`; `id` names a Proxmox custom model.
 /// Errors: a version older than every table.
-pub fn plan_all(w: &Want, versions: Versions, id: &str) -> crate::error::Result<KvmSettings> {
-    let q = crate::targets::models::release(Tool::Qemu, versions.qemu)?;
-    let l = crate::targets::models::release(Tool::Libvirt, versions.libvirt)?;
+pub fn plan_all(w: &Want, versions: Versions, id: &str) -> crate::util::error::Result<KvmSettings> {
+    let q = crate::shipped::targets::models::release(Tool::Qemu, versions.qemu)?;
+    let l = crate::shipped::targets::models::release(Tool::Libvirt, versions.libvirt)?;
     Ok(KvmSettings {
         qemu: choose(&q, w),
         libvirt: choose(&l, w),

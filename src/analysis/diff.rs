@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::fleet::{self, FleetHost, Policy, Verdict};
+use super::fleet::{self, FleetHost, Verdict};
 use crate::catalog::{self, FeatureSet, NUMERIC_FIELDS};
+use crate::model::policy::Policy;
 
 /// A numeric CPUID field whose value differs.
 #[derive(Debug, Clone, Serialize)]

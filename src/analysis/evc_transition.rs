@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::catalog::{self, FeatureSet};
 use crate::decode::Vendor;
-use crate::evc::EvcMode;
+use crate::shipped::evc::EvcMode;
 
 /// What is known of the features a VM runs with now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,7 +96,7 @@ pub struct EvcTransition {
 fn evc_relevant(set: &FeatureSet) -> FeatureSet {
     set.iter()
         .filter(|id| catalog::by_id(*id).class.is_compared())
-        .filter(|id| !crate::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
+        .filter(|id| !crate::shipped::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
         .collect()
 }
 
@@ -198,7 +198,7 @@ pub fn transition_with_releases(
     mode: &EvcMode,
     hosts: &[(String, Vendor, FeatureSet)],
     vms: &[VmState],
-    releases: &[(String, crate::facts::esxi_version::EsxiVersion)],
+    releases: &[(String, crate::model::esxi_version::EsxiVersion)],
 ) -> EvcTransition {
     let mut t = transition(cluster, mode, hosts, vms);
     for (name, v) in releases {
@@ -296,7 +296,7 @@ mod tests {
     }
 
     fn mode(key: &str) -> &'static EvcMode {
-        crate::evc::mode(key).expect("shipped mode")
+        crate::shipped::evc::mode(key).expect("shipped mode")
     }
 
     #[test]
@@ -354,7 +354,7 @@ mod tests {
             ("esx67".to_string(), Vendor::Intel, icelake.features),
             ("esx70".to_string(), Vendor::Intel, icelake.features),
         ];
-        let v = |s: &str| crate::facts::esxi_version::parse(s).expect("version");
+        let v = |s: &str| crate::model::esxi_version::parse(s).expect("version");
         let releases = vec![
             ("esx67".to_string(), v("6.7.0")),
             ("esx70".to_string(), v("7.0.2")),

@@ -228,7 +228,7 @@ fn supports_64bit(cpu: &Cpu, virt: VirtState) -> (bool, String) {
 fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
     let virt = virt_state(cpu, dump.os_flags.as_deref());
     let (supports, reason) = supports_64bit(cpu, virt);
-    let next = crate::baselines::next_for(cpu.vendor, &cpu.features);
+    let next = crate::shipped::baselines::next_for(cpu.vendor, &cpu.features);
     let mut warnings = Vec::new();
     if let Some(hv) = &cpu.hypervisor {
         warnings.push(format!(
@@ -288,7 +288,7 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
             0 => "none (not x86-64)".into(),
             n => format!("x86-64-v{n}"),
         },
-        nearest_baseline: crate::baselines::highest_for(cpu.vendor, &cpu.features)
+        nearest_baseline: crate::shipped::baselines::highest_for(cpu.vendor, &cpu.features)
             .map(|b| format!("{} ({})", b.name, b.description)),
         next_baseline: next.map(|(b, missing)| (b.name.clone(), missing.names())),
         next_baseline_update_brings: next.map_or_else(Vec::new, |(_, missing)| {
@@ -308,9 +308,9 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
                 .map(|f| crate::catalog::by_id(f).name)
                 .collect()
         }),
-        vmware_evc_mode: crate::evc::best_mode_for(cpu.vendor, &[cpu.features])
+        vmware_evc_mode: crate::shipped::evc::best_mode_for(cpu.vendor, &[cpu.features])
             .map(|m| format!("{} ({}, {})", m.key, m.label, m.level)),
-        next_vmware_evc_mode: crate::evc::modes()
+        next_vmware_evc_mode: crate::shipped::evc::modes()
             .ok()
             .and_then(|all| {
                 all.iter()
@@ -332,7 +332,7 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
 /// this host runs 6.7`). Nothing changes when the release knows the mode.
 pub fn cap_evc_mode_to_release(
     r: &mut HostReport,
-    release: &crate::facts::esxi_version::EsxiVersion,
+    release: &crate::model::esxi_version::EsxiVersion,
 ) {
     use crate::analysis::setting::{release_knows, short_release};
     let Some(best) = r
@@ -340,14 +340,14 @@ pub fn cap_evc_mode_to_release(
         .vmware_evc_mode
         .as_deref()
         .and_then(|s| s.split_whitespace().next())
-        .and_then(|k| crate::evc::mode(k).ok())
+        .and_then(|k| crate::shipped::evc::mode(k).ok())
     else {
         return;
     };
     if release_knows(release, best) {
         return;
     }
-    let known = crate::evc::modes().ok().and_then(|all| {
+    let known = crate::shipped::evc::modes().ok().and_then(|all| {
         all.iter()
             .filter(|m| m.vendor == best.vendor && m.features.is_subset(&best.features))
             .filter(|m| release_knows(release, m))

@@ -22,9 +22,9 @@
 use serde::Serialize;
 
 use super::fleet::{FleetAnalysis, FleetHost};
-use crate::baselines::{self, Baseline};
 use crate::catalog::{self, Class, FeatureId, FeatureSet};
 use crate::decode::Vendor;
+use crate::shipped::baselines::{self, Baseline};
 
 /// What the user allows a mask to hide beyond the default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

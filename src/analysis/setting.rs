@@ -15,13 +15,14 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use super::cpumodel;
-use super::fleet::{FleetAnalysis, FleetHost, Policy};
+use super::fleet::{FleetAnalysis, FleetHost};
 use super::maskplan;
-use crate::baselines::{self, Baseline};
 use crate::catalog::{self, FeatureSet};
 use crate::decode::Vendor;
-use crate::facts::esxi_version::EsxiVersion;
-use crate::guests::{self, Broken, Guest};
+use crate::model::esxi_version::EsxiVersion;
+use crate::model::policy::Policy;
+use crate::shipped::baselines::{self, Baseline};
+use crate::shipped::guests::{self, Broken, Guest};
 
 fn names<S: serde::Serializer>(set: &FeatureSet, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(set.names())
@@ -41,8 +42,8 @@ pub fn evc_mode_for(vendor: Vendor, features: &FeatureSet) -> Option<&'static Ba
 pub fn vmware_evc_mode(
     vendor: Vendor,
     features: &FeatureSet,
-) -> Option<&'static crate::evc::EvcMode> {
-    crate::evc::best_mode_for(vendor, &[*features])
+) -> Option<&'static crate::shipped::evc::EvcMode> {
+    crate::shipped::evc::best_mode_for(vendor, &[*features])
 }
 
 /// A short spelling of an ESXi release for messages: `6.7`, `7.0 U2`.
@@ -57,7 +58,7 @@ pub fn short_release(v: &EsxiVersion) -> String {
 /// True when ESXi release `v` knows EVC mode `m` (the mode was introduced in
 /// `v` or earlier; `introduced` from `evc/<key>.toml`). A mode whose release
 /// cannot be read is taken as known.
-pub fn release_knows(v: &EsxiVersion, m: &crate::evc::EvcMode) -> bool {
+pub fn release_knows(v: &EsxiVersion, m: &crate::shipped::evc::EvcMode) -> bool {
     m.introduced_version()
         .map_or(true, |i| i <= (v.major, v.minor, v.update))
 }
@@ -80,7 +81,10 @@ pub fn vmware_evc_mode_for_releases(
     vendor: Vendor,
     features: &FeatureSet,
     releases: &[(String, EsxiVersion)],
-) -> (Option<&'static crate::evc::EvcMode>, Option<String>) {
+) -> (
+    Option<&'static crate::shipped::evc::EvcMode>,
+    Option<String>,
+) {
     let best = vmware_evc_mode(vendor, features);
     let (Some(best), Some((host, oldest))) = (best, oldest_release(releases)) else {
         return (best, None);
@@ -88,7 +92,7 @@ pub fn vmware_evc_mode_for_releases(
     if release_knows(oldest, best) {
         return (Some(best), None);
     }
-    let known = crate::evc::supported_by(vendor, features)
+    let known = crate::shipped::evc::supported_by(vendor, features)
         .into_iter()
         .filter(|m| release_knows(oldest, m))
         .max_by_key(|m| m.rank);
@@ -111,10 +115,10 @@ pub fn vmware_evc_mode_for_releases(
 /// What a VM sees in a cluster set to EVC mode `m`: the mode's features, plus the
 /// speculation controls every host has (VMware passes them through when every
 /// host's microcode has them: hypervisor-assisted guest mitigation, KB 52085).
-fn evc_guest_view(m: &crate::evc::EvcMode, common: &FeatureSet) -> FeatureSet {
+fn evc_guest_view(m: &crate::shipped::evc::EvcMode, common: &FeatureSet) -> FeatureSet {
     let passed: FeatureSet = common
         .iter()
-        .filter(|id| crate::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
+        .filter(|id| crate::shipped::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
         .collect();
     m.features.union(&passed)
 }
@@ -243,7 +247,7 @@ pub enum BlockerAction {
 
 /// Checks that `targets/proxmox.toml` parses (for the test suite).
 pub fn proxmox_data_ok() -> Result<usize, String> {
-    crate::targets::proxmox::data_ok()
+    crate::shipped::targets::proxmox::data_ok()
 }
 
 /// The settings of every cluster (one entry per cluster and vendor), in the

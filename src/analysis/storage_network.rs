@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::facts::{FactsSource, HostFacts, StorageIdentity};
+use crate::model::facts::{FactsHost, FactsSource, HostFacts, StorageIdentity};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -82,19 +82,6 @@ pub struct NotChecked {
     pub message: String,
     /// How to make it checkable.
     pub action: String,
-}
-
-/// One host as the checks see it.
-#[derive(Debug, Clone)]
-pub struct FactsHost {
-    /// Host name.
-    pub name: String,
-    /// Cluster, if any.
-    pub cluster: Option<String>,
-    /// Its facts; `None` when the host has none (or they could not be read: see `error`).
-    pub facts: Option<HostFacts>,
-    /// Why its facts could not be read, if they could not.
-    pub error: Option<String>,
 }
 
 /// The storage/network part of the audit.
@@ -633,7 +620,7 @@ fn check_vmotion(
             action: format!("for {}, {declare}", unknown.join(", ")),
         });
     }
-    let ports: Vec<(&str, &crate::facts::VmotionPort)> = members
+    let ports: Vec<(&str, &crate::model::facts::VmotionPort)> = members
         .iter()
         .filter_map(|(h, f)| f.vmotion.as_ref().map(|v| (*h, v)))
         .collect();
@@ -652,7 +639,7 @@ fn by_value<K: Ord + std::fmt::Display>(m: &BTreeMap<K, Vec<&str>>) -> String {
 
 fn check_vmotion_mtu(
     cluster: &Option<String>,
-    ports: &[(&str, &crate::facts::VmotionPort)],
+    ports: &[(&str, &crate::model::facts::VmotionPort)],
     r: &mut StorageNetworkReport,
 ) {
     let mut mtus: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
@@ -710,7 +697,7 @@ fn check_vmotion_mtu(
 
 fn check_vmotion_stack_and_subnet(
     cluster: &Option<String>,
-    ports: &[(&str, &crate::facts::VmotionPort)],
+    ports: &[(&str, &crate::model::facts::VmotionPort)],
     out: &mut Vec<Finding>,
 ) {
     let mut stacks: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -785,7 +772,7 @@ fn check_vmotion_stack_and_subnet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{Datastore, Lun, PortGroup, VmotionPort};
+    use crate::model::facts::{Datastore, Lun, PortGroup, VmotionPort};
 
     fn host(name: &str, f: HostFacts) -> FactsHost {
         FactsHost {

@@ -17,8 +17,8 @@ use super::vm_placement::{and_list, hardware_version, judge, Need};
 use super::vm_readiness::{
     finding, finding_in, Ctx, FactState, Finding, HostContext, Severity, VmReport,
 };
-use crate::facts::esxi_version::EsxiVersion;
-use crate::vms::VmSource;
+use crate::model::esxi_version::EsxiVersion;
+use crate::model::vm::VmSource;
 
 /// How a disk on a shared bus is shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +278,7 @@ pub(super) fn other_nodes(
 mod tests {
     use super::*;
     use crate::analysis::vm_readiness::{check, Described};
-    use crate::facts::{FactsSource, HostFacts, Lun};
+    use crate::model::facts::{FactsSource, HostFacts, Lun};
 
     fn host(name: &str, esxi: Option<&str>) -> HostContext {
         HostContext {
@@ -299,7 +299,7 @@ mod tests {
                 luns: true,
                 ..Described::default()
             },
-            esxi: esxi.map(|v| crate::facts::esxi_version::parse(v).expect("version")),
+            esxi: esxi.map(|v| crate::model::esxi_version::parse(v).expect("version")),
         }
     }
 
@@ -312,7 +312,7 @@ mod tests {
             name: name.into(),
             path: format!("[ds] {name}/{name}.vmx"),
             home_datastore: None,
-            vmx: crate::vms::vmx::parse(&text, "n.vmx").expect("parses"),
+            vmx: crate::model::vmx::parse(&text, "n.vmx").expect("parses"),
             snapshots: None,
             runtime: None,
             problem: None,

@@ -8,10 +8,10 @@
 use serde::Serialize;
 
 use super::vm_readiness::{finding_in, Ctx, Finding, HostContext, Severity};
-use crate::facts::esxi_version::{first_release_for, max_hardware_version};
-use crate::facts::{Datastore, FactsSource, HostFacts, StorageIdentity};
-use crate::vms::vmx::Vmx;
-use crate::vms::VmSource;
+use crate::model::esxi_version::{first_release_for, max_hardware_version};
+use crate::model::facts::{Datastore, FactsSource, HostFacts, StorageIdentity};
+use crate::model::vm::VmSource;
+use crate::model::vmx::Vmx;
 
 /// Whether a destination has what a VM's device uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -407,7 +407,7 @@ pub(super) fn lun_state(
     src: &HostContext,
     dest: &HostContext,
 ) -> (FactState, Option<String>) {
-    let same = |l: &&crate::facts::Lun| l.id.eq_ignore_ascii_case(id);
+    let same = |l: &&crate::model::facts::Lun| l.id.eq_ignore_ascii_case(id);
     if src.facts.luns.iter().find(same).is_some_and(|l| l.is_local) {
         return (
             FactState::Absent,

@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::fleet::FleetAnalysis;
 use super::vm_placement::{base_name, datastore_state, declare_datastore, judge, lun_state, Need};
-use crate::facts::HostFacts;
 use crate::mask::explain::{explain_with, Explanation};
 use crate::mask::per_vm::{dependency_gaps, DependencyGap, GuestView};
-use crate::vms::vmx::{Duplicate, Vmx};
-use crate::vms::VmSource;
+use crate::model::facts::HostFacts;
+use crate::model::vm::VmSource;
+use crate::model::vmx::{Duplicate, Vmx};
 
 /// A host as the VM checks see it.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +32,7 @@ pub struct HostContext {
     /// give); what is not described is "unknown", never "absent".
     pub described: Described,
     /// Its ESXi release, where known (`vmware -vl`, or declared `esxi_version`).
-    pub esxi: Option<crate::facts::esxi_version::EsxiVersion>,
+    pub esxi: Option<crate::model::esxi_version::EsxiVersion>,
 }
 
 pub use super::vm_placement::{CanMove, Described, FactState, MoveVerdict};
@@ -922,7 +922,7 @@ fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{Datastore, FactsSource, Lun, PortGroup, StorageIdentity, VSwitch};
+    use crate::model::facts::{Datastore, FactsSource, Lun, PortGroup, StorageIdentity, VSwitch};
 
     fn vmfs(name: &str, uuid: &str, local: bool) -> Datastore {
         Datastore {
@@ -987,7 +987,7 @@ mod tests {
             name: "vm".into(),
             path: "[ds] vm/vm.vmx".into(),
             home_datastore: Some("san1".into()),
-            vmx: crate::vms::vmx::parse(text, "vm.vmx").expect("parses"),
+            vmx: crate::model::vmx::parse(text, "vm.vmx").expect("parses"),
             snapshots: None,
             runtime: None,
             problem: None,
@@ -1078,12 +1078,12 @@ mod tests {
         let mut v = vm("ethernet0.present = \"TRUE\"\nethernet0.networkName = \"VM Network\"\n\
 ethernet1.present = \"TRUE\"\nethernet1.networkName = \"backup-isolated\"\nethernet1.connected = \"FALSE\"\n\
 sched.cpu.affinity = \"ALL\"\nfloppy0.fileName = \"/dev/fd0\"\nsata0:0.present = \"TRUE\"\nsata0:0.deviceType = \"cdrom-raw\"\nsata0:0.startConnected = \"FALSE\"\n");
-        v.runtime = Some(crate::vms::vmsd::Runtime {
+        v.runtime = Some(crate::model::vmsd::Runtime {
             power_state: Some("poweredOn".into()),
             tools_status: Some("toolsNotRunning".into()),
             tools_running: None,
         });
-        v.snapshots = Some(crate::vms::vmsd::Snapshots {
+        v.snapshots = Some(crate::model::vmsd::Snapshots {
             count: 1,
             names: vec!["x".into()],
         });

@@ -4,8 +4,8 @@ use super::Outcome;
 use crate::analysis::audit::audit;
 use crate::analysis::storage_network;
 use crate::cli::{AuditArgs, AuditOnly};
-use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
+use crate::util::error::{Error, Result};
 
 /// Runs the command. Exit: 0 when every cluster is ready (inside each cluster every
 /// group reaches every other, with masks where needed; differences between
@@ -13,7 +13,8 @@ use crate::render::{self, OutputFormat};
 /// 1 when not; 2 when a host could not be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
-    let mut spec = crate::remote::fleet::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
+    let mut spec =
+        crate::sources::fleet::remote::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     timer.mark("read fleet file");
@@ -30,7 +31,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     }
     if storage || network {
         // One connection per host: the facts are read on the CPU session.
-        crate::remote::prefetch::enable(crate::facts::collect::script_for);
+        crate::sources::ssh::prefetch::enable(crate::sources::facts::collect::script_for);
     }
     // The HTML report carries the masks, verified against every member's leaves.
     let mut input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
@@ -45,7 +46,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut facts = None;
     if storage || network {
         let skip: Vec<String> = failed.iter().map(|f| f.name.clone()).collect();
-        let gathered = crate::facts::collect::gather(&spec.hosts, &skip, &settings);
+        let gathered = crate::sources::facts::collect::gather(&spec.hosts, &skip, &settings);
         report.storage_network = Some(storage_network::check(&gathered, storage, network));
         facts = Some(gathered);
     }
@@ -96,7 +97,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
         sections.extend(vms.as_ref().map(render::vms::html));
         let html = render::html::render(&report, &sections);
-        crate::atomic_file::write(path, html.as_bytes())?;
+        crate::util::atomic_file::write(path, html.as_bytes())?;
     }
     if !failed.is_empty() {
         return Err(Error::Collect {
@@ -127,10 +128,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
 /// read from the host (`vmware -vl`, in the collected facts), else declared in
 /// the fleet file (`esxi_version`).
 pub fn esxi_releases(
-    spec: &crate::fleet::file::FleetSpec,
+    spec: &crate::sources::fleet::file::FleetSpec,
     hosts: &[crate::analysis::fleet::FleetHost],
-    facts: Option<&[storage_network::FactsHost]>,
-) -> Vec<Option<crate::facts::esxi_version::EsxiVersion>> {
+    facts: Option<&[crate::model::facts::FactsHost]>,
+) -> Vec<Option<crate::model::esxi_version::EsxiVersion>> {
     hosts
         .iter()
         .map(|h| {
@@ -152,8 +153,8 @@ pub fn esxi_releases(
 /// checks. Exit: 1 on an error finding, else 0.
 fn storage_network_only(
     args: &AuditArgs,
-    spec: &crate::fleet::file::FleetSpec,
-    settings: &crate::remote::fleet::RemoteSettings,
+    spec: &crate::sources::fleet::file::FleetSpec,
+    settings: &crate::sources::fleet::remote::RemoteSettings,
     storage: bool,
     network: bool,
 ) -> Result<Outcome> {
@@ -162,7 +163,7 @@ fn storage_network_only(
             "--html needs the CPU audit: drop --only, or use --only cpu".into(),
         ));
     }
-    let facts = crate::facts::collect::gather(&spec.hosts, &[], settings);
+    let facts = crate::sources::facts::collect::gather(&spec.hosts, &[], settings);
     let r = storage_network::check(&facts, storage, network);
     let text = match args.format {
         OutputFormat::Table => format!(
@@ -205,13 +206,13 @@ fn mask_sections(
                 &plan,
                 &input.hosts,
                 &input.leaves,
-                crate::cli::MaskFormat::Vmx,
+                crate::render::mask::MaskFormat::Vmx,
             )?;
             let text = render::mask::plan(
                 &plan,
                 &mask,
                 &input.hosts,
-                crate::cli::MaskFormat::Vmx,
+                crate::render::mask::MaskFormat::Vmx,
                 false,
             );
             html.push_str(&format!("<pre>{}</pre>\n", render::html::esc(&text)));

@@ -5,11 +5,12 @@
 
 use super::{read_named, Outcome};
 use crate::analysis::check::{check, Fit, Requirement};
-use crate::analysis::fleet::{FleetHost, Policy};
+use crate::analysis::fleet::FleetHost;
 use crate::decode::{decode_dump, Cpu, Vendor};
-use crate::error::{Error, Result};
-use crate::fleet::file;
+use crate::model::policy::Policy;
 use crate::render::{self, OutputFormat};
+use crate::sources::fleet::file;
+use crate::util::error::{Error, Result};
 
 /// Runs the command.
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
@@ -128,24 +129,27 @@ fn candidate_cpu(name: &str) -> Result<(Cpu, bool)> {
 }
 
 /// The vendor baseline whose name (EVC mode key) or followed model is `name`.
-fn baseline_named(name: &str) -> Option<crate::baselines::Baseline> {
-    crate::baselines::all().ok()?.into_iter().find(|b| {
-        b.vendor.is_some()
-            && (b.name.eq_ignore_ascii_case(name)
-                || crate::analysis::setting::model_of(b)
-                    .is_some_and(|m| m.eq_ignore_ascii_case(name)))
-    })
+fn baseline_named(name: &str) -> Option<crate::shipped::baselines::Baseline> {
+    crate::shipped::baselines::all()
+        .ok()?
+        .into_iter()
+        .find(|b| {
+            b.vendor.is_some()
+                && (b.name.eq_ignore_ascii_case(name)
+                    || crate::analysis::setting::model_of(b)
+                        .is_some_and(|m| m.eq_ignore_ascii_case(name)))
+        })
 }
 
 /// A CPU with exactly the baseline's features (synthesized like a profile).
-fn cpu_of_baseline(b: &crate::baselines::Baseline) -> Result<Cpu> {
+fn cpu_of_baseline(b: &crate::shipped::baselines::Baseline) -> Result<Cpu> {
     let vendor = b.vendor.unwrap_or(Vendor::Unknown);
     let (vendor_string, signature) = if vendor.is_amd_like() {
         ("AuthenticAMD", 0x0080_0f00)
     } else {
         ("GenuineIntel", 0x0000_0600)
     };
-    let profile = crate::profiles::Profile {
+    let profile = crate::shipped::profiles::Profile {
         name: b.name.clone(),
         description: b.description.clone(),
         vendor_string: vendor_string.to_string(),
@@ -180,13 +184,13 @@ fn requirement_for(
     members: &[FleetHost],
     policy: Policy,
 ) -> Result<Requirement> {
-    if crate::baselines::names().iter().any(|n| n == req) {
+    if crate::shipped::baselines::names().iter().any(|n| n == req) {
         return super::baseline_requirement(req, &candidate.cpu);
     }
     let Some(id) = crate::catalog::lookup(req) else {
         return Err(Error::Usage(format!(
             "--require {req:?}: neither a baseline ({}) nor a feature name of the catalog",
-            crate::baselines::names().join(", ")
+            crate::shipped::baselines::names().join(", ")
         )));
     };
     let name = crate::catalog::by_id(id).name;

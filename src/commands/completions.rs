@@ -6,7 +6,7 @@ use clap::CommandFactory;
 
 use super::Outcome;
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::{Error, Result};
+use crate::util::error::{Error, Result};
 
 /// Prints the completion script for `args.shell` to standard output.
 pub fn completions(args: &CompletionsArgs) -> Result<Outcome> {

@@ -5,8 +5,8 @@ use crate::analysis::diff::{diff, numeric_fields};
 use crate::analysis::fleet::FleetHost;
 use crate::cli::DiffArgs;
 use crate::decode::decode_dump;
-use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
+use crate::util::error::{Error, Result};
 
 /// Runs the command. Exit 0 when A and B are interchangeable with no mask, 1 otherwise.
 pub fn run(args: &DiffArgs) -> Result<Outcome> {

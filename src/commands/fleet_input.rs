@@ -6,8 +6,8 @@ use crate::analysis::fleet::FleetHost;
 use crate::analysis::host_blockers::{host_blockers, HostBlocker, HostBlockers};
 use crate::cpuid::CpuLeaves;
 use crate::decode::decode_dump;
-use crate::fleet::{collect, file::FleetSpec};
-use crate::remote::fleet::RemoteSettings;
+use crate::sources::fleet::remote::RemoteSettings;
+use crate::sources::fleet::{collect, file::FleetSpec};
 
 /// A fleet after collection.
 #[derive(Debug, Default)]

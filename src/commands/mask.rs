@@ -7,13 +7,14 @@ use super::Outcome;
 use crate::analysis::cpumodel;
 use crate::analysis::fleet::{self, FleetHost};
 use crate::analysis::maskplan::{self, MaskPlan};
-use crate::cli::{MaskArgs, MaskFormat};
+use crate::cli::MaskArgs;
 use crate::cpuid::CpuLeaves;
-use crate::error::{Error, Result};
-use crate::fleet::file;
 use crate::mask::verify::CheckedMask;
 use crate::mask::{build, explain, verify, vmx, vmx_file};
 use crate::render;
+use crate::render::mask::MaskFormat;
+use crate::sources::fleet::file;
+use crate::util::error::{Error, Result};
 
 /// Runs the command.
 pub fn run(args: &MaskArgs) -> Result<Outcome> {
@@ -72,7 +73,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
             for labels in selections {
                 let plan = match baseline {
                     Some(name) => {
-                        let b = crate::baselines::load(name)?;
+                        let b = crate::shipped::baselines::load(name)?;
                         maskplan::for_baseline(&analysis, hosts, &labels, &b, opts)
                     }
                     None => maskplan::for_groups(&analysis, hosts, &labels, opts),
@@ -342,13 +343,14 @@ fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
     // A file when it exists, or when it looks like a path rather than a mask line
     // (then a missing file is named as such, not called "not a mask line").
     let looks_like_path = !what.contains('=') && (what.contains('/') || what.ends_with(".vmx"));
-    let (mask, text) = if path.exists() || looks_like_path || what == crate::local_file::STDIN {
+    let (mask, text) = if path.exists() || looks_like_path || what == crate::util::local_file::STDIN
+    {
         // Bytes, not UTF-8 text: a .vmx may be windows-1252 (`.encoding`), and
         // mask lines are ASCII; `--apply` and `vms` read such files too.
-        let bytes = crate::local_file::read_bytes(path, vmx_file::MAX_VMX_BYTES)?;
+        let bytes = crate::util::local_file::read_bytes(path, vmx_file::MAX_VMX_BYTES)?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         (
-            vmx::parse_vmx(&text, &crate::local_file::origin(path))?,
+            vmx::parse_vmx(&text, &crate::util::local_file::origin(path))?,
             text,
         )
     } else {
@@ -373,14 +375,14 @@ fn explain_mask(what: &str, args: &MaskArgs) -> Result<Outcome> {
                         .starts_with(&key.to_ascii_lowercase())
                 })
                 .map_or(1, |i| i + 1);
-            Error::at_line(crate::local_file::origin(path), line, message)
+            Error::at_line(crate::util::local_file::origin(path), line, message)
         } else {
             Error::input("the --explain argument", message)
         });
     }
     // Per-VM EVC: `featureCompat.vm.completeMasks = "TRUE"` makes the lines the
     // whole list of what the guest may see.
-    let complete = crate::vms::vmx::parse(&text, "")
+    let complete = crate::model::vmx::parse(&text, "")
         .ok()
         .and_then(|v| v.flag("featureCompat.vm.completeMasks"))
         .unwrap_or(false);

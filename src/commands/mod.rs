@@ -14,8 +14,8 @@ pub mod target;
 pub mod vms;
 
 use crate::cli::HostSource;
-use crate::cpuid::{self, RawDump};
-use crate::error::Result;
+use crate::cpuid::RawDump;
+use crate::util::error::Result;
 
 /// What a command wants the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,11 +29,15 @@ pub enum Outcome {
 /// Reads the dump a single-host command names: a file, or the local CPU.
 pub fn read_host(source: &HostSource) -> Result<RawDump> {
     if let Some(host) = &source.host {
-        return crate::remote::read_cli_host(host, source.esxi, &source.ssh);
+        return crate::sources::fleet::remote::read_cli_host(
+            host,
+            source.esxi,
+            &source.ssh.to_args(),
+        );
     }
     match &source.dump {
-        Some(path) => cpuid::formats::read_file(path),
-        None => cpuid::local::probe(),
+        Some(path) => crate::sources::formats::read_file(path),
+        None => crate::sources::local::probe(),
     }
 }
 
@@ -41,14 +45,14 @@ pub fn read_host(source: &HostSource) -> Result<RawDump> {
 /// file, or the name of a shipped profile.
 pub fn read_named(arg: &str) -> Result<RawDump> {
     if arg == "local" {
-        return cpuid::local::probe();
+        return crate::sources::local::probe();
     }
     let path = std::path::Path::new(arg);
-    if path.exists() || crate::local_file::is_stdin(path) {
-        return cpuid::formats::read_file(path);
+    if path.exists() || crate::util::local_file::is_stdin(path) {
+        return crate::sources::formats::read_file(path);
     }
-    crate::profiles::load(arg).map_err(|_| {
-        crate::error::Error::Usage(format!(
+    crate::shipped::profiles::load(arg).map_err(|_| {
+        crate::util::error::Error::Usage(format!(
             "{arg:?} is neither a file nor a profile name (`vmcompat profiles` lists them; `local` means this machine)"
         ))
     })
@@ -59,8 +63,8 @@ pub fn baseline_requirement(
     name: &str,
     cpu: &crate::decode::Cpu,
 ) -> Result<crate::analysis::check::Requirement> {
-    let baseline = crate::baselines::load(name)?;
-    let mut missing: Vec<String> = crate::baselines::required_of_host(&baseline)
+    let baseline = crate::shipped::baselines::load(name)?;
+    let mut missing: Vec<String> = crate::shipped::baselines::required_of_host(&baseline)
         .difference(&cpu.features)
         .names()
         .into_iter()
@@ -75,7 +79,7 @@ pub fn baseline_requirement(
             ),
         );
     }
-    let met = crate::baselines::qualifies(&cpu.features, cpu.vendor, &baseline);
+    let met = crate::shipped::baselines::qualifies(&cpu.features, cpu.vendor, &baseline);
     Ok(crate::analysis::check::Requirement {
         name: baseline.name,
         met,
@@ -115,7 +119,7 @@ impl PhaseTimer {
 /// the fleet file gives no cluster). An unknown name is an error that lists the
 /// clusters the file has.
 pub fn restrict_to_cluster(
-    spec: &mut crate::fleet::file::FleetSpec,
+    spec: &mut crate::sources::fleet::file::FleetSpec,
     cluster: Option<&str>,
 ) -> Result<()> {
     let Some(want) = cluster else {
@@ -133,7 +137,7 @@ pub fn restrict_to_cluster(
             .collect();
         known.sort();
         known.dedup();
-        return Err(crate::error::Error::Usage(format!(
+        return Err(crate::util::error::Error::Usage(format!(
             "no host of {} is in cluster {want:?}; its clusters are: {} (`-`: hosts without a cluster)",
             spec.path.display(),
             known.join(", ")
@@ -147,13 +151,13 @@ pub fn restrict_to_cluster(
 /// else the fleet file's `guests`, else every shipped guest.
 pub fn guests_for(
     cli: &[String],
-    spec: &crate::fleet::file::FleetSpec,
-) -> Result<Vec<crate::guests::Guest>> {
+    spec: &crate::sources::fleet::file::FleetSpec,
+) -> Result<Vec<crate::shipped::guests::Guest>> {
     if !cli.is_empty() {
-        return crate::guests::select(cli);
+        return crate::shipped::guests::select(cli);
     }
-    crate::guests::select(&spec.guests).map_err(|e| {
-        crate::error::Error::input(
+    crate::shipped::guests::select(&spec.guests).map_err(|e| {
+        crate::util::error::Error::input(
             spec.path.display().to_string(),
             format!("[fleet] guests: {e}"),
         )
@@ -178,10 +182,10 @@ pub fn cluster_selections(a: &crate::analysis::fleet::FleetAnalysis) -> Vec<Vec<
 /// A comment line per cluster naming the target hypervisor used and why, in the
 /// comment syntax of `format` (none for JSON).
 pub fn target_comment(
-    choices: &[crate::targets::Choice],
-    format: crate::cli::MaskFormat,
+    choices: &[crate::shipped::targets::Choice],
+    format: crate::render::mask::MaskFormat,
 ) -> String {
-    use crate::cli::MaskFormat;
+    use crate::render::mask::MaskFormat;
     let text = target::describe(choices);
     text.lines()
         .map(|l| match format {
@@ -195,12 +199,12 @@ pub fn target_comment(
 /// Comment lines naming the guests a mask's guest-visible features would not
 /// boot, in the comment syntax of `format` (none for JSON).
 pub fn guest_comment(
-    guests: &[crate::guests::Guest],
+    guests: &[crate::shipped::guests::Guest],
     visible: &crate::catalog::FeatureSet,
-    format: crate::cli::MaskFormat,
+    format: crate::render::mask::MaskFormat,
 ) -> String {
-    use crate::cli::MaskFormat;
-    let broken = crate::guests::broken_by(guests, visible);
+    use crate::render::mask::MaskFormat;
+    let broken = crate::shipped::guests::broken_by(guests, visible);
     let text = if broken.is_empty() {
         format!(
             "guests: all {} checked guest OS(es) keep their CPU floor under this mask",

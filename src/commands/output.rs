@@ -1,6 +1,6 @@
 //! Where commands print: every text renderer's output and every JSON document
 //! reaches standard output through here, made safe for a terminal by
-//! [`crate::safe_text`], and a closed standard output (`vmcompat audit | head -1`)
+//! [`crate::util::safe_text`], and a closed standard output (`vmcompat audit | head -1`)
 //! ends the program quietly instead of panicking.
 
 use std::io::{IsTerminal, Write};
@@ -17,10 +17,10 @@ pub fn colour() -> bool {
 }
 
 /// Prints a text rendering (tables, lists, mask lines), trailing blank space
-/// trimmed, untrusted text escaped ([`crate::safe_text::terminal_output`]).
+/// trimmed, untrusted text escaped ([`crate::util::safe_text::terminal_output`]).
 pub fn text(rendered: &str) {
     let wrapped = wrap_long_lines(rendered.trim_end(), usize::from(crate::render::width()));
-    let safe = crate::safe_text::terminal_output(&wrapped, colour());
+    let safe = crate::util::safe_text::terminal_output(&wrapped, colour());
     write_stdout(&safe);
 }
 
@@ -58,7 +58,7 @@ pub fn text_unwrapped(rendered: &str) {
         out.push_str(&cur);
         out.push('\n');
     }
-    let safe = crate::safe_text::terminal_output(out.trim_end(), colour());
+    let safe = crate::util::safe_text::terminal_output(out.trim_end(), colour());
     write_stdout(&safe);
 }
 
@@ -105,9 +105,9 @@ pub fn wrap_long_lines(text: &str, width: usize) -> String {
     out
 }
 
-/// Prints one JSON document, kept valid and exact ([`crate::safe_text::json_output`]).
+/// Prints one JSON document, kept valid and exact ([`crate::util::safe_text::json_output`]).
 pub fn json(document: &str) {
-    let safe = crate::safe_text::json_output(document.trim_end());
+    let safe = crate::util::safe_text::json_output(document.trim_end());
     write_stdout(&safe);
 }
 
@@ -150,7 +150,7 @@ pub fn stdout_failed(e: &std::io::Error) -> ! {
 /// Prints a note or warning line on standard error, untrusted text escaped.
 /// A closed standard error is ignored (the exit status still tells the story).
 pub fn note(message: &str) {
-    let safe = crate::safe_text::text(message);
+    let safe = crate::util::safe_text::text(message);
     let _ = writeln!(std::io::stderr().lock(), "{safe}");
 }
 

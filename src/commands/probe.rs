@@ -4,13 +4,13 @@ use std::io::Write;
 
 use super::Outcome;
 use crate::cli::ProbeArgs;
-use crate::cpuid::{self, formats::native};
-use crate::error::Result;
+use crate::sources::formats::native;
+use crate::util::error::Result;
 
 /// Runs the command: probe every logical CPU, write TOML (or JSON).
 pub fn run(args: &ProbeArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
-    let dump = cpuid::local::probe()?;
+    let dump = crate::sources::local::probe()?;
     timer.mark("probe");
     let text = if args.json {
         native::to_json(&dump)
@@ -19,7 +19,7 @@ pub fn run(args: &ProbeArgs) -> Result<Outcome> {
     };
     timer.mark("serialize");
     match &args.output {
-        Some(path) => crate::atomic_file::write(path, text.as_bytes())?,
+        Some(path) => crate::util::atomic_file::write(path, text.as_bytes())?,
         None => {
             let mut out = std::io::stdout().lock();
             if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

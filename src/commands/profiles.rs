@@ -5,12 +5,12 @@ use serde::Serialize;
 
 use super::Outcome;
 use crate::cli::ProfilesArgs;
-use crate::error::Result;
 use crate::render::{self, OutputFormat};
+use crate::util::error::Result;
 
 #[derive(Serialize)]
 struct Listing {
-    profiles: Vec<crate::profiles::ProfileInfo>,
+    profiles: Vec<crate::shipped::profiles::ProfileInfo>,
     baselines: Vec<BaselineInfo>,
 }
 
@@ -25,8 +25,8 @@ struct BaselineInfo {
 
 /// Runs the command.
 pub fn run(args: &ProfilesArgs) -> Result<Outcome> {
-    let profiles = crate::profiles::describe_all()?;
-    let baselines: Vec<BaselineInfo> = crate::baselines::all()?
+    let profiles = crate::shipped::profiles::describe_all()?;
+    let baselines: Vec<BaselineInfo> = crate::shipped::baselines::all()?
         .into_iter()
         .map(|b| BaselineInfo {
             vendor: b.vendor.map(|v| v.display_name().to_string()),

@@ -3,15 +3,15 @@
 use super::{read_host, Outcome};
 use crate::analysis::host::host_report;
 use crate::cli::ReportArgs;
-use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
+use crate::util::error::{Error, Result};
 
 /// Runs the command, printing to standard output.
 pub fn run(args: &ReportArgs) -> Result<Outcome> {
     let release = args
         .esxi_version
         .as_deref()
-        .map(crate::facts::esxi_version::parse)
+        .map(crate::model::esxi_version::parse)
         .transpose()
         .map_err(|m| Error::Usage(format!("--esxi-version: {m}")))?;
     let dump = read_host(&args.source)?;
@@ -26,7 +26,7 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     }
     if let Some(path) = &args.source.dump {
         // The file is the source; where it was recorded (host, how) follows.
-        let file = crate::local_file::origin(path);
+        let file = crate::util::local_file::origin(path);
         if dump.provenance.origin != file {
             report.source = format!("{file} (dump file, recorded from {})", report.source);
         }

@@ -4,9 +4,9 @@
 
 use crate::analysis::cpumodel::Versions;
 use crate::cli::TargetArgs;
-use crate::error::{Error, Result};
-use crate::fleet::file::{FleetSpec, HostSourceSpec};
-use crate::targets::{self, Choice, Hypervisor, SourceCounts};
+use crate::shipped::targets::{self, Choice, Hypervisor, SourceCounts};
+use crate::sources::fleet::file::{FleetSpec, HostSourceSpec};
+use crate::util::error::{Error, Result};
 
 /// The target of each cluster of `spec` (one entry per cluster, `None` for hosts
 /// without one), in the order clusters first appear.

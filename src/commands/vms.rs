@@ -5,15 +5,15 @@ use super::Outcome;
 use crate::analysis::fleet::{self, FleetAnalysis, FleetHost};
 use crate::analysis::vm_readiness::{self, Described, HostContext, VmReadiness};
 use crate::cli::VmsArgs;
-use crate::error::Result;
-use crate::fleet::file::{FleetSpec, HostSourceSpec};
-use crate::remote::fleet::RemoteSettings;
 use crate::render::{self, OutputFormat};
+use crate::sources::fleet::file::{FleetSpec, HostSourceSpec};
+use crate::sources::fleet::remote::RemoteSettings;
+use crate::util::error::Result;
 
 /// Runs the command. Exit: 0 no VM has an error, 1 some VM has one, 2 bad input
 /// or some host's VMs could not be read.
 pub fn run(args: &VmsArgs) -> Result<Outcome> {
-    let mut spec = crate::fleet::file::read(&args.fleet)?;
+    let mut spec = crate::sources::fleet::file::read(&args.fleet)?;
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let settings = args.remote.settings(&spec);
@@ -26,7 +26,7 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
     // matter more here; only the per-VM CPU verdicts are then missing).
     // Port groups, switches and datastores: read from ESXi/Linux hosts, declared
     // for the others.
-    let facts = crate::facts::collect::gather(&spec.hosts, &[], &settings);
+    let facts = crate::sources::facts::collect::gather(&spec.hosts, &[], &settings);
     let report = readiness_in(
         &spec,
         &settings,
@@ -53,7 +53,7 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
         .map(|h| h.host.as_str())
         .collect();
     if !unread.is_empty() {
-        return Err(crate::error::Error::Collect {
+        return Err(crate::util::error::Error::Collect {
             host: unread.join(", "),
             message: format!(
                 "the VMs of {} host(s) could not be read (see above)",
@@ -88,7 +88,7 @@ pub fn readiness(
     settings: &RemoteSettings,
     cpu: Option<(&[FleetHost], &FleetAnalysis)>,
     failed: &[crate::analysis::audit::FailedHost],
-    collected: Option<&[crate::analysis::storage_network::FactsHost]>,
+    collected: Option<&[crate::model::facts::FactsHost]>,
 ) -> VmReadiness {
     readiness_in(spec, settings, cpu, failed, collected, false)
 }
@@ -101,7 +101,7 @@ pub fn readiness_in(
     settings: &RemoteSettings,
     cpu: Option<(&[FleetHost], &FleetAnalysis)>,
     failed: &[crate::analysis::audit::FailedHost],
-    collected: Option<&[crate::analysis::storage_network::FactsHost]>,
+    collected: Option<&[crate::model::facts::FactsHost]>,
     all_clusters: bool,
 ) -> VmReadiness {
     let contexts: Vec<HostContext> = spec
@@ -125,7 +125,7 @@ pub fn readiness_in(
                 } else {
                     h.cluster.clone()
                 },
-                facts: read.unwrap_or_else(|| crate::vms::host_facts(h)),
+                facts: read.unwrap_or_else(|| crate::sources::facts::declared::host_facts(h)),
                 group: cpu.and_then(|(hosts, a)| {
                     hosts
                         .iter()
@@ -143,12 +143,12 @@ pub fn readiness_in(
             h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
         })
         .collect();
-    let inputs = crate::remote::pool::run(&with_vms, settings.jobs, |&i| {
+    let inputs = crate::sources::ssh::pool::run(&with_vms, settings.jobs, |&i| {
         let h = &spec.hosts[i];
         let vms = match (&h.vm_keys.vms_dir, &h.source) {
-            (Some(dir), _) => crate::vms::inventory::read_dir(&h.name, dir),
+            (Some(dir), _) => crate::sources::vms::inventory::read_dir(&h.name, dir),
             (None, HostSourceSpec::Esxi(_)) if failed.iter().any(|f| f.name == h.name) => {
-                Err(crate::error::Error::Collect {
+                Err(crate::util::error::Error::Collect {
                     host: h.name.clone(),
                     message: "not tried: the host could not be collected (see its row)".into(),
                 })
@@ -158,7 +158,7 @@ pub fn readiness_in(
                 if r.identity.is_some() {
                     opts.identity = r.identity.clone();
                 }
-                crate::vms::inventory::read_esxi(&h.name, &r.target, &opts)
+                crate::sources::vms::inventory::read_esxi(&h.name, &r.target, &opts)
             }
             (None, _) => Ok(Vec::new()),
         };
@@ -184,7 +184,7 @@ pub fn json_with_vms<T: serde::Serialize>(report: &T, vms: Option<&VmReadiness>)
 /// The kinds of facts a host declares in the fleet file: port groups
 /// (`port_groups`, `internal_port_groups`), datastores (`datastores`,
 /// `local_datastores`, `nfs`), LUNs (`luns`). What it does not declare is unknown.
-fn declared_kinds(h: &crate::fleet::file::HostSpec) -> Described {
+fn declared_kinds(h: &crate::sources::fleet::file::HostSpec) -> Described {
     Described {
         port_groups: h.port_groups.is_some() || h.vm_keys.internal_port_groups.is_some(),
         datastores: h.datastores.is_some()
@@ -195,18 +195,18 @@ fn declared_kinds(h: &crate::fleet::file::HostSpec) -> Described {
 }
 
 /// Facts read from a host (ESXi `esxcli`, Linux), when the storage/network
-/// collection has them; declared facts stay with [`crate::vms::host_facts`], which
+/// collection has them; declared facts stay with [`crate::sources::facts::declared::host_facts`], which
 /// also knows the VM-readiness keys (`internal_port_groups`, `local_datastores`).
 fn collected_facts(
-    collected: Option<&[crate::analysis::storage_network::FactsHost]>,
+    collected: Option<&[crate::model::facts::FactsHost]>,
     host: &str,
-) -> Option<crate::facts::HostFacts> {
+) -> Option<crate::model::facts::HostFacts> {
     collected?
         .iter()
         .find(|f| f.name == host)?
         .facts
         .clone()
-        .filter(|f| f.source != Some(crate::facts::FactsSource::Declared))
+        .filter(|f| f.source != Some(crate::model::facts::FactsSource::Declared))
 }
 
 /// `vms --evc-mode KEY`: per cluster, what the mode means for its hosts and
@@ -220,8 +220,8 @@ fn evc_mode(
     format: OutputFormat,
 ) -> Result<Outcome> {
     use crate::analysis::evc_transition::{self, RunningFeatures, VmState};
-    use crate::vms::inventory::RunningVms;
-    let mode = crate::evc::mode(key)?;
+    use crate::sources::vms::inventory::RunningVms;
+    let mode = crate::shipped::evc::mode(key)?;
     let mut clusters: Vec<Option<String>> = Vec::new();
     for h in &spec.hosts {
         if !clusters.contains(&h.cluster) {
@@ -236,33 +236,36 @@ fn evc_mode(
         .collect();
     // Each VM with the tail of its vmware.log (beside the .vmx in a folder, or
     // `tail -c` over SSH), and the release an ESXi host reports.
-    let read = crate::remote::pool::run(&with_vms, settings.jobs, |&i| {
+    let read = crate::sources::ssh::pool::run(&with_vms, settings.jobs, |&i| {
         let h = &spec.hosts[i];
         let vms = match (&h.vm_keys.vms_dir, &h.source) {
-            (Some(dir), _) => crate::vms::inventory::read_dir(&h.name, dir).map(|vms| RunningVms {
-                vms: vms
-                    .into_iter()
-                    .map(|vm| {
-                        let log =
-                            crate::vms::runlog::read_beside(std::path::Path::new(&vm.vmx.origin));
-                        (vm, log)
-                    })
-                    .collect(),
-                esxi_version: None,
-            }),
+            (Some(dir), _) => {
+                crate::sources::vms::inventory::read_dir(&h.name, dir).map(|vms| RunningVms {
+                    vms: vms
+                        .into_iter()
+                        .map(|vm| {
+                            let log = crate::sources::vms::runlog::read_beside(
+                                std::path::Path::new(&vm.vmx.origin),
+                            );
+                            (vm, log)
+                        })
+                        .collect(),
+                    esxi_version: None,
+                })
+            }
             (None, HostSourceSpec::Esxi(r)) => {
                 let mut opts = settings.ssh.clone();
                 if r.identity.is_some() {
                     opts.identity = r.identity.clone();
                 }
-                crate::vms::inventory::read_esxi_running(&h.name, &r.target, &opts)
+                crate::sources::vms::inventory::read_esxi_running(&h.name, &r.target, &opts)
             }
             (None, _) => Ok(RunningVms::default()),
         };
         (i, vms)
     });
     // ESXi releases: read from the host, else declared (`esxi_version`).
-    let mut releases: Vec<(String, crate::facts::esxi_version::EsxiVersion)> = Vec::new();
+    let mut releases: Vec<(String, crate::model::esxi_version::EsxiVersion)> = Vec::new();
     for h in &spec.hosts {
         let read_version = read
             .iter()
@@ -366,7 +369,7 @@ fn evc_mode(
         ));
     }
     if !unreadable.is_empty() {
-        return Err(crate::error::Error::Collect {
+        return Err(crate::util::error::Error::Collect {
             host: unreadable.join("; "),
             message: "the VMs of some hosts could not be read".into(),
         });

@@ -1,9 +1,7 @@
-//! Reading CPUID: the `RawDump` interchange type, leaf enumeration, the local
-//! reader and the file formats.
+//! CPUID as read: the `RawDump` interchange type every source produces, and the
+//! walk over leaves and subleaves every reader uses.
 
 pub mod enumerate;
-pub mod formats;
-pub mod local;
 mod raw;
 
 pub use raw::{

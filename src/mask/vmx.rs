@@ -12,7 +12,7 @@
 //! a mask line. Both refuse a key given twice. [`render`] writes what they read.
 
 use crate::cpuid::Reg;
-use crate::error::{Error, Result};
+use crate::util::error::{Error, Result};
 
 use super::model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
 

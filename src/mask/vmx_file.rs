@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::util::error::{Error, Result};
 
 use super::model::CpuidMask;
 use super::vmx::{classify_key, parse_vmx, render_lines, KeyKind, Spelling};
@@ -219,7 +219,7 @@ pub fn apply_to_vmx_forced(path: &Path, mask: &CpuidMask, force: bool) -> Result
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let target = fs::canonicalize(path).map_err(|e| Error::reading(path, e))?;
     let origin = path.display().to_string();
-    let original = crate::local_file::read_bytes(&target, MAX_VMX_BYTES)?;
+    let original = crate::util::local_file::read_bytes(&target, MAX_VMX_BYTES)?;
     let new = rewrite_vmx_bytes(&original, mask, &origin)?;
 
     let old_lines = mask_lines_of(&original);
@@ -329,7 +329,7 @@ fn write_backup(target: &Path, bytes: &[u8], meta: &fs::Metadata) -> Result<Path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "vm.vmx".into());
-    let dir = crate::atomic_file::parent_dir(target);
+    let dir = crate::util::atomic_file::parent_dir(target);
     let mode = meta.permissions().mode() & 0o7777;
     for n in 0u32..10_000 {
         let candidate = if n == 0 {

@@ -40,8 +40,8 @@ pub fn render(r: &AuditReport) -> String {
         super::count(r.hosts.len(), "host"),
         a.groups.len(),
         match a.policy {
-            crate::analysis::fleet::Policy::Evc => "EVC (vendor must match; every feature counts)",
-            crate::analysis::fleet::Policy::Esx3 =>
+            crate::model::policy::Policy::Evc => "EVC (vendor must match; every feature counts)",
+            crate::model::policy::Policy::Esx3 =>
                 "ESX 3 (vendor and family must match; SSE3, NX/XD, VT-x/AMD-V)",
         }
     );
@@ -367,7 +367,7 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
         return "no host collected".into();
     };
     if a.groups_of(cluster).len() < 2 {
-        if a.policy == crate::analysis::fleet::Policy::Esx3 {
+        if a.policy == crate::model::policy::Policy::Esx3 {
             return format!(
                 "ready under the ESX 3 rules (same vendor and family; SSE3, NX/XD and \
                  VT-x/AMD-V agree){caveat}"
@@ -406,7 +406,7 @@ pub fn cluster_verdict(r: &AuditReport, cluster: Option<&str>) -> String {
 }
 
 fn render_setting(out: &mut String, r: &AuditReport, s: &crate::analysis::setting::ClusterSetting) {
-    if r.cpu.policy == crate::analysis::fleet::Policy::Esx3 {
+    if r.cpu.policy == crate::model::policy::Policy::Esx3 {
         say(
             out,
             0,

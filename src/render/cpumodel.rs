@@ -3,7 +3,7 @@
 //! what the release cannot name.
 
 use crate::analysis::cpumodel::{KvmSettings, ModelChoice, ProxmoxChoice};
-use crate::cli::MaskFormat;
+use crate::render::mask::MaskFormat;
 
 /// Notes on a model choice: the release, the table used, what guests lose for
 /// want of a name, and what stays visible.

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::analysis::evc_transition::{EvcTransition, VmAction};
-use crate::evc::EvcMode;
+use crate::shipped::evc::EvcMode;
 
 /// The report for every cluster.
 pub fn render(mode: &EvcMode, ts: &[EvcTransition]) -> String {

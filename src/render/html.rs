@@ -101,8 +101,8 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
         super::count(r.hosts.len(), "host"),
         a.groups.len(),
         match a.policy {
-            crate::analysis::fleet::Policy::Evc => "EVC",
-            crate::analysis::fleet::Policy::Esx3 => "ESX 3",
+            crate::model::policy::Policy::Evc => "EVC",
+            crate::model::policy::Policy::Esx3 => "ESX 3",
         },
         env!("CARGO_PKG_VERSION")
     );

@@ -6,10 +6,26 @@ use std::path::Path;
 
 use crate::analysis::fleet::FleetHost;
 use crate::analysis::maskplan::MaskPlan;
-use crate::cli::MaskFormat;
 use crate::mask::explain::{BitExplanation, Explanation};
 use crate::mask::verify::CheckedMask;
 use crate::mask::{vmx, ApplyOutcome, ApplyStatus, Spelling};
+
+/// How `vmcompat mask` prints a mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaskFormat {
+    /// VMware `cpuid.<leaf>.<reg> = "----:..."` lines.
+    Vmx,
+    /// VMware `featMask.vm.cpuid.<NAME> = "Val:0"` lines (hardware version 9 and later).
+    Featmask,
+    /// A libvirt domain `<cpu>` element.
+    Libvirt,
+    /// A QEMU `-cpu` option: a named, versioned model plus flags.
+    Qemu,
+    /// Proxmox VE: the VM's `cpu:` line, and a cpu-models.conf entry when needed.
+    Proxmox,
+    /// The plan and the lines as JSON.
+    Json,
+}
 
 fn labels(bits: &[BitExplanation]) -> String {
     bits.iter()

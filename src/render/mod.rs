@@ -15,7 +15,7 @@ pub mod storage_network;
 pub mod vms;
 
 /// How findings are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     /// Tables for people.
     Table,

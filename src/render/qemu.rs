@@ -3,7 +3,7 @@
 //! ([`FeatureDef::qemu_name`](crate::catalog::FeatureDef::qemu_name)).
 
 use crate::catalog::{self, FeatureSet};
-use crate::error::{Error, Result};
+use crate::util::error::{Error, Result};
 
 /// `-cpu host,-a,-b`: the host's CPU less the hidden features.
 pub fn host(hidden: &FeatureSet) -> String {

@@ -1,0 +1,136 @@
+//! Gathering every host's facts: declared ones from the fleet file, the others
+//! over SSH (one script, one round trip per host, under the per-host deadline).
+
+use std::sync::{mpsc, Arc};
+
+use super::esxi::FactsError;
+use crate::model::facts::FactsHost;
+use crate::model::facts::HostFacts;
+use crate::sources::fleet::file::{HostSourceSpec, HostSpec};
+use crate::sources::fleet::remote::RemoteSettings;
+use crate::sources::ssh::transport::Abort;
+use crate::sources::ssh::{connect, text, SshOptions, Target};
+
+/// Runs `script` on `target` and returns its standard output, all within
+/// `opts.deadline` (the connection is torn down at the deadline).
+pub fn run_script(target: &Target, opts: &SshOptions, script: String) -> Result<String, String> {
+    let abort = Arc::new(Abort::default());
+    let (tx, rx) = mpsc::channel();
+    let (t, o, a) = (target.clone(), opts.clone(), Arc::clone(&abort));
+    let spawned = std::thread::Builder::new()
+        .name(format!("facts {target}"))
+        .spawn(move || {
+            let r = connect(&t, &o, &a).and_then(|mut s| {
+                a.note("running the storage/network commands");
+                let out = s.exec(&script, o.deadline);
+                s.close();
+                out
+            });
+            let _ = tx.send(r);
+        });
+    if let Err(e) = spawned {
+        return Err(format!("cannot start a thread for this host: {e}"));
+    }
+    match rx.recv_timeout(opts.deadline) {
+        Ok(Ok(out)) => Ok(text(&out.stdout)),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => {
+            abort.abort();
+            Err(format!(
+                "timed out: no storage/network facts within the per-host deadline of {} s",
+                opts.deadline.as_secs_f64()
+            ))
+        }
+    }
+}
+
+/// One host's facts: declared ones if the fleet file gives any, else read over
+/// SSH for `ssh`/`esxi` hosts; `None` for other hosts with nothing declared.
+pub fn host_facts(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<HostFacts, String>> {
+    if let Some(f) = super::declared::from_spec(spec) {
+        return Some(Ok(f));
+    }
+    let (r, esxi) = match &spec.source {
+        HostSourceSpec::Ssh(r) => (r, false),
+        HostSourceSpec::Esxi(r) => (r, true),
+        _ => return None,
+    };
+    let mut opts = settings.ssh.clone();
+    if r.identity.is_some() {
+        opts.identity = r.identity.clone();
+    }
+    let script = if esxi {
+        super::esxi::script()
+    } else {
+        super::linux::script()
+    };
+    let output = match crate::sources::ssh::prefetch::take(&r.target) {
+        Some(read) => read,
+        None => run_script(&r.target, &opts, script),
+    };
+    let parsed = output.and_then(|out| {
+        if esxi {
+            super::esxi::parse(&out)
+        } else {
+            super::linux::parse(&out)
+        }
+        .map_err(|e: FactsError| e.to_string())
+    });
+    Some(parsed.map_err(|e| format!("{} ({}): {e}", r.target, if esxi { "esxi" } else { "ssh" })))
+}
+
+/// The facts script for a kind of remote host (for [`crate::sources::ssh::prefetch`]).
+pub fn script_for(kind: crate::sources::ssh::RemoteKind) -> String {
+    match kind {
+        crate::sources::ssh::RemoteKind::Linux => super::linux::script(),
+        crate::sources::ssh::RemoteKind::Esxi => super::esxi::script(),
+    }
+}
+
+/// Every host's facts (remote ones with bounded concurrency, the others
+/// inline); hosts named in `skip` (their CPU could not be collected) are left
+/// out with that reason.
+pub fn gather(hosts: &[HostSpec], skip: &[String], settings: &RemoteSettings) -> Vec<FactsHost> {
+    let skip: std::collections::HashSet<&str> = skip.iter().map(String::as_str).collect();
+    let entry = |h: &HostSpec, r: Option<Result<HostFacts, String>>| {
+        let (facts, error) = match r {
+            None => (None, None),
+            Some(Ok(f)) => (Some(f), None),
+            Some(Err(e)) => (None, Some(e)),
+        };
+        FactsHost {
+            name: h.name.clone(),
+            cluster: h.cluster.clone(),
+            facts,
+            error,
+        }
+    };
+    let needs_ssh = |h: &HostSpec| {
+        !skip.contains(h.name.as_str())
+            && super::declared::from_spec(h).is_none()
+            && matches!(h.source, HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_))
+    };
+    let remote: Vec<usize> = (0..hosts.len()).filter(|&i| needs_ssh(&hosts[i])).collect();
+    let mut read: Vec<Option<Result<HostFacts, String>>> =
+        crate::sources::ssh::pool::run(&remote, settings.jobs, |&i| {
+            host_facts(&hosts[i], settings)
+        });
+    let mut read = remote.iter().copied().zip(read.drain(..)).peekable();
+    hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if read.peek().is_some_and(|(j, _)| *j == i) {
+                let r = read.next().and_then(|(_, r)| r);
+                return entry(h, r);
+            }
+            if skip.contains(h.name.as_str()) {
+                return entry(
+                    h,
+                    Some(Err("not checked: the host could not be collected".into())),
+                );
+            }
+            entry(h, super::declared::from_spec(h).map(Ok))
+        })
+        .collect()
+}

@@ -1,0 +1,12 @@
+//! Everything that does I/O to get data: the local CPU, dump files in every
+//! format, fleet files, SSH to Linux and ESXi hosts, Ansible results, storage
+//! and network facts, and VM inventories. Sources produce [`crate::cpuid::RawDump`]s
+//! and [`crate::model`] types; they never analyse or format output.
+
+pub mod ansible;
+pub mod facts;
+pub mod fleet;
+pub mod formats;
+pub mod local;
+pub mod ssh;
+pub mod vms;

@@ -1,0 +1,311 @@
+//! ESXi hosts: `vim-cmd hostsvc/hosthardware`, whose `cpuFeature` lists give
+//! leaves 0, 1, 0x80000000 and 0x80000001 as `0000:0000:...` bit strings (most
+//! significant bit first) with the leaf as a signed 32-bit `level`
+//! (0x80000001 prints as -2147483647). Nothing else: leaf 7 and beyond (AVX2,
+//! AVX-512, BMI, SMEP/SMAP, ...), leaf 0xD (XSAVE) and 0x80000008 are not visible.
+
+use std::time::Instant;
+
+use super::transport::Session;
+use super::{text, FailureKind, RemoteError, SshOptions, Target};
+use crate::cpuid::{Completeness, CpuLeaves, Provenance, RawDump, Regs, SourceKind};
+use crate::util::text::snippet;
+
+/// The command run on the host.
+pub const COMMAND: &str = "vim-cmd hostsvc/hosthardware";
+
+/// What such a dump cannot show, for reports.
+pub const CANNOT_SHOW: &str = "ESXi's cpuFeature holds leaves 0, 1, 0x80000000 and 0x80000001 \
+    only: leaf 7 and everything beyond (AVX2, AVX-512, BMI1/2, SMEP/SMAP, ERMS, ADX, SHA, \
+    RDSEED, ...), XSAVE details (leaf 0xD) and address sizes (0x80000008) cannot be seen";
+
+/// One `cpuFeature` list found in the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Section {
+    indent: usize,
+    leaves: Vec<(u32, Regs)>,
+}
+
+/// The first token of a member value: a quoted string's content, or up to `,`/space.
+fn token(value: &str) -> &str {
+    let v = value.trim();
+    match v.strip_prefix('"') {
+        Some(rest) => rest.split('"').next().unwrap_or(""),
+        None => v
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .next()
+            .unwrap_or(""),
+    }
+}
+
+fn bits(value: &str) -> Option<u32> {
+    let v = token(value);
+    let digits: String = v.chars().filter(|&c| c != ':').collect();
+    if digits.len() != 32 || !digits.bytes().all(|b| b == b'0' || b == b'1') {
+        return None;
+    }
+    u32::from_str_radix(&digits, 2).ok()
+}
+
+fn level(value: &str) -> Option<u32> {
+    let v = token(value);
+    if let Ok(i) = v.parse::<i32>() {
+        return Some(i as u32);
+    }
+    v.parse::<u32>().ok()
+}
+
+/// Parses the cpuFeature part of `vim-cmd hostsvc/hosthardware` output. The
+/// host-level list is preferred (the least indented); else the first package's.
+pub fn parse(output: &str, origin: &str) -> Result<RawDump, RemoteError> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut current: Option<Section> = None;
+    let mut entry: Option<(Option<u32>, [Option<u32>; 4], usize)> = None;
+    let bad = |n: usize, msg: String| {
+        RemoteError::new(
+            FailureKind::Malformed,
+            format!("{origin}: `{COMMAND}` output line {n}: {msg}"),
+        )
+    };
+    for (i, raw) in output.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim_end_matches('\r');
+        let t = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        if t.starts_with("cpuFeature") && t.contains('[') && !t.contains(']') {
+            if let Some(s) = current.take() {
+                sections.push(s);
+            }
+            current = Some(Section {
+                indent,
+                leaves: Vec::new(),
+            });
+            continue;
+        }
+        let Some(sec) = current.as_mut() else {
+            continue;
+        };
+        if t.starts_with("(vim.host.CpuIdInfo)") && t.ends_with('{') {
+            entry = Some((None, [None; 4], n));
+            continue;
+        }
+        if let Some((lvl, regs, start)) = entry.as_mut() {
+            if t.starts_with('}') {
+                let (Some(l), [Some(a), Some(b), Some(c), Some(d)]) = (*lvl, *regs) else {
+                    return Err(bad(
+                        *start,
+                        "a CpuIdInfo entry lacks its level or one of eax, ebx, ecx, edx".into(),
+                    ));
+                };
+                sec.leaves.push((l, Regs::new(a, b, c, d)));
+                entry = None;
+                continue;
+            }
+            if let Some((k, v)) = t.split_once('=') {
+                let k = k.trim();
+                let slot = match k {
+                    "level" => {
+                        *lvl = Some(level(v).ok_or_else(|| {
+                            bad(n, format!("level {:?} is not a 32-bit integer", v.trim()))
+                        })?);
+                        continue;
+                    }
+                    "eax" => 0,
+                    "ebx" => 1,
+                    "ecx" => 2,
+                    "edx" => 3,
+                    _ => continue,
+                };
+                regs[slot] = Some(bits(v).ok_or_else(|| {
+                    bad(
+                        n,
+                        format!(
+                            "{k} = {:?}: expected 32 bits written as \"0000:0000:...\"",
+                            snippet(v, 60)
+                        ),
+                    )
+                })?);
+            }
+            continue;
+        }
+        if t.starts_with(']') && indent <= sec.indent {
+            if let Some(s) = current.take() {
+                sections.push(s);
+            }
+        }
+    }
+    if let Some(s) = current.take() {
+        sections.push(s);
+    }
+    if entry.is_some() {
+        return Err(RemoteError::new(
+            FailureKind::Malformed,
+            format!("{origin}: `{COMMAND}` output ends inside a CpuIdInfo entry (truncated?)"),
+        ));
+    }
+    let best = sections
+        .iter()
+        .filter(|s| !s.leaves.is_empty())
+        .min_by_key(|s| s.indent)
+        .ok_or_else(|| {
+            RemoteError::new(
+                FailureKind::Malformed,
+                format!(
+                    "{origin}: `{COMMAND}` printed no cpuFeature list ({} bytes: {:?}). Is this an ESXi host?",
+                    output.len(),
+                    snippet(output, 100)
+                ),
+            )
+        })?;
+    let mut cpu = CpuLeaves::new(0);
+    for (leaf, regs) in &best.leaves {
+        cpu.insert(*leaf, 0, *regs);
+    }
+    if cpu.get(0, 0).is_none() || cpu.get(1, 0).is_none() {
+        return Err(RemoteError::new(
+            FailureKind::Malformed,
+            format!("{origin}: `{COMMAND}` cpuFeature lacks level 0 or level 1"),
+        ));
+    }
+    let mut dump = RawDump::new(
+        Provenance {
+            kind: SourceKind::EsxiHostHardware,
+            origin: origin.to_string(),
+            detail: CANNOT_SHOW.to_string(),
+        },
+        Completeness::BasicLeavesOnly,
+    );
+    dump.cpus.push(cpu);
+    Ok(dump)
+}
+
+/// Reads an ESXi host's cpuFeature through an open session.
+pub fn collect(
+    session: &mut dyn Session,
+    target: &Target,
+    opts: &SshOptions,
+) -> Result<RawDump, RemoteError> {
+    let started = Instant::now();
+    let out = session.exec(COMMAND, opts.deadline.min(super::COMMAND_TIME_LIMIT))?;
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    if out.status == Some(127) || stderr.contains("not found") && stdout.trim().is_empty() {
+        return Err(RemoteError::new(
+            FailureKind::CommandMissing,
+            format!(
+                "`{COMMAND}` is not available on {target} ({}). Is it an ESXi host? For Linux hosts use `ssh = ...`",
+                snippet(&stderr, 120)
+            ),
+        ));
+    }
+    if stderr.contains("ermission") || stderr.contains("NoPermission") {
+        return Err(RemoteError::new(
+            FailureKind::PermissionDenied,
+            format!(
+                "`{COMMAND}` on {target} was refused ({}): log in as root or a user with the Administrator role",
+                snippet(&stderr, 160)
+            ),
+        ));
+    }
+    if out.status != Some(0) {
+        return Err(RemoteError::new(
+            FailureKind::Malformed,
+            format!(
+                "`{COMMAND}` on {target} exited with status {:?}: {}",
+                out.status,
+                snippet(&stderr, 200)
+            ),
+        ));
+    }
+    let mut dump = parse(&stdout, &target.to_string())?;
+    dump.provenance.detail = format!(
+        "`{COMMAND}` over SSH ({}, {:.2} s); {}",
+        opts.backend.name(),
+        started.elapsed().as_secs_f64(),
+        CANNOT_SHOW
+    );
+    Ok(dump)
+}
+
+/// Writes leaves as vim-cmd prints them (for fixtures and tests).
+pub fn render_cpu_feature(leaves: &[(u32, Regs)], indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let b = |v: u32| {
+        let s = format!("{v:032b}");
+        s.as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    let mut out = format!("{pad}cpuFeature = (vim.host.CpuIdInfo) [\n");
+    for (i, (leaf, r)) in leaves.iter().enumerate() {
+        out.push_str(&format!(
+            "{pad}   (vim.host.CpuIdInfo) {{\n{pad}      level = {},\n{pad}      vendor = <unset>,\n\
+             {pad}      eax = \"{}\",\n{pad}      ebx = \"{}\",\n{pad}      ecx = \"{}\",\n{pad}      edx = \"{}\"\n{pad}   }}{}\n",
+            *leaf as i32,
+            b(r.eax),
+            b(r.ebx),
+            b(r.ecx),
+            b(r.edx),
+            if i + 1 < leaves.len() { "," } else { "" }
+        ));
+    }
+    out.push_str(&format!("{pad}]"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> String {
+        let host = [
+            (0u32, Regs::new(0x20, 0x756e6547, 0x6c65746e, 0x49656e69)),
+            (1, Regs::new(0x806f7, 0x10800, 0xfffa322b, 0x0fabfbff)),
+            (0x8000_0000, Regs::new(0x8000_0008, 0, 0, 0)),
+            (0x8000_0001, Regs::new(0, 0, 1, 0x2c10_0800)),
+        ];
+        let pkg = [(0u32, Regs::new(0x1f, 1, 2, 3)), (1, Regs::new(1, 1, 1, 1))];
+        format!(
+            "(vim.host.HardwareInfo) {{\n   cpuPkg = (vim.host.CpuPackage) [\n      (vim.host.CpuPackage) {{\n         index = 0,\n{},\n      }}\n   ],\n{},\n   memorySize = 1\n}}\n",
+            render_cpu_feature(&pkg, 9),
+            render_cpu_feature(&host, 3)
+        )
+    }
+
+    #[test]
+    fn host_level_list_wins() {
+        let d = parse(&sample(), "esx").unwrap();
+        let cpu = d.first().unwrap();
+        assert_eq!(cpu.get(0, 0).unwrap().eax, 0x20);
+        assert_eq!(cpu.get(0x8000_0001, 0).unwrap().edx, 0x2c10_0800);
+        assert_eq!(cpu.leaves.len(), 4);
+        assert_eq!(d.completeness, Completeness::BasicLeavesOnly);
+        assert_eq!(d.provenance.kind, SourceKind::EsxiHostHardware);
+        assert!(sample().contains("level = -2147483647"));
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors_not_panics() {
+        let s = sample();
+        for cut in [0, 10, s.len() / 2, s.len() - 40] {
+            let _ = parse(&s[..cut], "esx");
+        }
+        let e = parse(
+            &s.replace("0000:0000:0000:0000:0000:0000:0000:0000", "0000:zz"),
+            "esx",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, FailureKind::Malformed);
+        assert!(e.message.contains("line"), "{}", e.message);
+        let e = parse("hello\n", "esx").unwrap_err();
+        assert!(e.message.contains("no cpuFeature"), "{}", e.message);
+        assert_eq!(level("-2147483648"), Some(0x8000_0000));
+        assert_eq!(level("4294967295"), Some(u32::MAX));
+        assert_eq!(
+            bits("\"0000:0000:0000:0000:0000:0000:0010:0000\","),
+            Some(0x20)
+        );
+    }
+}
