@@ -354,7 +354,9 @@ pub fn proxmox(r: &Release, w: &Want, id: &str) -> Option<ProxmoxChoice> {
     }
     let visible_cls = catalog::guest_visible();
     let managed = r.nameable().intersection(visible_cls);
-    let uni = universe(r);
+    // What KVM emulates (x2apic, TSC-deadline, ...) is left as the type has it:
+    // adding it is never worth a custom model.
+    let uni = universe(r).difference(&kvm_emulated());
     let target = w.guest.intersection(&managed).intersection(&uni);
     let optional_t = w
         .where_present

@@ -55,6 +55,12 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let releases = esxi_releases(&spec, hosts, facts.as_deref());
     report.settings =
         crate::analysis::setting::settings_full(&report.cpu, hosts, &guests, &releases, versions);
+    // A KVM or Proxmox cluster is not set with a vSphere EVC mode.
+    for s in &mut report.settings {
+        if super::target::target_of(&choices, s.cluster.as_deref()).is_kvm() {
+            s.evc = None;
+        }
+    }
     report.targets = choices.clone();
     // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
     let vms = (args.only.is_none() && super::vms::has_vms(&spec)).then(|| {
