@@ -245,6 +245,11 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// The hypervisor the cluster's VMs run on (`vsphere`, `kvm`, `proxmox`): the
+    /// hosts and the candidate are compared as its guests see them (see `mask
+    /// --help`). Default: the fleet file's, else what the sources say.
+    #[arg(long, value_enum)]
+    pub target: Option<Hypervisor>,
 }
 
 /// `vmcompat profiles`.

@@ -17,7 +17,18 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let mut spec = file::read(&args.fleet)?;
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let (hosts, failed) = super::fleet_input::collect_and_decode(&spec);
+    let (mut hosts, failed) = super::fleet_input::collect_and_decode(&spec);
+    let choices = super::target::choices(
+        &spec,
+        &crate::cli::TargetArgs {
+            target: args.target,
+            ..Default::default()
+        },
+    );
+    for h in &mut hosts {
+        let t = super::target::target_of(&choices, h.cluster.as_deref());
+        crate::shipped::targets::apply(t, &mut h.cpu, None);
+    }
     if let Some(f) = failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),
@@ -58,6 +69,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
                 .cloned()
                 .collect();
             let mut cpu = cpu.clone();
+            // The candidate as the cluster's guests would see it.
+            let t = super::target::target_of(&choices, cluster.and_then(|c| c.as_deref()));
+            crate::shipped::targets::apply(t, &mut cpu, None);
             if is_setting {
                 // A model or EVC key stands for a host of that class: its features,
                 // plus the platform bits no named model carries (invariant TSC,

@@ -185,7 +185,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         }
         let mut checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
         let kvm = match args.format {
-            MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox => {
+            MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox | MaskFormat::Json => {
                 let want = cpumodel::Want {
                     vendor: plan.vendor,
                     guest: &plan.guest,
@@ -201,7 +201,9 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
                 let unexpressible = match args.format {
                     MaskFormat::Qemu => k.qemu.as_ref().map(|c| c.unexpressible),
                     MaskFormat::Libvirt => k.libvirt.as_ref().map(|c| c.unexpressible),
-                    _ => k.proxmox.as_ref().map(|c| c.unexpressible),
+                    MaskFormat::Proxmox => k.proxmox.as_ref().map(|c| c.unexpressible),
+                    // JSON carries the VMX lines (verified as such) and the models.
+                    _ => Some(crate::catalog::FeatureSet::new()),
                 };
                 match unexpressible {
                     Some(u) => checked.unexpressible = u.names(),

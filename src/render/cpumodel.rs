@@ -13,7 +13,7 @@ pub fn notes(format: MaskFormat, kvm: &KvmSettings) -> Vec<String> {
         MaskFormat::Qemu => (kvm.qemu.as_ref(), "QEMU"),
         MaskFormat::Libvirt => (kvm.libvirt.as_ref(), "libvirt"),
         MaskFormat::Proxmox => (kvm.qemu.as_ref(), "QEMU (Proxmox VE)"),
-        _ => (None, ""),
+        _ => return out,
     };
     let Some(c) = choice else {
         out.push(format!(

@@ -317,6 +317,8 @@ pub fn plan_with(
                 unexpressible: &'a [&'static str],
                 vmx: Vec<String>,
                 notes: &'a [String],
+                /// The QEMU model, libvirt element and Proxmox type.
+                kvm: Option<&'a crate::analysis::cpumodel::KvmSettings>,
             }
             out.push_str(&super::json(&Out {
                 plan: p,
@@ -324,6 +326,7 @@ pub fn plan_with(
                 unexpressible: &checked.unexpressible,
                 vmx: vmx::render_lines(mask, Spelling::Colon),
                 notes: &notes,
+                kvm,
             }));
         }
     }
