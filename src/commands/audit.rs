@@ -38,7 +38,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     // What guests see under each cluster's target hypervisor is what is compared.
     let choices = super::target::choices(&spec, &args.target);
     super::target::apply_views(&mut input, &choices);
-    let versions = super::target::versions(&args.target)?;
+    let mut versions = super::target::versions(&args.target)?;
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy, &guests);
@@ -53,6 +53,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     // A cluster's EVC mode must be one its hosts' ESXi releases know: the
     // releases read (`vmware -vl`) or declared (`esxi_version`).
     let releases = esxi_releases(&spec, hosts, facts.as_deref());
+    let mut learned = None;
+    if let Some(f) = facts.as_deref() {
+        (versions, learned) = super::target::learn_versions(&args.target, versions, f);
+    }
     report.settings =
         crate::analysis::setting::settings_full(&report.cpu, hosts, &guests, &releases, versions);
     // A KVM or Proxmox cluster is not set with a vSphere EVC mode.
@@ -76,6 +80,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let text = match args.format {
         OutputFormat::Table => {
             let mut t = super::target::describe(&choices);
+            if let Some(l) = &learned {
+                t.push('\n');
+                t.push_str(l);
+            }
             t.push_str("\n\n");
             t.push_str(&render::audit::render(&report));
             if let Some(sn) = &report.storage_network {

@@ -99,3 +99,44 @@ pub fn versions(args: &TargetArgs) -> Result<Versions> {
         libvirt: parse(&args.libvirt_version, "--libvirt-version", d.libvirt)?,
     })
 }
+
+/// The releases read from the hosts over SSH (`qemu-system-x86_64 --version`,
+/// `virsh --version`), for the versions not given on the command line: the
+/// oldest of each across the hosts that have it (what every host accepts), with
+/// a line saying so.
+pub fn learn_versions(
+    args: &TargetArgs,
+    mut versions: Versions,
+    facts: &[crate::model::facts::FactsHost],
+) -> (Versions, Option<String>) {
+    use crate::shipped::targets::models::Version;
+    let oldest = |get: &dyn Fn(&crate::model::facts::HostFacts) -> Option<&String>| {
+        facts
+            .iter()
+            .filter_map(|h| {
+                let v: Version = get(h.facts.as_ref()?)?.parse().ok()?;
+                Some((v, h.name.clone()))
+            })
+            .min_by_key(|(v, _)| *v)
+    };
+    let mut said = Vec::new();
+    if args.qemu_version.is_none() {
+        if let Some((v, host)) = oldest(&|f| f.qemu_version.as_ref()) {
+            versions.qemu = v;
+            said.push(format!("QEMU {v} (the oldest, on {host})"));
+        }
+    }
+    if args.libvirt_version.is_none() {
+        if let Some((v, host)) = oldest(&|f| f.libvirt_version.as_ref()) {
+            versions.libvirt = v;
+            said.push(format!("libvirt {v} (the oldest, on {host})"));
+        }
+    }
+    let line = (!said.is_empty()).then(|| {
+        format!(
+            "releases learned from the hosts over SSH: {}",
+            said.join(", ")
+        )
+    });
+    (versions, line)
+}
