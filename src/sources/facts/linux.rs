@@ -38,9 +38,12 @@ pub const COMMANDS: [(&str, &str); 8] = [
         "!command -v qemu-system-x86_64 >/dev/null 2>&1 || { echo '@@missing'; exit 0; }; \
          qemu-system-x86_64 --version",
     ),
+    // The daemon's own `--version` (virtqemud, else libvirtd): it answers without
+    // a connection, where `virsh` may wait for one.
     (
         "libvirt",
-        "!command -v virsh >/dev/null 2>&1 || { echo '@@missing'; exit 0; }; virsh --version",
+        "!for d in virtqemud libvirtd; do command -v $d >/dev/null 2>&1 && exec $d --version; done; \
+         echo '@@missing'",
     ),
 ];
 
@@ -334,8 +337,12 @@ mod tests {
             ("bridges", "br0 eno1 vnet0\nbr-int\n", "0"),
             ("ovs", "", "missing"),
             ("virsh", "default\nproduction\n", "0"),
+            ("qemu", "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n", "0"),
+            ("libvirt", "virtqemud (libvirt) 9.0.0\n", "0"),
         ]);
         let f = parse(&o).unwrap();
+        assert_eq!(f.qemu_version.as_deref(), Some("7.2"));
+        assert_eq!(f.libvirt_version.as_deref(), Some("9.0"));
         assert_eq!(f.luns.len(), 2);
         assert!(f.luns[0].is_local);
         assert_eq!(f.luns[1].id, "naa.600a0b80005ad3e2000002c34f3e8b2d");
@@ -368,8 +375,11 @@ mod tests {
             ("bridges", "", "0"),
             ("ovs", "", "missing"),
             ("virsh", "", "missing"),
+            ("qemu", "", "missing"),
+            ("libvirt", "", "missing"),
         ]);
         let f = parse(&good).unwrap();
+        assert_eq!(f.qemu_version, None);
         assert_eq!(f.luns.len(), 1);
         assert!(parse(&good[..good.len() / 2])
             .unwrap_err()
