@@ -101,7 +101,7 @@ pub fn versions(args: &TargetArgs) -> Result<Versions> {
 }
 
 /// The releases read from the hosts over SSH (`qemu-system-x86_64 --version`,
-/// `virsh --version`), for the versions not given on the command line: the
+/// `virtqemud --version` or `libvirtd --version`), for the versions not given on the command line: the
 /// oldest of each across the hosts that have it (what every host accepts), with
 /// a line saying so.
 pub fn learn_versions(
