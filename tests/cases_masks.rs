@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 
 use vmcompat::analysis::fleet::{analyze, FleetHost};
 use vmcompat::analysis::maskplan::{self, MaskOptions, PlanError};
+use vmcompat::catalog::id;
 use vmcompat::catalog::{self, FeatureSet};
 use vmcompat::cpuid::{Completeness, CpuLeaves};
 use vmcompat::decode::{decode_cpu, decode_dump, Cpu};
@@ -78,7 +79,7 @@ fn names(v: &serde_json::Value) -> Vec<String> {
 fn set(v: &serde_json::Value) -> FeatureSet {
     let n = names(v);
     let refs: Vec<&str> = n.iter().map(String::as_str).collect();
-    FeatureSet::from_names(&refs)
+    FeatureSet::from_names(&refs).expect("catalog names")
 }
 
 fn leaves(path: &Path) -> (CpuLeaves, Cpu) {
@@ -94,7 +95,7 @@ fn guest(mask: &CpuidMask, cpu: &CpuLeaves) -> FeatureSet {
 }
 
 fn ids(list: &[&str]) -> FeatureSet {
-    let s = FeatureSet::from_names(list);
+    let s = FeatureSet::from_names(list).expect("catalog names");
     assert_eq!(s.len(), list.len(), "unknown name in {list:?}");
     s
 }
@@ -144,9 +145,13 @@ fn zen3_to_zen2_hides_only_what_zen2_lacks_and_keeps_its_mitigations() {
     // The premise: Zen 2 has STIBP, STIBP-always-on, IBRS-fast, IBRS-same-mode and
     // SSBD without IBRS.
     for n in SPEC_ZEN2 {
-        assert!(zen2.has(n) && zen3.has(n), "{n}");
+        assert!(
+            zen2.has(vmcompat::catalog::lookup(n).expect("catalog name"))
+                && zen3.has(vmcompat::catalog::lookup(n).expect("catalog name")),
+            "{n}"
+        );
     }
-    assert!(!zen2.has("amd_ibrs") && zen3.has("amd_ibrs"));
+    assert!(!zen2.has(id::AMD_IBRS) && zen3.has(id::AMD_IBRS));
 
     // Point 1: Zen 3 -> Zen 2 hides the Zen 3-only capabilities and nothing else.
     let (from, to) = direction(&fleet, 0);
@@ -218,7 +223,7 @@ fn zen3_to_zen2_hides_only_what_zen2_lacks_and_keeps_its_mitigations() {
 
     // Point 3: efer_lmsle_mbz is never hidden, and the answer names the direction
     // where it matters: Zen 2 (without it) -> Zen 3 (with it).
-    assert!(zen3.has("efer_lmsle_mbz") && !zen2.has("efer_lmsle_mbz"));
+    assert!(zen3.has(id::EFER_LMSLE_MBZ) && !zen2.has(id::EFER_LMSLE_MBZ));
     for args in [
         vec![p(&fleet)],
         vec![p(&fleet), "--from", &from, "--to", &to],
@@ -433,7 +438,10 @@ fn proc_cpuinfo_cluster_reads_back_to_cpuid_features() {
         assert_eq!(from_dump, reached);
     }
     for n in ["spec_ctrl", "intel_stibp", "spec_ctrl_ssbd"] {
-        assert!(pve1.has(n), "{n} lost in cpuinfo");
+        assert!(
+            pve1.has(vmcompat::catalog::lookup(n).expect("catalog name")),
+            "{n} lost in cpuinfo"
+        );
     }
     let o = vmcompat(&["report", "--dump", p(&dir.join("pve1-cpuinfo.txt"))]);
     let (out, err) = text(&o);

@@ -823,7 +823,10 @@ fn three_clusters_checked_by_hand_against_the_host_features() {
         let loses: BTreeSet<String> = common
             .iter()
             .filter(|n| universe.contains(*n) && !expect.2.contains(*n))
-            .filter(|n| !vmcompat::shipped::evc::FIRMWARE_DEPENDENT.contains(&n.as_str()))
+            .filter(|n| {
+                !vmcompat::shipped::evc::FIRMWARE_DEPENDENT
+                    .contains(&vmcompat::catalog::lookup(n).expect("catalog name"))
+            })
             .cloned()
             .collect();
         let json_loses: BTreeSet<String> = names(&s["evc"]["loses"]).into_iter().collect();

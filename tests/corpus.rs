@@ -8,6 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use vmcompat::catalog;
+use vmcompat::catalog::id;
 use vmcompat::decode::{decode_cpu, Cpu, Vendor};
 use vmcompat::sources::formats::corpus::parse_corpus;
 
@@ -303,15 +304,15 @@ fn corpus_oddities_are_handled() {
         let cpu = decode(file);
         assert_eq!(cpu.max_extended_leaf, None, "{file}");
         assert_eq!(cpu.brand, None, "{file}");
-        assert!(!cpu.has("lm") && !cpu.has("nx"), "{file}");
+        assert!(!cpu.has(id::LM) && !cpu.has(id::NX), "{file}");
     }
     // The Samuel's garbage leaf 1 ECX is not believed, and the note says why.
     let samuel = decode("via-samuel.txt");
-    assert!(samuel.hypervisor.is_none() && !samuel.has("ssse3"));
+    assert!(samuel.hypervisor.is_none() && !samuel.has(id::SSSE3));
     assert!(samuel.normalizations.iter().any(|n| n.contains("garbage")));
     // SYSCALL is restored on 64-bit Intel dumps taken by 32-bit code.
     let haswell = decode("intel-core-i7-4770-cpu.txt");
-    assert!(haswell.has("lm") && haswell.has("syscall"));
+    assert!(haswell.has(id::LM) && haswell.has(id::SYSCALL));
 }
 
 #[test]

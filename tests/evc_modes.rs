@@ -50,7 +50,7 @@ fn file_features(key: &str) -> FeatureSet {
         .iter()
         .map(|f| f.as_str().expect("a name"))
         .collect();
-    FeatureSet::from_names(&names)
+    FeatureSet::from_names(&names).expect("catalog names")
 }
 
 fn corpus() -> Option<Vec<(String, Cpu)>> {
@@ -219,7 +219,8 @@ fn every_mode_is_shipped_tested_and_ordered() {
             let def = catalog::by_id(id);
             assert_ne!(def.class, Class::MustMatch, "{}", m.key);
             assert!(
-                !evc::FIRMWARE_DEPENDENT.contains(&def.name),
+                !evc::FIRMWARE_DEPENDENT
+                    .contains(&catalog::lookup(def.name).expect("catalog name")),
                 "{}: {}",
                 m.key,
                 def.name
@@ -238,7 +239,10 @@ fn every_mode_is_shipped_tested_and_ordered() {
             );
         }
     }
-    for n in evc::FIRMWARE_DEPENDENT {
+    for n in evc::FIRMWARE_DEPENDENT
+        .iter()
+        .map(|id| catalog::by_id(*id).name)
+    {
         assert!(catalog::lookup(n).is_some(), "FIRMWARE_DEPENDENT: {n}");
     }
     let e = evc::mode("intel-pentium-pro").unwrap_err().to_string();
@@ -316,7 +320,8 @@ fn vmware_per_vm_evc_exports_fit_their_modes() {
         "spec_ctrl_ssbd",
         "flush_l1d",
         "md_clear",
-    ]);
+    ])
+    .expect("catalog names");
     let compared: FeatureSet = granted
         .iter()
         .filter(|id| catalog::by_id(*id).class.is_compared())
@@ -333,7 +338,9 @@ fn vmware_per_vm_evc_exports_fit_their_modes() {
         .difference(&granted)
         .difference(&vmcompat::mask::per_vm::implicit_features());
     assert!(
-        extra.is_subset(&FeatureSet::from_names(&["x2apic", "tsc_deadline_timer"])),
+        extra.is_subset(
+            &FeatureSet::from_names(&["x2apic", "tsc_deadline_timer"]).expect("catalog names")
+        ),
         "the mode has {:?} the export does not grant",
         extra.names()
     );

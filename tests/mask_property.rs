@@ -168,7 +168,7 @@ fn check_plan(
     // are all hidden or absent (at least one hidden) reads 0 on every guest (on
     // AMD the CET components follow SHSTK alone, as AMD has no IBT).
     for comp in catalog::XSAVE_COMPONENTS {
-        let owners = FeatureSet::from_names(comp.owners);
+        let owners = FeatureSet::from_names(comp.owners).expect("catalog names");
         let hidden_here = owners.intersection(&plan.hide);
         if owners.is_empty() || hidden_here.is_empty() {
             continue;

@@ -26,8 +26,11 @@ fn cpuinfo_and_dump_of_one_cpu_agree_but_for_what_cpuinfo_cannot_show() {
     let (from_dump, dump_cpu) =
         features(&shared.join("cases/cascadelake-icelake-mpx/compute-icx.txt"));
     assert_eq!(info_cpu.signature.model, dump_cpu.signature.model);
-    let names: Vec<&str> = proc_cpuinfo::NOT_SHOWN.iter().map(|(n, _)| *n).collect();
-    let not_shown = FeatureSet::from_names(&names);
+    let names: Vec<&str> = proc_cpuinfo::NOT_SHOWN
+        .iter()
+        .map(|(f, _)| catalog::by_id(*f).name)
+        .collect();
+    let not_shown = FeatureSet::from_names(&names).expect("catalog names");
     assert_eq!(
         not_shown.len(),
         names.len(),
@@ -58,6 +61,9 @@ fn cpuinfo_and_dump_of_one_cpu_agree_but_for_what_cpuinfo_cannot_show() {
         "md_clear",
         "invtsc",
     ] {
-        assert!(info_cpu.has(name), "cpuinfo lost {name}");
+        assert!(
+            info_cpu.has(vmcompat::catalog::lookup(name).expect("catalog name")),
+            "cpuinfo lost {name}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::fleet::{self, FleetAnalysis, FleetHost};
+use crate::catalog::id;
 use crate::cpuid::Completeness;
 use crate::model::policy::Policy;
 
@@ -121,8 +122,8 @@ pub fn audit(
                 model: Some(c.signature.model),
                 stepping: Some(c.signature.stepping),
                 microarchitecture: c.microarchitecture.map(str::to_string),
-                sse3: Some(c.has("pni")),
-                nx: Some(c.has("nx")),
+                sse3: Some(c.has(id::PNI)),
+                nx: Some(c.has(id::NX)),
                 virtualization: Some(c.has_virtualization()),
                 x86_64_level: Some(c.x86_64_level),
                 baseline: group_baseline.get(cpu.host_group[i]).cloned().flatten(),

@@ -96,7 +96,7 @@ pub struct EvcTransition {
 fn evc_relevant(set: &FeatureSet) -> FeatureSet {
     set.iter()
         .filter(|id| catalog::by_id(*id).class.is_compared())
-        .filter(|id| !crate::shipped::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
+        .filter(|id| !crate::shipped::evc::FIRMWARE_DEPENDENT.contains(id))
         .collect()
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::catalog::{self, FeatureSet};
+use crate::catalog::{self, id, FeatureId, FeatureSet};
 use crate::decode::{Cpu, Vendor};
 use crate::model::policy::Policy;
 
@@ -291,13 +291,13 @@ fn content_label(g: &Group, policy: Policy) -> String {
             },
         },
         Policy::Esx3 => {
-            let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
+            let has = |f: FeatureId| g.features.contains(f);
             let fam = g.families.first().copied().unwrap_or(0);
             format!(
                 "{vendor}-f{fam:x}-{}-{}-{}",
-                if has("pni") { "sse3" } else { "nosse3" },
-                if has("nx") { "nx" } else { "nonx" },
-                if has("vmx") || has("svm") {
+                if has(id::PNI) { "sse3" } else { "nosse3" },
+                if has(id::NX) { "nx" } else { "nonx" },
+                if has(id::VMX) || has(id::SVM) {
                     "vt"
                 } else {
                     "novt"
@@ -386,7 +386,7 @@ fn group_name(g: &Group, hosts: &[FleetHost], policy: Policy) -> String {
         [one] => format!(", {one}-class"),
         [a, .., b] => format!(", {a}…{b}-class"),
     };
-    let has = |n: &str| catalog::lookup(n).is_some_and(|id| g.features.contains(id));
+    let has = |f: FeatureId| g.features.contains(f);
     if policy == Policy::Esx3 {
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         let virt = if g.vendor.is_amd_like() {
@@ -396,20 +396,20 @@ fn group_name(g: &Group, hosts: &[FleetHost], policy: Policy) -> String {
         };
         return format!(
             "{maker} family {families}: SSE3 {}, NX/XD {}, {virt} {}",
-            yes_no(has("pni")),
-            yes_no(has("nx")),
-            yes_no(has("vmx") || has("svm"))
+            yes_no(has(id::PNI)),
+            yes_no(has(id::NX)),
+            yes_no(has(id::VMX) || has(id::SVM))
         );
     }
-    let simd = if has("avx512f") {
+    let simd = if has(id::AVX512F) {
         "AVX-512"
-    } else if has("avx2") {
+    } else if has(id::AVX2) {
         "AVX2, no AVX-512"
-    } else if has("avx") {
+    } else if has(id::AVX) {
         "AVX, no AVX2"
-    } else if has("sse4_2") {
+    } else if has(id::SSE4_2) {
         "SSE4.2, no AVX"
-    } else if has("pni") {
+    } else if has(id::PNI) {
         "SSE3, no SSE4.2"
     } else {
         "no SSE3"

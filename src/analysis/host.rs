@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::catalog::{self, id};
 use crate::cpuid::{Completeness, RawDump};
 use crate::decode::{self, consistency::CpuGroup, Consistency, Cpu};
 
@@ -176,16 +177,18 @@ pub fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
     if !cpu.has_virtualization() {
         return VirtState::NotReported;
     }
-    let flag = if cpu.vendor.is_amd_like() {
-        "svm"
+    // The kernel's flag is the catalog's canonical name.
+    let flag = catalog::by_id(if cpu.vendor.is_amd_like() {
+        id::SVM
     } else {
-        "vmx"
-    };
+        id::VMX
+    })
+    .name;
     match os_flags {
         Some(flags) if !flags.iter().any(|f| f == flag) => VirtState::DisabledByFirmware,
         // Linux clears `vmx` when firmware locked VT-x off, so its presence means
         // enabled; it shows `svm` whatever firmware did, so that tells nothing.
-        Some(_) if flag == "vmx" => VirtState::Enabled,
+        Some(_) if flag == catalog::by_id(id::VMX).name => VirtState::Enabled,
         _ => VirtState::PresentFirmwareUnknown,
     }
 }
@@ -194,7 +197,7 @@ pub fn virt_state(cpu: &Cpu, os_flags: Option<&[String]>) -> VirtState {
 /// never ran 64-bit guests on Intel without it); on AMD, long mode of revision E
 /// or later (family 0xF model >= 0x20, or any later family) or AMD-V.
 fn supports_64bit(cpu: &Cpu, virt: VirtState) -> (bool, String) {
-    let lm = cpu.has("lm");
+    let lm = cpu.has(id::LM);
     if !lm {
         return (false, "no long mode: the CPU is 32-bit only".into());
     }
@@ -270,8 +273,8 @@ fn summarize(cpu: &Cpu, dump: &RawDump, consistency: &Consistency) -> Summary {
         threads_per_package: cpu.topology.threads_per_package,
         hybrid: cpu.hybrid,
         simd: cpu.simd_level(),
-        nx: cpu.has("nx"),
-        long_mode: cpu.has("lm"),
+        nx: cpu.has(id::NX),
+        long_mode: cpu.has(id::LM),
         virtualization: cpu.virtualization_name(),
         virtualization_state: virt,
         supports_64bit_vms: supports,

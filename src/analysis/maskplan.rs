@@ -22,7 +22,7 @@
 use serde::Serialize;
 
 use super::fleet::{FleetAnalysis, FleetHost};
-use crate::catalog::{self, Class, FeatureId, FeatureSet};
+use crate::catalog::{self, id, Class, FeatureId, FeatureSet};
 use crate::decode::Vendor;
 use crate::shipped::baselines::{self, Baseline};
 
@@ -206,13 +206,13 @@ fn firmware_set() -> FeatureSet {
 /// from Sandy Bridge on (Intel, "Microcode Revision Guidance", 2018-2019, and the
 /// MDS/L1TF/SSB advisories INTEL-SA-00088, -00115, -00161, -00233): a Sandy Bridge or
 /// later host (it has AVX) that lacks one runs old microcode.
-const INTEL_MICROCODE_SPEC: &[&str] = &[
-    "spec_ctrl",
-    "intel_stibp",
-    "spec_ctrl_ssbd",
-    "md_clear",
-    "flush_l1d",
-    "arch_capabilities",
+const INTEL_MICROCODE_SPEC: &[FeatureId] = &[
+    id::SPEC_CTRL,
+    id::INTEL_STIBP,
+    id::SPEC_CTRL_SSBD,
+    id::MD_CLEAR,
+    id::FLUSH_L1D,
+    id::ARCH_CAPABILITIES,
 ];
 
 /// True when a firmware or microcode update (or a BIOS setting) can give `f` to
@@ -250,14 +250,13 @@ pub fn update_brings(hosts: &[FleetHost], involved: &[usize], f: FeatureId) -> b
 /// (every x86-64 CPU has it; a BIOS switches it off), or an Intel speculation
 /// control of [`INTEL_MICROCODE_SPEC`] on a Sandy Bridge or later core (it has AVX).
 pub fn microcode_brings(cpu: &crate::decode::Cpu, f: FeatureId) -> bool {
-    let name = catalog::by_id(f).name;
-    if name == "nx" {
+    if f == id::NX {
         return true;
     }
     firmware_fixable(f)
         && cpu.vendor == Vendor::Intel
-        && INTEL_MICROCODE_SPEC.contains(&name)
-        && catalog::lookup("avx").is_some_and(|a| cpu.features.contains(a))
+        && INTEL_MICROCODE_SPEC.contains(&f)
+        && cpu.features.contains(id::AVX)
 }
 
 /// The guest-visible features of a host (what masks act on and verification compares).
@@ -487,9 +486,10 @@ pub fn for_groups(
     let (union, inter) = union_and_intersection(members.iter().map(|&h| visible(&hosts[h])));
     lacking_floor(hosts, &members, &union)?;
     let c = core(&union, &union.difference(&inter), hosts, &members, opts);
+    let labels = idx.iter().map(|&i| a.groups[i].label.clone()).collect();
     Ok(plan_from(
         vendor,
-        idx.iter().map(|&i| a.groups[i].label.clone()).collect(),
+        labels,
         c,
         &union,
         hosts,
@@ -576,15 +576,8 @@ pub fn for_baseline(
         });
     }
     let c = core(&union, &union.difference(&keep), hosts, &members, opts);
-    let mut plan = plan_from(
-        vendor,
-        idx.iter().map(|&i| a.groups[i].label.clone()).collect(),
-        c,
-        &union,
-        hosts,
-        members,
-        Vec::new(),
-    );
+    let labels = idx.iter().map(|&i| a.groups[i].label.clone()).collect();
+    let mut plan = plan_from(vendor, labels, c, &union, hosts, members, Vec::new());
     // Hosts that miss the baseline only by firmware-dependent bits get advice too.
     for (h, lacks) in &cannot_reach {
         let fw: Vec<&'static str> = lacks

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cpumodel;
 pub mod diff;
 pub mod evc_transition;
+pub mod finding;
 pub mod fleet;
 pub mod host;
 pub mod host_blockers;

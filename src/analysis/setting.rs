@@ -118,7 +118,7 @@ pub fn vmware_evc_mode_for_releases(
 fn evc_guest_view(m: &crate::shipped::evc::EvcMode, common: &FeatureSet) -> FeatureSet {
     let passed: FeatureSet = common
         .iter()
-        .filter(|id| crate::shipped::evc::FIRMWARE_DEPENDENT.contains(&catalog::by_id(*id).name))
+        .filter(|id| crate::shipped::evc::FIRMWARE_DEPENDENT.contains(id))
         .collect();
     m.features.union(&passed)
 }

@@ -7,17 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::finding::Severity;
 use crate::model::facts::{FactsHost, FactsSource, HostFacts, StorageIdentity};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Migration fails (exit status 1).
-    Error,
-    /// Worth fixing; migration may still work (exit status unchanged).
-    Warning,
-}
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -149,17 +140,12 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
             (Some(f), _) => {
                 r.hosts_checked.push(h.name.clone());
                 for what in &f.not_read {
-                    r.findings.push(Finding {
-                        severity: Severity::Warning,
-                        kind: FindingKind::FactsUnavailable,
-                        cluster: h.cluster.clone(),
-                        subject: h.name.clone(),
-                        hosts: vec![h.name.clone()],
-                        message: format!("on {}, {what}; its other facts were checked", h.name),
-                        action: "start the service or fix the command on the host, or declare \
-                                 the host's port_groups in the fleet file"
-                            .into(),
-                    });
+                    r.findings.push(facts_unavailable(
+                        h,
+                        format!("on {}, {what}; its other facts were checked", h.name),
+                        "start the service or fix the command on the host, or declare \
+                         the host's port_groups in the fleet file",
+                    ));
                 }
                 clusters
                     .entry(h.cluster.as_deref())
@@ -167,17 +153,12 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
                     .push((h.name.as_str(), f));
             }
             (None, Some(e)) => {
-                r.findings.push(Finding {
-                    severity: Severity::Warning,
-                    kind: FindingKind::FactsUnavailable,
-                    cluster: h.cluster.clone(),
-                    subject: h.name.clone(),
-                    hosts: vec![h.name.clone()],
-                    message: format!("storage/network facts of {} could not be read: {e}", h.name),
-                    action: "fix the cause above, or declare the host's facts in the fleet file \
-                             (luns, datastores, port_groups, vmotion)"
-                        .into(),
-                });
+                r.findings.push(facts_unavailable(
+                    h,
+                    format!("storage/network facts of {} could not be read: {e}", h.name),
+                    "fix the cause above, or declare the host's facts in the fleet file \
+                     (luns, datastores, port_groups, vmotion)",
+                ));
             }
             (None, None) => r.skipped.push(h.name.clone()),
         }
@@ -231,6 +212,19 @@ pub fn check(hosts: &[FactsHost], storage: bool, network: bool) -> StorageNetwor
     r.findings
         .sort_by(|a, b| (a.severity, &a.cluster, a.kind).cmp(&(b.severity, &b.cluster, b.kind)));
     r
+}
+
+/// A warning that (some of) one host's facts could not be read.
+fn facts_unavailable(h: &FactsHost, message: String, action: &str) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        kind: FindingKind::FactsUnavailable,
+        cluster: h.cluster.clone(),
+        subject: h.name.clone(),
+        hosts: vec![h.name.clone()],
+        message,
+        action: action.into(),
+    }
 }
 
 fn cluster_words(c: &Option<String>) -> String {
@@ -393,16 +387,7 @@ fn check_datastores(
         if ids.len() < 2 {
             continue;
         }
-        let detail = ids
-            .iter()
-            .map(|(k, hs)| {
-                format!(
-                    "{k} on {}",
-                    hs.iter().copied().collect::<Vec<_>>().join(", ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
+        let detail = on_hosts(ids.iter().map(|(k, hs)| (k, hs.iter().copied())));
         let hosts: BTreeSet<&str> = ids.values().flatten().copied().collect();
         out.push(Finding {
             severity: Severity::Error,
@@ -447,16 +432,11 @@ fn check_port_groups(
             .map(|(s, _)| *s)
             .unwrap_or_default();
         if spellings.len() > 1 {
-            let detail = spellings
-                .iter()
-                .map(|(s, hs)| {
-                    format!(
-                        "{s:?} on {}",
-                        hs.iter().copied().collect::<Vec<_>>().join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = on_hosts(
+                spellings
+                    .iter()
+                    .map(|(s, hs)| (format!("{s:?}"), hs.iter().copied())),
+            );
             let others: Vec<String> = spellings
                 .iter()
                 .filter(|(s, _)| **s != main)
@@ -628,11 +608,17 @@ fn check_vmotion(
     check_vmotion_stack_and_subnet(cluster, &ports, &mut r.findings);
 }
 
-/// "9000 on esx-01, esx-02; 1500 on esx-03".
+/// "9000 on esx-01, esx-02; 1500 on esx-03", highest value first.
 fn by_value<K: Ord + std::fmt::Display>(m: &BTreeMap<K, Vec<&str>>) -> String {
-    m.iter()
-        .rev()
-        .map(|(k, hs)| format!("{k} on {}", hs.join(", ")))
+    on_hosts(m.iter().rev().map(|(k, hs)| (k, hs.iter().copied())))
+}
+
+/// "A on esx-01, esx-02; B on esx-03": each value with the hosts that have it.
+fn on_hosts<'h, K: std::fmt::Display, H: Iterator<Item = &'h str>>(
+    values: impl Iterator<Item = (K, H)>,
+) -> String {
+    values
+        .map(|(k, hs)| format!("{k} on {}", hs.collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -756,10 +742,7 @@ fn check_vmotion_stack_and_subnet(
                      (the vMotion TCP/IP stack with a gateway on every host): traffic between \
                      them has no route of its own, so migrations fail or take the management \
                      network",
-                    nets.iter()
-                        .map(|(n, hs)| format!("{n} on {}", hs.join(", ")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    on_hosts(nets.iter().map(|(n, hs)| (n, hs.iter().copied())))
                 ),
                 action: "put the vMotion ports on one subnet (one VLAN), or use the vMotion \
                          TCP/IP stack with a default gateway on every host (routed vMotion)"

@@ -13,10 +13,9 @@
 //! No fix turns bus sharing off: that takes the guest cluster's shared disk
 //! away. Pure: no I/O.
 
+use super::finding::Severity;
 use super::vm_placement::{and_list, hardware_version, judge, Need};
-use super::vm_readiness::{
-    finding, finding_in, Ctx, FactState, Finding, HostContext, Severity, VmReport,
-};
+use super::vm_readiness::{finding, finding_in, Ctx, FactState, Finding, HostContext, VmReport};
 use crate::model::esxi_version::EsxiVersion;
 use crate::model::vm::VmSource;
 
@@ -277,6 +276,7 @@ pub(super) fn other_nodes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::vm_readiness::tests::kinds;
     use crate::analysis::vm_readiness::{check, Described};
     use crate::model::facts::{FactsSource, HostFacts, Lun};
 
@@ -307,20 +307,8 @@ mod tests {
         let text = format!(
             "displayName = \"{name}\"\nvirtualHW.version = \"{hw}\"\nscsi1.present = \"TRUE\"\nscsi1.sharedBus = \"physical\"\nscsi1:0.present = \"TRUE\"\nscsi1:0.deviceType = \"rawDisk\"\nscsi1:0.fileName = \"/vmfs/devices/disks/naa.6000c29a\"\n"
         );
-        VmSource {
-            host: host.into(),
-            name: name.into(),
-            path: format!("[ds] {name}/{name}.vmx"),
-            home_datastore: None,
-            vmx: crate::model::vmx::parse(&text, "n.vmx").expect("parses"),
-            snapshots: None,
-            runtime: None,
-            problem: None,
-        }
-    }
-
-    fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
-        r.findings.iter().map(|f| (f.severity, f.kind)).collect()
+        let vmx = crate::model::vmx::parse(&text, "n.vmx").expect("parses");
+        VmSource::new(host, name, &format!("[ds] {name}/{name}.vmx"), vmx)
     }
 
     #[test]

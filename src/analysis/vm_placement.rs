@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 
-use super::vm_readiness::{finding_in, Ctx, Finding, HostContext, Severity};
+use super::finding::Severity;
+use super::vm_readiness::{finding_in, Ctx, Finding, HostContext};
 use crate::model::esxi_version::{first_release_for, max_hardware_version};
 use crate::model::facts::{Datastore, FactsSource, HostFacts, StorageIdentity};
 use crate::model::vm::VmSource;

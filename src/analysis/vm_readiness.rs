@@ -7,6 +7,7 @@
 //! cluster: the other hosts without one). A datastore or LUN is judged only
 //! against destinations whose facts are known.
 
+use super::finding::Severity;
 use serde::Serialize;
 
 use super::fleet::FleetAnalysis;
@@ -36,30 +37,6 @@ pub struct HostContext {
 }
 
 pub use super::vm_placement::{CanMove, Described, FactState, MoveVerdict};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    /// vMotion cannot proceed; DRS and maintenance mode will stall on this VM.
-    Error,
-    /// vMotion may proceed (or can go to some destinations only).
-    Warning,
-    /// Not checked: the fleet's sources do not say (never a failure or a pass);
-    /// the fix says how to declare it.
-    NotChecked,
-}
-
-impl Severity {
-    /// "error" or "warning".
-    pub fn word(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::NotChecked => "not checked",
-        }
-    }
-}
 
 /// One thing about a VM that stops or may trouble its move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -886,11 +863,7 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
 /// requires it (part of the VM's CPU verdict).
 fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
     for g in gaps {
-        let visible: Vec<String> = g
-            .visible
-            .iter()
-            .map(|(n, bit)| format!("{n} ({bit})"))
-            .collect();
+        let visible = g.visible_names();
         let lines: Vec<String> = g
             .visible
             .iter()
@@ -920,7 +893,7 @@ fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::facts::{Datastore, FactsSource, Lun, PortGroup, StorageIdentity, VSwitch};
 
@@ -982,19 +955,15 @@ mod tests {
     }
 
     fn vm(text: &str) -> VmSource {
+        let vmx = crate::model::vmx::parse(text, "vm.vmx").expect("parses");
         VmSource {
-            host: "a".into(),
-            name: "vm".into(),
-            path: "[ds] vm/vm.vmx".into(),
             home_datastore: Some("san1".into()),
-            vmx: crate::model::vmx::parse(text, "vm.vmx").expect("parses"),
-            snapshots: None,
-            runtime: None,
-            problem: None,
+            ..VmSource::new("a", "vm", "[ds] vm/vm.vmx", vmx)
         }
     }
 
-    fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
+    /// Each finding's severity and kind (for the VM-readiness tests).
+    pub(crate) fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
         r.findings.iter().map(|f| (f.severity, f.kind)).collect()
     }
 

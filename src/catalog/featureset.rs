@@ -3,6 +3,14 @@
 
 use super::table::TABLE;
 
+/// A feature name the catalog does not know (in any spelling it accepts).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown CPU feature {0:?}: give the name the reports print (the Linux /proc/cpuinfo \
+     spelling) or its QEMU, libvirt or VMware alias"
+)]
+pub struct UnknownFeature(pub String);
+
 /// Index of a feature in the catalog table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FeatureId(pub(crate) u16);
@@ -97,10 +105,13 @@ impl FeatureSet {
         })
     }
 
-    /// The set of the named features (any spelling `catalog::lookup` accepts);
-    /// names the catalog does not know are left out.
-    pub fn from_names(names: &[&str]) -> FeatureSet {
-        names.iter().filter_map(|n| super::lookup(n)).collect()
+    /// The set of the named features (any spelling `catalog::lookup` accepts).
+    /// A name the catalog does not know is an error, never silently absent.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<FeatureSet, UnknownFeature> {
+        names
+            .iter()
+            .map(|n| super::lookup(n.as_ref()).ok_or_else(|| UnknownFeature(n.as_ref().into())))
+            .collect()
     }
 
     /// The canonical names of the features, in catalog order.

@@ -9,7 +9,9 @@
 mod def;
 mod family;
 mod featureset;
+pub mod id;
 mod lookup;
+mod mirror;
 mod numeric;
 mod table;
 #[cfg(test)]
@@ -18,12 +20,13 @@ mod xsave;
 
 pub use def::{BitLoc, Class, FeatureDef};
 pub use family::{family, Family};
-pub use featureset::{FeatureId, FeatureSet};
+pub use featureset::{FeatureId, FeatureSet, UnknownFeature};
 pub use lookup::{
     all, by_id, by_location, canonical, closure_of_dependents, compared_classes, floor,
     guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, RegisterBits,
     KEPT_EDGES,
 };
+pub use mirror::{amd_mirrored_leaf1_edx_mask, AMD_MIRRORED_LEAF1_EDX};
 pub use numeric::{NumericField, NUMERIC_FIELDS};
 pub use xsave::{
     xsave_component, xsave_component_at, XsaveComponent, XsaveRegister, XSAVE_COMPONENTS,

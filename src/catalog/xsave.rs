@@ -36,6 +36,11 @@ pub struct XsaveComponent {
     /// is hidden when every one of them that the catalog defines is hidden (CET
     /// user state serves both shadow stacks and indirect-branch tracking).
     pub owners: &'static [&'static str],
+    /// Size and offset in bytes in the standard (non-compacted) XSAVE format, as
+    /// CPUID 0xD.i EAX and EBX report them, for the user components a profile's
+    /// dump is given (SDM Vol. 1 13.4 and the sizes Intel parts report); `None`
+    /// for x87/SSE (the legacy region), supervisor and not-yet-needed components.
+    pub standard: Option<(u32, u32)>,
 }
 
 impl XsaveComponent {
@@ -70,6 +75,21 @@ const fn c(
         name,
         register,
         owners,
+        standard: None,
+    }
+}
+
+/// A user (XCR0) component with its standard-format size and offset.
+const fn user(
+    bit: u8,
+    name: &'static str,
+    owners: &'static [&'static str],
+    size: u32,
+    offset: u32,
+) -> XsaveComponent {
+    XsaveComponent {
+        standard: Some((size, offset)),
+        ..c(bit, name, Xcr0, owners)
     }
 }
 
@@ -79,14 +99,14 @@ use XsaveRegister::{Xcr0, Xss};
 pub const XSAVE_COMPONENTS: &[XsaveComponent] = &[
     c(0, "x87 FPU", Xcr0, &["xsave"]),
     c(1, "SSE (XMM, MXCSR)", Xcr0, &["xsave"]),
-    c(2, "AVX (YMM_Hi128)", Xcr0, &["avx"]),
-    c(3, "MPX BNDREGS", Xcr0, &["mpx"]),
-    c(4, "MPX BNDCSR", Xcr0, &["mpx"]),
-    c(5, "AVX-512 opmask", Xcr0, &["avx512f"]),
-    c(6, "AVX-512 ZMM_Hi256", Xcr0, &["avx512f"]),
-    c(7, "AVX-512 Hi16_ZMM", Xcr0, &["avx512f"]),
+    user(2, "AVX (YMM_Hi128)", &["avx"], 256, 576),
+    user(3, "MPX BNDREGS", &["mpx"], 64, 960),
+    user(4, "MPX BNDCSR", &["mpx"], 64, 1024),
+    user(5, "AVX-512 opmask", &["avx512f"], 64, 1088),
+    user(6, "AVX-512 ZMM_Hi256", &["avx512f"], 512, 1152),
+    user(7, "AVX-512 Hi16_ZMM", &["avx512f"], 1024, 1664),
     c(8, "Intel PT", Xss, &["intel_pt"]),
-    c(9, "PKRU", Xcr0, &["pku"]),
+    user(9, "PKRU", &["pku"], 8, 2688),
     c(10, "PASID", Xss, &["enqcmd"]),
     c(11, "CET user (U_CET, PL3_SSP)", Xss, &["shstk", "ibt"]),
     c(
@@ -99,8 +119,8 @@ pub const XSAVE_COMPONENTS: &[XsaveComponent] = &[
     c(14, "UINTR", Xss, &["uintr"]),
     c(15, "Architectural LBR", Xss, &["arch_lbr"]),
     c(16, "HWP", Xss, &["hwp"]),
-    c(17, "AMX TILECFG", Xcr0, &["amx_tile"]),
-    c(18, "AMX TILEDATA", Xcr0, &["amx_tile"]),
+    user(17, "AMX TILECFG", &["amx_tile"], 64, 2752),
+    user(18, "AMX TILEDATA", &["amx_tile"], 8192, 2816),
     c(19, "APX extended GPRs", Xcr0, &["apx"]),
 ];
 

@@ -5,7 +5,7 @@
 //! subleaf loop has its own stop rule and a hard cap, so a CPU (or a hypervisor)
 //! that answers garbage cannot make the walk run away.
 
-use super::raw::{CpuLeaves, Regs};
+use super::raw::{CpuLeaves, Reg, Regs};
 
 /// The highest basic leaf believed; anything above is treated as garbage.
 const BASIC_LIMIT: u32 = 0xff;
@@ -31,6 +31,100 @@ pub fn range_max(base: u32, answer: Regs) -> Option<u32> {
     (max > base && max <= base + RANGE_SPAN).then_some(max)
 }
 
+/// How the subleaves of a leaf that takes one (ECX input) are found. Source:
+/// Intel SDM Vol. 2A (CPUID), AMD APM Vol. 3 (CPUID), and `cpuid -r`'s walk.
+#[derive(Debug, Clone, Copy)]
+pub enum Subleaves {
+    /// Subleaves 1..=EAX of subleaf 0 (leaf 7: the highest subleaf).
+    CountInEax,
+    /// Subleaves 1.. while the rule holds on the previous answer, the first
+    /// answer that fails it (the terminator) included.
+    While(fn(Regs) -> bool),
+    /// Bit i of this register of subleaf 0 announces subleaf i.
+    Mask(Reg),
+    /// Leaf 0xD: subleaf 1, then one per state component of XCR0 | IA32_XSS.
+    Xsave,
+    /// Leaf 0x12 (SGX): subleaves 1 and 2, then EPC sections while EAX[3:0] != 0.
+    Sgx,
+}
+
+/// Cache and topology descriptors: one subleaf per level until the type is 0.
+const CACHE_TYPE: fn(Regs) -> bool = |r| r.eax & 0x1f != 0;
+/// Topology levels (0xB, 0x1F, 0x8000_0026): until the level type ECX[15:8] is 0.
+const LEVEL_TYPE: fn(Regs) -> bool = |r| (r.ecx >> 8) & 0xff != 0;
+
+/// Every leaf that takes a subleaf, how its subleaves are walked, and how many
+/// subleaves after 0 most CPUs have (the first batch a remote read asks for).
+/// The one list of such leaves: the walk, VMX mask keys (`cpuid.7.0.ebx`) and
+/// remote reads all follow it.
+pub const SUBLEAF_LEAVES: &[(u32, Subleaves, u32)] = &[
+    (0x4, Subleaves::While(CACHE_TYPE), 6),
+    (0x7, Subleaves::CountInEax, 2),
+    (0xb, Subleaves::While(LEVEL_TYPE), 3),
+    (0xd, Subleaves::Xsave, 19),
+    (0xf, Subleaves::Mask(Reg::Edx), 3),
+    (0x10, Subleaves::Mask(Reg::Ebx), 3),
+    (0x12, Subleaves::Sgx, 4),
+    (0x14, Subleaves::CountInEax, 1),
+    (0x17, Subleaves::CountInEax, 3),
+    (0x18, Subleaves::CountInEax, 8),
+    (0x1b, Subleaves::While(|r| r.eax & 0xfff != 0), 0),
+    (0x1d, Subleaves::CountInEax, 1),
+    (0x1f, Subleaves::While(LEVEL_TYPE), 5),
+    (0x20, Subleaves::CountInEax, 0),
+    (0x23, Subleaves::Mask(Reg::Ebx), 0),
+    (0x24, Subleaves::CountInEax, 0),
+    (0x8000_001d, Subleaves::While(CACHE_TYPE), 5),
+    (0x8000_0020, Subleaves::Mask(Reg::Ebx), 0),
+    (0x8000_0026, Subleaves::While(LEVEL_TYPE), 3),
+];
+
+/// How `leaf`'s subleaves are walked; `None` for leaves without subleaves.
+pub fn subleaves_of(leaf: u32) -> Option<Subleaves> {
+    SUBLEAF_LEAVES
+        .iter()
+        .find(|(l, _, _)| *l == leaf)
+        .map(|(_, s, _)| *s)
+}
+
+/// True for the CPUID leaves that take a subleaf (ECX input).
+pub fn has_subleaves(leaf: u32) -> bool {
+    subleaves_of(leaf).is_some()
+}
+
+/// Queries the subleaves after 0 of `leaf` (subleaf 0 answered `r0`).
+fn walk_subleaves(cpu: &mut CpuLeaves, q: &mut Query<'_>, leaf: u32, r0: Regs) {
+    let Some(how) = subleaves_of(leaf) else {
+        return;
+    };
+    match how {
+        Subleaves::CountInEax => {
+            for sub in 1..=r0.eax.min(SUBLEAF_CAP) {
+                q(cpu, leaf, sub);
+            }
+        }
+        Subleaves::While(more) => walk_while(cpu, q, leaf, more, r0),
+        Subleaves::Mask(reg) => walk_mask(cpu, q, leaf, r0.get(reg)),
+        Subleaves::Xsave => {
+            let r1 = q(cpu, leaf, 1);
+            // Subleaf i describes state component i, present in XCR0 (0xD.0 EDX:EAX)
+            // or in IA32_XSS (0xD.1 EDX:ECX).
+            let xcr0 = (u64::from(r0.edx) << 32) | u64::from(r0.eax);
+            let xss = (u64::from(r1.edx) << 32) | u64::from(r1.ecx);
+            for sub in 2..63 {
+                if (xcr0 | xss) & (1u64 << sub) != 0 {
+                    q(cpu, leaf, sub);
+                }
+            }
+        }
+        Subleaves::Sgx => {
+            q(cpu, leaf, 1);
+            let r2 = q(cpu, leaf, 2);
+            walk_from(cpu, q, leaf, 2, |r| r.eax & 0xf != 0, r2);
+        }
+    }
+}
+
 /// Queries every leaf and subleaf of one logical CPU through `query`.
 pub fn walk(index: u32, mut query: impl FnMut(u32, u32) -> Regs) -> CpuLeaves {
     let mut cpu = CpuLeaves::new(index);
@@ -46,38 +140,10 @@ pub fn walk(index: u32, mut query: impl FnMut(u32, u32) -> Regs) -> CpuLeaves {
     let mut hypervisor = false;
     for leaf in 1..=max_basic {
         let r0 = q(&mut cpu, leaf, 0);
-        match leaf {
-            1 => hypervisor = r0.ecx & (1 << 31) != 0,
-            4 => walk_while(&mut cpu, &mut q, leaf, |r| r.eax & 0x1f != 0, r0),
-            0xb | 0x1f => walk_while(&mut cpu, &mut q, leaf, |r| (r.ecx >> 8) & 0xff != 0, r0),
-            0x1b => walk_while(&mut cpu, &mut q, leaf, |r| r.eax & 0xfff != 0, r0),
-            0x7 | 0x14 | 0x17 | 0x18 | 0x1d | 0x20 | 0x24 => {
-                for sub in 1..=r0.eax.min(SUBLEAF_CAP) {
-                    q(&mut cpu, leaf, sub);
-                }
-            }
-            0xd => {
-                let r1 = q(&mut cpu, leaf, 1);
-                // Subleaf i describes state component i, present in XCR0 (0xD.0 EDX:EAX)
-                // or in IA32_XSS (0xD.1 EDX:ECX).
-                let xcr0 = (u64::from(r0.edx) << 32) | u64::from(r0.eax);
-                let xss = (u64::from(r1.edx) << 32) | u64::from(r1.ecx);
-                for sub in 2..63 {
-                    if (xcr0 | xss) & (1u64 << sub) != 0 {
-                        q(&mut cpu, leaf, sub);
-                    }
-                }
-            }
-            // Bit i of the subleaf-0 mask announces subleaf i.
-            0xf => walk_mask(&mut cpu, &mut q, leaf, r0.edx),
-            0x10 | 0x23 => walk_mask(&mut cpu, &mut q, leaf, r0.ebx),
-            0x12 => {
-                q(&mut cpu, leaf, 1);
-                let r2 = q(&mut cpu, leaf, 2);
-                walk_from(&mut cpu, &mut q, leaf, 2, |r| r.eax & 0xf != 0, r2);
-            }
-            _ => {}
+        if leaf == 1 {
+            hypervisor = r0.ecx & (1 << 31) != 0;
         }
+        walk_subleaves(&mut cpu, &mut q, leaf, r0);
     }
 
     if hypervisor {
@@ -102,12 +168,7 @@ pub fn walk(index: u32, mut query: impl FnMut(u32, u32) -> Regs) -> CpuLeaves {
     if let Some(max_ext) = range_max(0x8000_0000, ext) {
         for leaf in 0x8000_0001..=max_ext {
             let r0 = q(&mut cpu, leaf, 0);
-            match leaf {
-                0x8000_001d => walk_while(&mut cpu, &mut q, leaf, |r| r.eax & 0x1f != 0, r0),
-                0x8000_0026 => walk_while(&mut cpu, &mut q, leaf, |r| (r.ecx >> 8) & 0xff != 0, r0),
-                0x8000_0020 => walk_mask(&mut cpu, &mut q, leaf, r0.ebx),
-                _ => {}
-            }
+            walk_subleaves(&mut cpu, &mut q, leaf, r0);
         }
     }
 

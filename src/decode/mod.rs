@@ -7,7 +7,7 @@ pub mod topology;
 pub mod uarch;
 pub mod vendor;
 
-use crate::catalog::{self, FeatureId, FeatureSet};
+use crate::catalog::{self, id, FeatureId, FeatureSet};
 use crate::cpuid::{Completeness, CpuLeaves, RawDump};
 pub use consistency::{compare_cpus, Consistency, CoreType};
 pub use hypervisor::Hypervisor;
@@ -51,10 +51,11 @@ pub struct Cpu {
 }
 
 impl Cpu {
-    /// True when the feature with this canonical name (or alias) is present.
-    /// Unknown names are simply absent.
-    pub fn has(&self, name: &str) -> bool {
-        catalog::lookup(name).is_some_and(|id| self.features.contains(id))
+    /// True when the feature is present (`cpu.has(id::AVX2)`; a name read from
+    /// a file goes through [`catalog::lookup`] first, which says when it is
+    /// unknown).
+    pub fn has(&self, id: FeatureId) -> bool {
+        self.features.contains(id)
     }
 
     /// The features that hosts are compared on (class feature or must-match).
@@ -79,21 +80,21 @@ impl Cpu {
 
     /// The highest SSE/AVX level, in words ("AVX-512", "AVX2", "SSE4.2", ...).
     pub fn simd_level(&self) -> &'static str {
-        const LADDER: &[(&str, &str)] = &[
-            ("avx512f", "AVX-512"),
-            ("avx2", "AVX2"),
-            ("avx", "AVX"),
-            ("sse4_2", "SSE4.2"),
-            ("sse4_1", "SSE4.1"),
-            ("ssse3", "SSSE3"),
-            ("pni", "SSE3"),
-            ("sse2", "SSE2"),
-            ("sse", "SSE"),
-            ("mmx", "MMX"),
+        const LADDER: &[(FeatureId, &str)] = &[
+            (id::AVX512F, "AVX-512"),
+            (id::AVX2, "AVX2"),
+            (id::AVX, "AVX"),
+            (id::SSE4_2, "SSE4.2"),
+            (id::SSE4_1, "SSE4.1"),
+            (id::SSSE3, "SSSE3"),
+            (id::PNI, "SSE3"),
+            (id::SSE2, "SSE2"),
+            (id::SSE, "SSE"),
+            (id::MMX, "MMX"),
         ];
         LADDER
             .iter()
-            .find(|(name, _)| self.has(name))
+            .find(|(f, _)| self.has(*f))
             .map_or("none", |(_, label)| label)
     }
 
@@ -110,9 +111,9 @@ impl Cpu {
     /// True when CPUID reports VT-x (Intel-like) or AMD-V (AMD-like).
     pub fn has_virtualization(&self) -> bool {
         if self.vendor.is_amd_like() {
-            self.has("svm")
+            self.has(id::SVM)
         } else {
-            self.has("vmx")
+            self.has(id::VMX)
         }
     }
 }
@@ -163,7 +164,7 @@ pub fn decode_cpu(cpu: &CpuLeaves, completeness: Completeness) -> Cpu {
     } else {
         None
     };
-    let hybrid = has_id(&features, "hybrid_cpu");
+    let hybrid = features.contains(id::HYBRID_CPU);
     let core_type = if hybrid && max_basic_leaf >= 0x1a {
         CoreType::from_leaf1a(cpu.get_or_zero(0x1a, 0).eax)
     } else {
@@ -185,7 +186,7 @@ pub fn decode_cpu(cpu: &CpuLeaves, completeness: Completeness) -> Cpu {
         features,
         max_basic_leaf,
         max_extended_leaf,
-        hypervisor: hypervisor::detect(cpu, has_id(&features, "hypervisor")),
+        hypervisor: hypervisor::detect(cpu, features.contains(id::HYPERVISOR)),
         hybrid,
         core_type,
         completeness,
@@ -197,10 +198,6 @@ pub fn decode_cpu(cpu: &CpuLeaves, completeness: Completeness) -> Cpu {
 /// the host (hosts whose CPUs differ are reported by [`compare_cpus`]).
 pub fn decode_dump(dump: &RawDump) -> Option<Cpu> {
     dump.first().map(|c| decode_cpu(c, dump.completeness))
-}
-
-fn has_id(features: &FeatureSet, name: &str) -> bool {
-    catalog::lookup(name).is_some_and(|id| features.contains(id))
 }
 
 /// Vendor-specific bits are read only on that vendor's parts: elsewhere the same
@@ -220,9 +217,7 @@ fn applies_to(id: FeatureId, vendor: Vendor) -> bool {
 /// are taken by 32-bit programs: a part with long mode has SYSCALL in 64-bit mode,
 /// so a fleet baseline must not lose it because of how the dump was captured.
 fn normalize_syscall(vendor: Vendor, features: &mut FeatureSet, notes: &mut Vec<String>) {
-    let (Some(lm), Some(syscall)) = (catalog::lookup("lm"), catalog::lookup("syscall")) else {
-        return;
-    };
+    let (lm, syscall) = (id::LM, id::SYSCALL);
     if vendor == Vendor::Intel && features.contains(lm) && !features.contains(syscall) {
         features.insert(syscall);
         notes.push(
@@ -237,7 +232,7 @@ fn normalize_syscall(vendor: Vendor, features: &mut FeatureSet, notes: &mut Vec<
 /// SSE2; a CPU without SSE2 that sets ECX bits is returning garbage there (the VIA
 /// C3 "Samuel" does), so those bits are not believed.
 fn distrust_leaf1_ecx_without_sse2(features: &mut FeatureSet, notes: &mut Vec<String>) {
-    if has_id(features, "sse2") {
+    if features.contains(id::SSE2) {
         return;
     }
     let dropped: Vec<FeatureId> = features

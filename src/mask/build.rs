@@ -4,7 +4,7 @@
 //! line. Hiding a feature that owns XSAVE state also hides its state component in
 //! leaf 0xD (see [`crate::catalog::XSAVE_COMPONENTS`]).
 
-use crate::catalog::{self, FeatureId, FeatureSet, XSAVE_COMPONENTS};
+use crate::catalog::{self, id, FeatureId, FeatureSet, XSAVE_COMPONENTS};
 use crate::cpuid::CpuLeaves;
 use crate::decode::Vendor;
 
@@ -123,12 +123,12 @@ pub fn featmask_for(id: FeatureId) -> Option<FeatMask> {
 /// `x86cpuid.h`: `LEAF88_IBRS`, `LEAF88_IBPB`, `LEAF88_STIBP`,
 /// `LEAF88_SSBD_SPEC_CTRL`) and leaves those leaf-7 bits reserved, so on an AMD
 /// host the function names resolve there. `IBRSIBPB` is the leaf-7 bit itself.
-const SPECULATION_FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
-    ("IBRS", "spec_ctrl", Some("amd_ibrs")),
-    ("IBPB", "spec_ctrl", Some("amd_ibpb")),
-    ("IBRSIBPB", "spec_ctrl", None),
-    ("STIBP", "intel_stibp", Some("amd_stibp")),
-    ("SSBD", "spec_ctrl_ssbd", Some("amd_ssbd")),
+const SPECULATION_FUNCTIONS: &[(&str, FeatureId, Option<FeatureId>)] = &[
+    ("IBRS", id::SPEC_CTRL, Some(id::AMD_IBRS)),
+    ("IBPB", id::SPEC_CTRL, Some(id::AMD_IBPB)),
+    ("IBRSIBPB", id::SPEC_CTRL, None),
+    ("STIBP", id::INTEL_STIBP, Some(id::AMD_STIBP)),
+    ("SSBD", id::SPEC_CTRL_SSBD, Some(id::AMD_SSBD)),
 ];
 
 /// Every featMask name that means a different bit on Intel and on AMD hosts
@@ -156,11 +156,10 @@ pub fn feature_of_featmask_on(name: &str, vendor: Vendor) -> Option<FeatureId> {
         .iter()
         .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
     {
-        let which = match vendor {
-            Vendor::Amd | Vendor::Hygon => (*amd)?,
-            _ => intel,
+        return match vendor {
+            Vendor::Amd | Vendor::Hygon => *amd,
+            _ => Some(*intel),
         };
-        return catalog::lookup(which);
     }
     catalog::all()
         .iter()
@@ -207,7 +206,7 @@ mod tests {
 
     #[test]
     fn hiding_sse3_alone_is_one_line() {
-        let m = cpuid_lines_for(&FeatureSet::from_names(&["pni"]));
+        let m = cpuid_lines_for(&FeatureSet::from_names(&["pni"]).expect("catalog names"));
         assert_eq!(m.registers.len(), 1);
         assert!(m.featmasks.is_empty());
         let r = &m.registers[0];
@@ -230,7 +229,7 @@ mod tests {
 
     #[test]
     fn closure_brings_dependents() {
-        let closed = close_hidden(&FeatureSet::from_names(&["pni"]));
+        let closed = close_hidden(&FeatureSet::from_names(&["pni"]).expect("catalog names"));
         assert!(closed.contains(catalog::lookup("ssse3").expect("seed")));
         let m = cpuid_lines_for(&closed);
         let r = m.register(1, None, Reg::Ecx, false).expect("line");
@@ -240,7 +239,9 @@ mod tests {
 
     #[test]
     fn registers_are_ordered_and_separate() {
-        let m = cpuid_lines_for(&FeatureSet::from_names(&["sse2", "ssse3", "fpu"]));
+        let m = cpuid_lines_for(
+            &FeatureSet::from_names(&["sse2", "ssse3", "fpu"]).expect("catalog names"),
+        );
         let keys: Vec<String> = m.registers.iter().map(RegisterMask::key).collect();
         assert_eq!(keys, ["cpuid.1.ecx", "cpuid.1.edx"]);
         let edx = &m.registers[1];
@@ -249,7 +250,7 @@ mod tests {
 
     #[test]
     fn featmask_kind_uses_vmware_names_and_falls_back() {
-        let hidden = FeatureSet::from_names(&["pni", "cx8", "fpu", "mmx"]);
+        let hidden = FeatureSet::from_names(&["pni", "cx8", "fpu", "mmx"]).expect("catalog names");
         let m = build(&hidden, MaskKind::FeatMask);
         assert!(m.featmasks.contains(&FeatMask::new("SSE3", FeatOp::Val, 0)));
         for id in hidden.iter() {

@@ -2,6 +2,7 @@
 //! `cpuid.<leaf>[.<subleaf>].<reg>[.amd]` key, and a [`CpuidMask`] holding the
 //! register masks and the named `featMask.vm.cpuid.<NAME>` entries of one VM.
 
+use crate::cpuid::enumerate::has_subleaves;
 use std::fmt;
 
 use serde::Serialize;
@@ -79,34 +80,6 @@ impl fmt::Display for MaskChar {
     }
 }
 
-/// True for the CPUID leaves that take a subleaf (ECX input). VMX keys for these
-/// leaves carry the subleaf (`cpuid.7.0.ebx`, `cpuid.d.1.ecx`); keys for the
-/// others do not (`cpuid.1.ecx`, `cpuid.80000001.edx`). The list follows the
-/// leaves [`crate::cpuid::enumerate::walk`] queries with subleaves.
-pub fn leaf_has_subleaves(leaf: u32) -> bool {
-    matches!(
-        leaf,
-        0x4 | 0x7
-            | 0xb
-            | 0xd
-            | 0xf
-            | 0x10
-            | 0x12
-            | 0x14
-            | 0x17
-            | 0x18
-            | 0x1b
-            | 0x1d
-            | 0x1f
-            | 0x20
-            | 0x23
-            | 0x24
-            | 0x8000_001d
-            | 0x8000_0020
-            | 0x8000_0026
-    )
-}
-
 /// The mask of one register: the value of one `cpuid.*` line of a `.vmx`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RegisterMask {
@@ -139,7 +112,7 @@ impl RegisterMask {
     /// An all-default mask keyed the way VMware writes this location: with the
     /// subleaf for leaves that have subleaves (or a nonzero subleaf), without otherwise.
     pub fn for_location(leaf: u32, subleaf: u32, reg: Reg) -> RegisterMask {
-        let sub = (subleaf != 0 || leaf_has_subleaves(leaf)).then_some(subleaf);
+        let sub = (subleaf != 0 || has_subleaves(leaf)).then_some(subleaf);
         RegisterMask::new(leaf, sub, reg, false)
     }
 

@@ -196,11 +196,21 @@ pub struct DependencyGap {
     pub visible: Vec<(&'static str, String)>,
 }
 
+impl DependencyGap {
+    /// The visible features that require the hidden one, as `name (bit)`.
+    pub fn visible_names(&self) -> Vec<String> {
+        self.visible
+            .iter()
+            .map(|(n, bit)| format!("{n} ({bit})"))
+            .collect()
+    }
+}
+
 /// `CPUID.1:ECX[28]`, `CPUID.7.0:EBX[5]`: the spelling of the Intel SDM.
 pub fn bit_name(id: FeatureId) -> String {
     let loc = catalog::by_id(id).loc;
     let reg = loc.reg.name().to_ascii_uppercase();
-    if loc.subleaf != 0 || super::model::leaf_has_subleaves(loc.leaf) {
+    if loc.subleaf != 0 || crate::cpuid::enumerate::has_subleaves(loc.leaf) {
         format!("CPUID.{:X}H.{}:{reg}[{}]", loc.leaf, loc.subleaf, loc.bit)
     } else {
         format!("CPUID.{:X}H:{reg}[{}]", loc.leaf, loc.bit)
@@ -247,7 +257,7 @@ mod tests {
     use crate::mask::vmx::parse_mask;
 
     fn set(names: &[&str]) -> FeatureSet {
-        FeatureSet::from_names(names)
+        FeatureSet::from_names(names).expect("catalog names")
     }
 
     #[test]

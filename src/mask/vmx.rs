@@ -13,6 +13,7 @@
 
 use crate::cpuid::Reg;
 use crate::util::error::{Error, Result};
+use crate::util::vmx_syntax::{split_line, unquote, Unquoted};
 
 use super::model::{CpuidMask, FeatMask, FeatOp, MaskChar, RegisterMask};
 
@@ -92,7 +93,7 @@ fn parse(text: &str, origin: &str, strict: bool) -> Result<CpuidMask> {
         let parsed = parse_line(raw).map_err(|m| Error::at_line(origin, lineno, m))?;
         let line = match parsed {
             Some(l) => l,
-            None if strict && !is_blank_or_comment(raw) => {
+            None if strict && split_line(raw).is_some() => {
                 return Err(Error::at_line(
                     origin,
                     lineno,
@@ -122,30 +123,20 @@ fn parse(text: &str, origin: &str, strict: bool) -> Result<CpuidMask> {
     Ok(mask)
 }
 
-fn is_blank_or_comment(line: &str) -> bool {
-    let t = line.trim();
-    t.is_empty() || t.starts_with('#')
-}
-
 /// Reads one line: `Ok(None)` for blank lines, comments and non-mask keys;
 /// `Err(message)` for a malformed mask line (the message says what was expected).
 pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, String> {
-    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-    if is_blank_or_comment(line) {
+    let Some((key, value)) = split_line(line) else {
         return Ok(None);
-    }
-    let t = line.trim();
-    let (key, value) = match t.split_once('=') {
-        Some((k, v)) => (k.trim(), v.trim()),
-        None => {
-            return match classify_key(t) {
-                KeyKind::Other => Ok(None),
-                _ => Err(format!(
-                    "'{t}' has no '='; expected {} = \"value\"",
-                    t.split_whitespace().next().unwrap_or(t)
-                )),
-            };
-        }
+    };
+    let Some(value) = value else {
+        return match classify_key(key) {
+            KeyKind::Other => Ok(None),
+            _ => Err(format!(
+                "'{key}' has no '='; expected {} = \"value\"",
+                key.split_whitespace().next().unwrap_or(key)
+            )),
+        };
     };
     match classify_key(key) {
         KeyKind::Other => Ok(None),
@@ -171,20 +162,12 @@ pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, String> {
 /// The text between the double quotes of a value; anything after the closing
 /// quote must be blank or a `#` comment.
 fn quoted<'a>(key: &str, value: &'a str) -> std::result::Result<&'a str, String> {
-    let inner = value
-        .strip_prefix('"')
-        .and_then(|v| v.find('"').map(|end| (v.get(..end), v.get(end + 1..))));
-    match inner {
-        Some((Some(inner), Some(rest)))
-            if rest.trim().is_empty() || rest.trim().starts_with('#') =>
-        {
-            Ok(inner)
-        }
-        Some((Some(_), Some(rest))) => Err(format!(
-            "unexpected '{}' after the closing quote of {key}; expected nothing or a # comment",
-            rest.trim()
+    match unquote(value) {
+        Ok(inner) => Ok(inner),
+        Err(Unquoted::Trailing(rest)) => Err(format!(
+            "unexpected '{rest}' after the closing quote of {key}; expected nothing or a # comment"
         )),
-        _ => Err(format!(
+        Err(Unquoted::Bare(_) | Unquoted::Unclosed) => Err(format!(
             "the value of {key} must be in double quotes, e.g. {key} = \"{}\"",
             if classify_key(key) == KeyKind::FeatMask {
                 "Val:0"

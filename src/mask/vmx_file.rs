@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::util::error::{Error, Result};
+use crate::util::vmx_syntax::split_line;
 
 use super::model::CpuidMask;
 use super::vmx::{classify_key, parse_vmx, render_lines, KeyKind, Spelling};
@@ -90,18 +91,13 @@ fn split_lines(bytes: &[u8]) -> Vec<Line<'_>> {
     out
 }
 
+/// The UTF-8 byte-order mark, kept where a file starts with one.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// The key of a line, if it has one (text before `=`, or the whole line), with
 /// leading whitespace and a byte-order mark removed. `None` for comments.
 fn line_key(content: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(content.strip_prefix(BOM).unwrap_or(content)).into_owned();
-    let t = text.trim();
-    if t.starts_with('#') || t.is_empty() {
-        return None;
-    }
-    let key = t.split_once('=').map_or(t, |(k, _)| k).trim();
-    Some(key.to_string())
+    split_line(&String::from_utf8_lossy(content)).map(|(key, _)| key.to_string())
 }
 
 fn is_mask_line(content: &[u8]) -> bool {
@@ -110,17 +106,15 @@ fn is_mask_line(content: &[u8]) -> bool {
 
 /// The line number of a `featureCompat.vm.completeMasks = "TRUE"` line, if any.
 fn per_vm_evc_line(lines: &[Line<'_>]) -> Option<usize> {
-    lines.iter().position(|l| {
-        let text = String::from_utf8_lossy(l.content);
-        match text.split_once('=') {
-            Some((k, v)) => {
-                k.trim()
-                    .eq_ignore_ascii_case("featureCompat.vm.completeMasks")
-                    && v.trim().trim_matches('"').eq_ignore_ascii_case("true")
+    lines
+        .iter()
+        .position(|l| match split_line(&String::from_utf8_lossy(l.content)) {
+            Some((k, Some(v))) => {
+                k.eq_ignore_ascii_case("featureCompat.vm.completeMasks")
+                    && v.trim_matches('"').eq_ignore_ascii_case("true")
             }
-            None => false,
-        }
-    })
+            _ => false,
+        })
 }
 
 /// The bytes of `original` with its mask lines replaced by `mask`'s (colon

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::catalog::{self, FeatureSet};
+use crate::catalog::{id, FeatureId, FeatureSet};
 use crate::decode::Cpu;
 
 /// Which rules decide whether two hosts are compatible.
@@ -18,8 +18,8 @@ pub enum Policy {
     Esx3,
 }
 
-/// The features compared under the ESX 3 policy (catalog names).
-const ESX3_FEATURES: &[&str] = &["pni", "nx", "vmx", "svm"];
+/// The features compared under the ESX 3 policy.
+const ESX3_FEATURES: &[FeatureId] = &[id::PNI, id::NX, id::VMX, id::SVM];
 
 impl Policy {
     /// The features of `cpu` this policy compares.
@@ -29,8 +29,8 @@ impl Policy {
             Policy::Evc => all,
             Policy::Esx3 => ESX3_FEATURES
                 .iter()
-                .filter_map(|n| catalog::lookup(n))
-                .filter(|id| all.contains(*id))
+                .copied()
+                .filter(|f| all.contains(*f))
                 .collect(),
         }
     }

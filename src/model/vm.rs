@@ -30,17 +30,25 @@ pub struct VmSource {
 }
 
 impl VmSource {
-    /// A VM whose configuration could not be read.
-    pub fn unreadable(host: &str, name: &str, path: &str, problem: String) -> VmSource {
+    /// A VM of `host` read from its `.vmx` (no snapshots, runtime or problem yet).
+    pub fn new(host: &str, name: &str, path: &str, vmx: vmx::Vmx) -> VmSource {
         VmSource {
             host: host.to_string(),
             name: name.to_string(),
             path: path.to_string(),
             home_datastore: None,
-            vmx: vmx::Vmx::default(),
+            vmx,
             snapshots: None,
             runtime: None,
+            problem: None,
+        }
+    }
+
+    /// A VM whose configuration could not be read.
+    pub fn unreadable(host: &str, name: &str, path: &str, problem: String) -> VmSource {
+        VmSource {
             problem: Some(problem),
+            ..VmSource::new(host, name, path, vmx::Vmx::default())
         }
     }
 }

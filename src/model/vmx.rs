@@ -13,6 +13,8 @@ use serde::Serialize;
 use crate::mask::model::CpuidMask;
 use crate::mask::vmx::{classify_key, parse_line, KeyKind, MaskLine};
 use crate::util::error::{Error, Result};
+use crate::util::text::snippet;
+use crate::util::vmx_syntax::{split_line, unquote, Unquoted};
 
 /// One setting as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,46 +141,40 @@ pub fn unescape(s: &str) -> String {
 
 /// Parses `.vmx` text; `origin` names the file in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Vmx> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut vmx = Vmx {
         origin: origin.to_string(),
         ..Vmx::default()
     };
     for (i, raw) in text.split('\n').enumerate() {
         let lineno = i + 1;
-        let t = raw.trim();
-        if t.is_empty() || t.starts_with('#') {
+        let Some((key, value)) = split_line(raw) else {
             continue;
-        }
+        };
         let err = |m: String| Error::at_line(origin, lineno, m);
-        let Some((key, value)) = t.split_once('=') else {
+        let Some(value) = value else {
             return Err(err(format!(
                 "'{}' is not a setting; expected key = \"value\"",
-                crate::util::text::snippet(t, 60)
+                snippet(key, 60)
             )));
         };
-        let key = key.trim();
         if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '"') {
             return Err(err(format!(
                 "'{}' is not a valid key; expected key = \"value\"",
-                crate::util::text::snippet(key, 60)
+                snippet(key, 60)
             )));
         }
-        let value = value.trim();
-        let value = if let Some(rest) = value.strip_prefix('"') {
-            let Some(end) = rest.find('"') else {
-                return Err(err(format!("the value of {key} has no closing quote")));
-            };
-            let after = rest[end + 1..].trim();
-            if !after.is_empty() && !after.starts_with('#') {
+        let value = match unquote(value) {
+            Ok(inner) => inner,
+            Err(Unquoted::Bare(v)) => v.split(" #").next().unwrap_or(v).trim(),
+            Err(Unquoted::Unclosed) => {
+                return Err(err(format!("the value of {key} has no closing quote")))
+            }
+            Err(Unquoted::Trailing(after)) => {
                 return Err(err(format!(
                     "unexpected text after the quoted value of {key}: '{}'",
-                    crate::util::text::snippet(after, 40)
-                )));
+                    snippet(after, 40)
+                )))
             }
-            &rest[..end]
-        } else {
-            value.split(" #").next().unwrap_or(value).trim()
         };
         let entry = Entry {
             key: key.to_string(),

@@ -86,7 +86,8 @@ mod tests {
             "fpu",
             "spec_ctrl",
             "avx2",
-        ]);
+        ])
+        .expect("catalog names");
         assert_eq!(
             grouped(&set),
             vec![

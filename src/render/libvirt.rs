@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn host_model_disables_each_feature() {
-        let xml = host_model(&FeatureSet::from_names(&["pni", "ssse3"]));
+        let xml = host_model(&FeatureSet::from_names(&["pni", "ssse3"]).expect("catalog names"));
         let pni = catalog::lookup("pni").map(catalog::by_id);
         let pni_name = pni.and_then(|d| d.libvirt_name()).unwrap_or("pni");
         assert!(xml.starts_with("<cpu mode='host-model' check='partial'>\n"));
@@ -76,7 +76,7 @@ mod tests {
     #[test]
     fn named_model_and_unnamed_features() {
         // hypervisor has no QEMU (hence no libvirt) name in the seed catalog.
-        let hidden = FeatureSet::from_names(&["ssse3", "hypervisor"]);
+        let hidden = FeatureSet::from_names(&["ssse3", "hypervisor"]).expect("catalog names");
         let xml = with_model("Haswell<x>", &hidden);
         assert!(xml.contains("<model fallback='forbid'>Haswell&lt;x&gt;</model>"));
         assert!(xml.starts_with("<cpu mode='custom' match='exact' check='partial'>"));

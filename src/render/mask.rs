@@ -404,11 +404,7 @@ pub fn explanation(e: &Explanation) -> String {
 pub fn dependency_gaps(gaps: &[crate::mask::per_vm::DependencyGap], indent: &str) -> String {
     let mut out = String::new();
     for g in gaps {
-        let visible: Vec<String> = g
-            .visible
-            .iter()
-            .map(|(n, bit)| format!("{n} ({bit})"))
-            .collect();
+        let visible = g.visible_names();
         out.push_str(&wrap(
             &format!(
                 "WARNING: the mask hides {} ({}) but leaves visible what requires it: {}. \

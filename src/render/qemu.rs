@@ -56,14 +56,18 @@ mod tests {
 
     #[test]
     fn host_and_model_forms() {
-        let hidden = FeatureSet::from_names(&["ssse3", "hypervisor"]);
+        let hidden = FeatureSet::from_names(&["ssse3", "hypervisor"]).expect("catalog names");
         let ssse3 = catalog::lookup("ssse3")
             .and_then(|id| catalog::by_id(id).qemu_name())
             .unwrap_or("ssse3");
         assert_eq!(host(&FeatureSet::new()), "-cpu host");
         assert!(host(&hidden).starts_with(&format!("-cpu host,-{ssse3}")));
         assert_eq!(
-            with_model("Haswell-noTSX", &FeatureSet::from_names(&["ssse3"])).ok(),
+            with_model(
+                "Haswell-noTSX",
+                &FeatureSet::from_names(&["ssse3"]).expect("catalog names")
+            )
+            .ok(),
             Some(format!("-cpu Haswell-noTSX,-{ssse3}"))
         );
         assert!(with_model("Haswell,+avx512f", &hidden).is_err());

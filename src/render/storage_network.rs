@@ -3,12 +3,14 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::storage_network::{Severity, StorageNetworkReport};
+use crate::analysis::finding::Severity;
+use crate::analysis::storage_network::StorageNetworkReport;
 
 fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Error => "ERROR",
         Severity::Warning => "warning",
+        Severity::NotChecked => "not checked",
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::analysis::finding::Severity;
 use crate::analysis::vm_placement::{CanMove, MoveVerdict};
-use crate::analysis::vm_readiness::{Severity, VmReadiness, VmReport};
+use crate::analysis::vm_readiness::{VmReadiness, VmReport};
 use crate::render::html::esc;
 
 /// The summary line.

@@ -7,3 +7,4 @@ pub mod error;
 pub mod local_file;
 pub mod safe_text;
 pub mod text;
+pub mod vmx_syntax;

@@ -18,7 +18,7 @@ mod schema;
 
 use std::sync::OnceLock;
 
-use crate::catalog::FeatureSet;
+use crate::catalog::{id, FeatureId, FeatureSet};
 use crate::decode::Vendor;
 use crate::util::error::{Error, Result, StoredError};
 
@@ -124,35 +124,35 @@ impl EvcMode {
 /// firmware-dependent class (`Class::Firmware`), which also holds AES-NI, NX,
 /// MONITOR and VT-x/AMD-V: those are part of the modes that introduced them, so
 /// a host whose firmware switched one off does not qualify.
-pub const FIRMWARE_DEPENDENT: &[&str] = &[
-    "spec_ctrl",
-    "intel_stibp",
-    "flush_l1d",
-    "spec_ctrl_ssbd",
-    "md_clear",
-    "arch_capabilities",
-    "core_capabilities",
-    "srbds_ctrl",
-    "rtm_always_abort",
-    "tsx_force_abort",
-    "intel_psfd",
-    "ipred_ctrl",
-    "rrsba_ctrl",
-    "bhi_ctrl",
-    "hle",
-    "rtm",
-    "tsxldtrk",
-    "amd_ibpb",
-    "amd_ibrs",
-    "amd_stibp",
-    "amd_ssbd",
-    "virt_ssbd",
-    "amd_ssb_no",
-    "ibrs_always",
-    "amd_stibp_always_on",
-    "ibrs_fast",
-    "amd_ibrs_same_mode",
-    "amd_psfd",
+pub const FIRMWARE_DEPENDENT: &[FeatureId] = &[
+    id::SPEC_CTRL,
+    id::INTEL_STIBP,
+    id::FLUSH_L1D,
+    id::SPEC_CTRL_SSBD,
+    id::MD_CLEAR,
+    id::ARCH_CAPABILITIES,
+    id::CORE_CAPABILITIES,
+    id::SRBDS_CTRL,
+    id::RTM_ALWAYS_ABORT,
+    id::TSX_FORCE_ABORT,
+    id::INTEL_PSFD,
+    id::IPRED_CTRL,
+    id::RRSBA_CTRL,
+    id::BHI_CTRL,
+    id::HLE,
+    id::RTM,
+    id::TSXLDTRK,
+    id::AMD_IBPB,
+    id::AMD_IBRS,
+    id::AMD_STIBP,
+    id::AMD_SSBD,
+    id::VIRT_SSBD,
+    id::AMD_SSB_NO,
+    id::IBRS_ALWAYS,
+    id::AMD_STIBP_ALWAYS_ON,
+    id::IBRS_FAST,
+    id::AMD_IBRS_SAME_MODE,
+    id::AMD_PSFD,
 ];
 
 fn cache() -> &'static std::result::Result<Vec<EvcMode>, StoredError> {

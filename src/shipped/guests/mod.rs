@@ -214,8 +214,9 @@ mod tests {
     #[test]
     fn a_setting_without_popcnt_breaks_rhel9_not_rhel8() {
         let list = all().unwrap();
-        let v1: FeatureSet = catalog::psabi_level_features(1)
-            .union(&FeatureSet::from_names(&["nx", "pae", "cx16", "lahf_lm"]));
+        let v1: FeatureSet = catalog::psabi_level_features(1).union(
+            &FeatureSet::from_names(&["nx", "pae", "cx16", "lahf_lm"]).expect("catalog names"),
+        );
         let broken: Vec<String> = broken_by(list, &v1).into_iter().map(|b| b.guest).collect();
         assert!(broken.contains(&"rhel9".to_string()));
         assert!(broken.contains(&"windows-server-2025".to_string()));

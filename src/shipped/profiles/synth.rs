@@ -16,34 +16,18 @@
 //! offsets, and every leaf no feature lives in. A profile dump is marked
 //! `FromProfile` so reports say it is not a real capture.
 
-use crate::catalog::{self, FeatureId};
+use crate::catalog::{self, id, FeatureId, FeatureSet};
 use crate::cpuid::{Completeness, CpuLeaves, Provenance, RawDump, Regs, SourceKind};
 
 use super::Profile;
 
-/// User XSAVE state components: index, the feature that owns it, size, standard offset.
-const XSAVE_COMPONENTS: &[(u32, &str, u32, u32)] = &[
-    (2, "avx", 256, 576),
-    (3, "mpx", 64, 960),
-    (4, "mpx", 64, 1024),
-    (5, "avx512f", 64, 1088),
-    (6, "avx512f", 512, 1152),
-    (7, "avx512f", 1024, 1664),
-    (9, "pku", 8, 2688),
-    (17, "amx_tile", 64, 2752),
-    (18, "amx_tile", 8192, 2816),
-];
-
 /// The legacy region (x87 + SSE, 512 bytes) plus the XSAVE header (64 bytes).
 const XSAVE_LEGACY_AND_HEADER: u32 = 576;
-
-/// Leaf-1 EDX bits that AMD repeats in 0x8000_0001 EDX (APM Vol. 3, CPUID Fn8000_0001).
-const AMD_MIRRORED_EDX: u32 = 0x0183_f3ff;
 
 /// Builds the dump.
 pub(super) fn dump(p: &Profile) -> RawDump {
     let mut cpu = CpuLeaves::new(0);
-    let has = |name: &str| catalog::lookup(name).is_some_and(|id| p.features.contains(id));
+    let has = |f: FeatureId| p.features.contains(f);
 
     // Every feature bit at its location.
     for id in p.features.iter() {
@@ -86,8 +70,8 @@ pub(super) fn dump(p: &Profile) -> RawDump {
         cpu.insert(7, 0, l7);
     }
 
-    if p.max_basic_leaf >= 0xd && has("xsave") {
-        xsave_leaves(&mut cpu, &has);
+    if p.max_basic_leaf >= 0xd && has(id::XSAVE) {
+        xsave_leaves(&mut cpu, &p.features);
     }
 
     // Extended leaves.
@@ -95,7 +79,7 @@ pub(super) fn dump(p: &Profile) -> RawDump {
     let mut e1 = cpu.get_or_zero(0x8000_0001, 0);
     if p.vendor.is_amd_like() {
         e1.eax = p.signature;
-        e1.edx |= l1.edx & AMD_MIRRORED_EDX;
+        e1.edx |= l1.edx & catalog::amd_mirrored_leaf1_edx_mask();
     }
     cpu.insert(0x8000_0001, 0, e1);
     if p.max_extended_leaf >= 0x8000_0004 {
@@ -123,7 +107,7 @@ pub(super) fn dump(p: &Profile) -> RawDump {
         }
         cpu.insert(0x8000_0008, 0, e8);
     }
-    if p.vendor.is_amd_like() && p.max_extended_leaf >= 0x8000_001e && has("topoext") {
+    if p.vendor.is_amd_like() && p.max_extended_leaf >= 0x8000_001e && has(id::TOPOEXT) {
         cpu.insert(
             0x8000_001e,
             0,
@@ -182,19 +166,27 @@ fn intel_topology(cpu: &mut CpuLeaves, max_basic: u32, cores: u32, threads_per_c
 
 /// Leaf 0xD: supported components and sizes (subleaf 0), XSAVE features
 /// (subleaf 1, already set from the feature list), and each user component.
-fn xsave_leaves(cpu: &mut CpuLeaves, has: &dyn Fn(&str) -> bool) {
+fn xsave_leaves(cpu: &mut CpuLeaves, features: &FeatureSet) {
     let mut mask: u32 = 0b11; // x87, SSE
     let mut size = XSAVE_LEGACY_AND_HEADER;
-    for &(index, owner, len, offset) in XSAVE_COMPONENTS {
-        if has(owner) {
-            mask |= 1 << index;
+    for comp in catalog::XSAVE_COMPONENTS {
+        let Some((len, offset)) = comp.standard else {
+            continue;
+        };
+        let owned = comp
+            .owners
+            .iter()
+            .filter_map(|n| catalog::lookup(n))
+            .any(|f| features.contains(f));
+        if owned {
+            mask |= 1 << comp.bit;
             size = size.max(offset + len);
-            cpu.insert(0xd, index, Regs::new(len, offset, 0, 0));
+            cpu.insert(0xd, u32::from(comp.bit), Regs::new(len, offset, 0, 0));
         }
     }
     cpu.insert(0xd, 0, Regs::new(mask, size, size, 0));
     let mut s1 = cpu.get_or_zero(0xd, 1);
-    if s1.eax & (1 << 3) != 0 {
+    if features.contains(id::XSAVES) {
         // XSAVES: EBX is the size for XCR0 | IA32_XSS (no supervisor state synthesized).
         s1.ebx = size;
     }

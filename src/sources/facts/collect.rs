@@ -1,46 +1,29 @@
 //! Gathering every host's facts: declared ones from the fleet file, the others
 //! over SSH (one script, one round trip per host, under the per-host deadline).
 
-use std::sync::{mpsc, Arc};
-
 use super::esxi::FactsError;
 use crate::model::facts::FactsHost;
 use crate::model::facts::HostFacts;
 use crate::sources::fleet::file::{HostSourceSpec, HostSpec};
 use crate::sources::fleet::remote::RemoteSettings;
-use crate::sources::ssh::transport::Abort;
-use crate::sources::ssh::{connect, text, SshOptions, Target};
+use crate::sources::ssh::{text, within_deadline, SshOptions, Target, Unfinished};
 
 /// Runs `script` on `target` and returns its standard output, all within
-/// `opts.deadline` (the connection is torn down at the deadline).
+/// `opts.deadline` ([`within_deadline`]).
 pub fn run_script(target: &Target, opts: &SshOptions, script: String) -> Result<String, String> {
-    let abort = Arc::new(Abort::default());
-    let (tx, rx) = mpsc::channel();
-    let (t, o, a) = (target.clone(), opts.clone(), Arc::clone(&abort));
-    let spawned = std::thread::Builder::new()
-        .name(format!("facts {target}"))
-        .spawn(move || {
-            let r = connect(&t, &o, &a).and_then(|mut s| {
-                a.note("running the storage/network commands");
-                let out = s.exec(&script, o.deadline);
-                s.close();
-                out
-            });
-            let _ = tx.send(r);
-        });
-    if let Err(e) = spawned {
-        return Err(format!("cannot start a thread for this host: {e}"));
-    }
-    match rx.recv_timeout(opts.deadline) {
-        Ok(Ok(out)) => Ok(text(&out.stdout)),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => {
-            abort.abort();
-            Err(format!(
-                "timed out: no storage/network facts within the per-host deadline of {} s",
-                opts.deadline.as_secs_f64()
-            ))
-        }
+    let deadline = opts.deadline;
+    let out = within_deadline(target, opts, "facts", move |s, a| {
+        a.note("running the storage/network commands");
+        s.exec(&script, deadline)
+    });
+    match out {
+        Ok(out) => Ok(text(&out.stdout)),
+        Err(Unfinished::Failed(e)) => Err(e.to_string()),
+        Err(Unfinished::NoThread(e)) => Err(format!("cannot start a thread for this host: {e}")),
+        Err(Unfinished::TimedOut { .. }) => Err(format!(
+            "timed out: no storage/network facts within the per-host deadline of {} s",
+            opts.deadline.as_secs_f64()
+        )),
     }
 }
 

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::leafline::{self, numbered_lines, quote};
-use crate::catalog;
+use crate::catalog::{self, id, FeatureId};
 use crate::cpuid::{Completeness, CpuLeaves, LeafKey, Provenance, RawDump, Regs, SourceKind};
 use crate::util::error::{Error, Result};
 
@@ -172,22 +172,22 @@ impl Block {
 /// synthesizes from them (arch/x86/kernel/cpu/common.c `init_speculation_control`,
 /// `cpufeatures.h`, where the CPUID bits themselves are hidden from /proc/cpuinfo).
 /// Each entry: flag, vendor (`Some(true)`: AMD/Hygon only; `Some(false)`: Intel-like
-/// only; `None`: both), the canonical catalog names it stands for.
-const LINUX_FLAGS: &[(&str, Option<bool>, &[&str])] = &[
+/// only; `None`: both), the catalog features it stands for.
+const LINUX_FLAGS: &[(&str, Option<bool>, &[FeatureId])] = &[
     // Intel: SPEC_CTRL (7.EDX[26]) gives Linux's synthetic ibrs and ibpb;
     // INTEL_STIBP (7.EDX[27]) gives stibp; SPEC_CTRL_SSBD (7.EDX[31]) gives ssbd.
-    ("ibrs", Some(false), &["spec_ctrl"]),
-    ("ibpb", Some(false), &["spec_ctrl"]),
-    ("stibp", Some(false), &["intel_stibp"]),
-    ("ssbd", Some(false), &["spec_ctrl_ssbd"]),
+    ("ibrs", Some(false), &[id::SPEC_CTRL]),
+    ("ibpb", Some(false), &[id::SPEC_CTRL]),
+    ("stibp", Some(false), &[id::INTEL_STIBP]),
+    ("ssbd", Some(false), &[id::SPEC_CTRL_SSBD]),
     // AMD: 0x80000008 EBX IBPB/IBRS/STIBP give ibpb, ibrs, stibp.
-    ("ibrs", Some(true), &["amd_ibrs"]),
-    ("ibpb", Some(true), &["amd_ibpb"]),
-    ("stibp", Some(true), &["amd_stibp"]),
+    ("ibrs", Some(true), &[id::AMD_IBRS]),
+    ("ibpb", Some(true), &[id::AMD_IBPB]),
+    ("stibp", Some(true), &[id::AMD_STIBP]),
     // Invariant TSC (0x80000007 EDX[8]) makes Linux set constant_tsc and
     // nonstop_tsc; constant_tsc alone is also set by family/model for older parts,
     // so only nonstop_tsc says the bit was there.
-    ("nonstop_tsc", None, &["invtsc"]),
+    ("nonstop_tsc", None, &[id::INVTSC]),
     ("constant_tsc", None, &[]),
 ];
 
@@ -203,9 +203,7 @@ fn cpuid_features_of_flag(
         .filter(|(f, v, _)| *f == flag && !matches!(v, Some(only) if *only != amd))
         .peekable();
     if mapped.peek().is_some() {
-        return mapped
-            .flat_map(|(_, _, names)| names.iter().filter_map(|n| catalog::lookup(n)))
-            .collect();
+        return mapped.flat_map(|(_, _, ids)| ids.iter().copied()).collect();
     }
     // AMD: ssbd comes from AMD_SSBD (0x80000008 EBX[24]) on Zen 2 and later; on
     // families 0x15..0x17 before Zen 2 Linux sets it from the LS_CFG MSR instead,
@@ -213,7 +211,7 @@ fn cpuid_features_of_flag(
     if flag == "ssbd" && amd {
         let zen2_or_later = family > 0x17 || (family == 0x17 && model >= 0x30);
         return if zen2_or_later {
-            catalog::lookup("amd_ssbd").into_iter().collect()
+            std::iter::once(id::AMD_SSBD).collect()
         } else {
             Vec::new()
         };
@@ -227,38 +225,38 @@ fn cpuid_features_of_flag(
 /// it has disabled the feature. A cpuinfo file and a CPUID dump of the same CPU
 /// agree on every other feature (`tests/proc_cpuinfo_mapping.rs`); verdicts on
 /// these rest on partial data.
-pub const NOT_SHOWN: &[(&str, &str)] = &[
+pub const NOT_SHOWN: &[(FeatureId, &str)] = &[
     (
-        "hle",
+        id::HLE,
         "cleared by Linux under tsx=off (the default on TSX-affected parts)",
     ),
     (
-        "rtm",
+        id::RTM,
         "cleared by Linux under tsx=off (the default on TSX-affected parts)",
     ),
     (
-        "sgx",
+        id::SGX,
         "cleared by Linux unless firmware enabled SGX in IA32_FEATURE_CONTROL",
     ),
     (
-        "sgx_lc",
+        id::SGX_LC,
         "cleared by Linux unless firmware enabled SGX launch control",
     ),
     (
-        "core_capabilities",
+        id::CORE_CAPABILITIES,
         "hidden by Linux (no /proc/cpuinfo name)",
     ),
-    ("srbds_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::SRBDS_CTRL, "hidden by Linux (no /proc/cpuinfo name)"),
     (
-        "amd_stibp_always_on",
+        id::AMD_STIBP_ALWAYS_ON,
         "hidden by Linux (no /proc/cpuinfo name)",
     ),
-    ("intel_psfd", "hidden by Linux (no /proc/cpuinfo name)"),
-    ("ipred_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
-    ("rrsba_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
-    ("bhi_ctrl", "hidden by Linux (no /proc/cpuinfo name)"),
-    ("ddpd_u", "hidden by Linux (no /proc/cpuinfo name)"),
-    ("mcdt_no", "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::INTEL_PSFD, "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::IPRED_CTRL, "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::RRSBA_CTRL, "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::BHI_CTRL, "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::DDPD_U, "hidden by Linux (no /proc/cpuinfo name)"),
+    (id::MCDT_NO, "hidden by Linux (no /proc/cpuinfo name)"),
 ];
 
 /// Packs up to `N * 4` bytes of `s` into little-endian registers, zero-padded.

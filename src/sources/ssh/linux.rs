@@ -31,23 +31,7 @@ pub fn first_batch() -> BTreeSet<(u32, u32)> {
     for leaf in 0..=0x24 {
         q.insert((leaf, 0));
     }
-    let subs: [(u32, u32); 14] = [
-        (4, 6),
-        (7, 2),
-        (0xb, 3),
-        (0xd, 19),
-        (0xf, 3),
-        (0x10, 3),
-        (0x12, 4),
-        (0x14, 1),
-        (0x17, 3),
-        (0x18, 8),
-        (0x1d, 1),
-        (0x1f, 5),
-        (0x8000_001d, 5),
-        (0x8000_0026, 3),
-    ];
-    for (leaf, n) in subs {
+    for &(leaf, _, n) in crate::cpuid::enumerate::SUBLEAF_LEAVES {
         for s in 1..=n {
             q.insert((leaf, s));
         }

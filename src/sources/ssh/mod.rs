@@ -268,71 +268,114 @@ pub fn connect(
     }
 }
 
-/// Connects and reads one host's CPUID, all within `opts.deadline`: the work runs on
-/// its own thread, and at the deadline its connection is torn down and abandoned.
-pub fn collect_host(
+/// Why [`within_deadline`] has no result for a host.
+#[derive(Debug)]
+pub enum Unfinished {
+    /// The host's own failure: connecting, authenticating, a command.
+    Failed(RemoteError),
+    /// No thread could be started for the host.
+    NoThread(std::io::Error),
+    /// The deadline passed and the connection was torn down.
+    TimedOut {
+        /// What the host was doing then ([`Abort::note`]), where known.
+        activity: Option<String>,
+        /// How long was spent.
+        spent: Duration,
+    },
+}
+
+/// The one way every source reaches a host: connects to `target` and runs
+/// `work` on the session, on a thread of its own named `"{what} {target}"`,
+/// all within `opts.deadline`. At the deadline the connection (socket or
+/// `ssh` process) is torn down and the thread abandoned, so a stuck host holds
+/// its caller no longer than the deadline.
+pub fn within_deadline<R, F>(
     target: &Target,
-    kind: RemoteKind,
     opts: &SshOptions,
-) -> Result<RawDump, Error> {
+    what: &str,
+    work: F,
+) -> Result<R, Unfinished>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Session, &Abort) -> Result<R, RemoteError> + Send + 'static,
+{
     let abort = Arc::new(Abort::default());
     let (tx, rx) = mpsc::channel();
     let started = Instant::now();
     let (t, o, a) = (target.clone(), opts.clone(), Arc::clone(&abort));
-    let spawned = std::thread::Builder::new()
-        .name(format!("ssh {target}"))
+    std::thread::Builder::new()
+        .name(format!("{what} {target}"))
         .spawn(move || {
             let result = connect(&t, &o, &a).and_then(|mut session| {
-                a.note(match kind {
-                    RemoteKind::Linux => "running the Linux probe commands",
-                    RemoteKind::Esxi => "running vim-cmd hostsvc/hosthardware",
-                });
-                let r = match kind {
-                    RemoteKind::Linux => linux::collect(session.as_mut(), &t, &o),
-                    RemoteKind::Esxi => esxi::collect(session.as_mut(), &t, &o),
-                };
-                // A full audit: the facts script on the same session, within
-                // what is left of the deadline.
-                if let (Ok(_), Some(script)) = (&r, prefetch::script(kind)) {
-                    a.note("running the storage/network commands");
-                    let left = o.deadline.saturating_sub(started.elapsed());
-                    let out = session
-                        .exec(&script, left)
-                        .map(|out| text(&out.stdout))
-                        .map_err(|e| e.to_string());
-                    prefetch::store(&t, out);
-                }
+                let r = work(session.as_mut(), &a);
                 session.close();
                 r
             });
             // The receiver may have given up at the deadline: nothing to do then.
             let _ = tx.send(result);
-        });
-    if let Err(e) = spawned {
-        return Err(Error::Collect {
-            host: target.to_string(),
-            message: format!("cannot start a thread for this host: {e}"),
-        });
-    }
+        })
+        .map_err(Unfinished::NoThread)?;
     match rx.recv_timeout(opts.deadline) {
-        Ok(r) => r.map_err(|e| e.into_error(target)),
+        Ok(r) => r.map_err(Unfinished::Failed),
         Err(_) => {
             abort.abort();
-            Err(RemoteError::new(
-                FailureKind::TimedOut,
-                format!(
-                    "no result within the per-host deadline of {} s ({}; the connection was closed). \
-                     Check that the host is up and its sshd answers, or raise `deadline`",
-                    opts.deadline.as_secs_f64(),
-                    abort.activity().unwrap_or_else(|| format!(
-                        "{:.1} s spent",
-                        started.elapsed().as_secs_f64()
-                    ))
-                ),
-            )
-            .into_error(target))
+            Err(Unfinished::TimedOut {
+                activity: abort.activity(),
+                spent: started.elapsed(),
+            })
         }
     }
+}
+
+/// Connects and reads one host's CPUID, all within `opts.deadline`
+/// ([`within_deadline`]); on a full audit the storage/network facts script
+/// runs on the same session ([`prefetch`]).
+pub fn collect_host(
+    target: &Target,
+    kind: RemoteKind,
+    opts: &SshOptions,
+) -> Result<RawDump, Error> {
+    let started = Instant::now();
+    let (t, o) = (target.clone(), opts.clone());
+    let result = within_deadline(target, opts, "ssh", move |session, a| {
+        a.note(match kind {
+            RemoteKind::Linux => "running the Linux probe commands",
+            RemoteKind::Esxi => "running vim-cmd hostsvc/hosthardware",
+        });
+        let r = match kind {
+            RemoteKind::Linux => linux::collect(session, &t, &o),
+            RemoteKind::Esxi => esxi::collect(session, &t, &o),
+        };
+        // A full audit: the facts script on the same session, within
+        // what is left of the deadline.
+        if let (Ok(_), Some(script)) = (&r, prefetch::script(kind)) {
+            a.note("running the storage/network commands");
+            let left = o.deadline.saturating_sub(started.elapsed());
+            let out = session
+                .exec(&script, left)
+                .map(|out| text(&out.stdout))
+                .map_err(|e| e.to_string());
+            prefetch::store(&t, out);
+        }
+        r
+    });
+    result.map_err(|u| match u {
+        Unfinished::Failed(e) => e.into_error(target),
+        Unfinished::NoThread(e) => Error::Collect {
+            host: target.to_string(),
+            message: format!("cannot start a thread for this host: {e}"),
+        },
+        Unfinished::TimedOut { activity, spent } => RemoteError::new(
+            FailureKind::TimedOut,
+            format!(
+                "no result within the per-host deadline of {} s ({}; the connection was closed). \
+                 Check that the host is up and its sshd answers, or raise `deadline`",
+                opts.deadline.as_secs_f64(),
+                activity.unwrap_or_else(|| format!("{:.1} s spent", spent.as_secs_f64()))
+            ),
+        )
+        .into_error(target),
+    })
 }
 
 /// Lossy UTF-8, with `\r\n` turned into `\n` (pseudo-terminal output).

@@ -7,13 +7,13 @@
 //! VMware Tools status.
 
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
-use std::time::Duration;
 
 use crate::model::vm::VmSource;
 use crate::model::{vmsd, vmx};
-use crate::sources::ssh::transport::{Abort, Session};
-use crate::sources::ssh::{text, FailureKind, RemoteError, SshOptions, Target};
+use crate::sources::ssh::transport::Session;
+use crate::sources::ssh::{
+    text, within_deadline, FailureKind, RemoteError, SshOptions, Target, Unfinished,
+};
 use crate::util::error::{Error, Result};
 use crate::util::text::snippet;
 
@@ -68,16 +68,13 @@ fn assemble(
     });
     let parsed = vmx::parse(vmx_text, origin);
     let mut vm = match parsed {
-        Ok(v) => VmSource {
-            host: host.to_string(),
-            name: v.get("displayName").map_or(fallback, str::to_string),
-            path,
-            home_datastore,
-            vmx: v,
-            snapshots: None,
-            runtime: None,
-            problem: None,
-        },
+        Ok(v) => {
+            let name = v.get("displayName").map_or(fallback, str::to_string);
+            VmSource {
+                home_datastore,
+                ..VmSource::new(host, &name, &path, v)
+            }
+        }
         Err(e) => return VmSource::unreadable(host, &fallback, &path, e.to_string()),
     };
     if let Some((text, origin)) = vmsd_text {
@@ -347,7 +344,7 @@ pub fn read_esxi_running(host: &str, target: &Target, opts: &SshOptions) -> Resu
     })
 }
 
-/// Runs `read` on one SSH session in a thread, torn down at `opts.deadline`.
+/// Runs `read` on one SSH session within `opts.deadline` ([`within_deadline`]).
 fn in_thread<R: Send + 'static>(
     host: &str,
     target: &Target,
@@ -355,46 +352,27 @@ fn in_thread<R: Send + 'static>(
     logs: bool,
     read: fn(&mut dyn Session, &str, &Target, &SshOptions) -> std::result::Result<R, RemoteError>,
 ) -> Result<R> {
-    let abort = Arc::new(Abort::default());
-    let (tx, rx) = mpsc::channel();
-    let (t, o, a, h) = (
-        target.clone(),
-        opts.clone(),
-        Arc::clone(&abort),
-        host.to_string(),
-    );
-    let spawned = std::thread::Builder::new()
-        .name(format!("vms {target}"))
-        .spawn(move || {
-            let result = crate::sources::ssh::connect(&t, &o, &a).and_then(|mut session| {
-                a.note(if logs {
-                    "reading the VMs and their vmware.log (vim-cmd vmsvc/getallvms, cat, tail)"
-                } else {
-                    "reading the VMs (vim-cmd vmsvc/getallvms, cat)"
-                });
-                let r = read(session.as_mut(), &h, &t, &o);
-                session.close();
-                r
-            });
-            let _ = tx.send(result);
+    let (t, o, h) = (target.clone(), opts.clone(), host.to_string());
+    let result = within_deadline(target, opts, "vms", move |session, a| {
+        a.note(if logs {
+            "reading the VMs and their vmware.log (vim-cmd vmsvc/getallvms, cat, tail)"
+        } else {
+            "reading the VMs (vim-cmd vmsvc/getallvms, cat)"
         });
+        read(session, &h, &t, &o)
+    });
     let collect_err = |message: String| Error::Collect {
         host: format!("{host} ({target})"),
         message,
     };
-    if let Err(e) = spawned {
-        return Err(collect_err(format!("cannot start a thread: {e}")));
-    }
-    match rx.recv_timeout(opts.deadline + Duration::from_secs(1)) {
-        Ok(r) => r.map_err(|e| collect_err(e.to_string())),
-        Err(_) => {
-            abort.abort();
-            Err(collect_err(format!(
-                "reading the VMs took longer than the deadline of {} s; raise `deadline`",
-                opts.deadline.as_secs()
-            )))
-        }
-    }
+    result.map_err(|u| match u {
+        Unfinished::Failed(e) => collect_err(e.to_string()),
+        Unfinished::NoThread(e) => collect_err(format!("cannot start a thread: {e}")),
+        Unfinished::TimedOut { .. } => collect_err(format!(
+            "reading the VMs took longer than the deadline of {} s; raise `deadline`",
+            opts.deadline.as_secs()
+        )),
+    })
 }
 
 #[cfg(test)]
