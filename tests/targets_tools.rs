@@ -388,7 +388,7 @@ fn must_show(p: &MaskPlan, c: &ModelChoice) -> FeatureSet {
         .intersection(catalog::compared_classes())
         .difference(&c.lost)
         .difference(&targets::facts(Hypervisor::Kvm).emulated)
-        .difference(&FeatureSet::from_names(&["vmx", "svm"]))
+        .difference(&FeatureSet::from_names(&["vmx", "svm"]).expect("catalog names"))
 }
 
 fn check_qemu(

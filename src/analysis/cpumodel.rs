@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use crate::catalog::{self, Class, FeatureSet};
+use crate::catalog::{self, id, Class, FeatureSet};
 use crate::decode::Vendor;
 use crate::shipped::targets::models::{Release, Tool, Version};
 use crate::shipped::targets::{self, Hypervisor};
@@ -131,7 +131,10 @@ fn universe(r: &Release) -> FeatureSet {
 /// VT-x and AMD-V with the nested-only SVM features: nested virtualization is a
 /// per-VM choice, never added by a setting, and left as the model has it.
 fn nested() -> FeatureSet {
-    FeatureSet::from_names(&["vmx", "svm"]).union(&catalog::of_class(Class::NestedOnly))
+    [id::VMX, id::SVM]
+        .into_iter()
+        .collect::<FeatureSet>()
+        .union(&catalog::of_class(Class::NestedOnly))
 }
 
 /// What a KVM guest never sees (MONITOR, Intel PT, RDT, ...): never added.

@@ -271,7 +271,9 @@ mod tests {
 
     #[test]
     fn kvm_view_adds_what_kvm_emulates_and_drops_what_it_never_shows() {
-        let host = FeatureSet::from_names(&["sse2", "monitor", "avx2"]);
+        let host: FeatureSet = [catalog::id::SSE2, catalog::id::MONITOR, catalog::id::AVX2]
+            .into_iter()
+            .collect();
         let v = view(Hypervisor::Kvm, &host, &|_, _| true);
         for n in [
             "x2apic",
