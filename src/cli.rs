@@ -97,7 +97,7 @@ pub struct VmsArgs {
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -131,7 +131,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "RELEASE")]
     pub esxi_version: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -165,7 +165,7 @@ pub struct AuditArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
     /// Also write the report as one self-contained HTML file (no network, no
     /// external assets): host table, groups, coloured migration matrix, features by
@@ -213,7 +213,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = Policy::Evc)]
     pub policy: Policy,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -223,6 +223,9 @@ pub struct CheckArgs {
     /// The fleet file.
     #[arg(value_name = "FLEET.toml")]
     pub fleet: PathBuf,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// A candidate host: a dump file, a profile name, `local`, an EVC mode key
     /// (`intel-icelake`) or a QEMU/libvirt model name (`Icelake-Server-noTSX`).
     /// Repeat to compare several side by side.
@@ -243,7 +246,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
     /// The hypervisor the cluster's VMs run on (`vsphere`, `kvm`, `proxmox`): the
     /// hosts and the candidate are compared as its guests see them (see `mask
@@ -256,7 +259,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
 }
 
@@ -266,6 +269,9 @@ pub struct MaskArgs {
     /// The fleet file (not needed with --explain).
     #[arg(value_name = "FLEET.toml")]
     pub fleet: Option<PathBuf>,
+    /// How remote hosts are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// The groups that must migrate freely among each other, by label
     /// (`prod/haswell,prod/broadwell`, as the audit names them); default: every
     /// group, one mask per cluster and vendor.
@@ -464,18 +470,16 @@ impl clap::ValueEnum for Backend {
     }
 }
 
-/// `--format` of the reports: the values and their help.
-impl clap::ValueEnum for OutputFormat {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[OutputFormat::Table, OutputFormat::Json]
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(match self {
-            OutputFormat::Table => PossibleValue::new("table").help("Tables for people"),
-            OutputFormat::Json => PossibleValue::new("json").help("JSON for scripts"),
-        })
-    }
+/// `--format` of the reports: the names and help of [`crate::render::formats::FORMATS`].
+fn output_format() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    let formats = crate::render::formats::FORMATS;
+    PossibleValuesParser::new(
+        formats
+            .iter()
+            .map(|f| PossibleValue::new(f.name).help(f.help)),
+    )
+    .map(|name| OutputFormat::named(&name).unwrap_or_default())
 }
 
 /// `--target`: the values and their help (the enum is [`Hypervisor`], shipped).

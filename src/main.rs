@@ -1,5 +1,6 @@
 //! The `vmcompat` binary: parse the command line, run the command, map the
-//! outcome to an exit code (0 good, 1 findings, 2 bad input or failure to collect).
+//! outcome to an exit code (0 good, 1 findings, 2 bad input or failure to collect,
+//! 70 an internal check failed: a bug).
 
 use std::process::ExitCode;
 
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors quote hosts' output and files' contents: made safe first.
             commands::output::note(&format!("vmcompat: error: {e}"));
-            ExitCode::from(2)
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -81,6 +81,9 @@ pub struct AuditReport {
     /// The target hypervisor of each cluster and why it was chosen (`--target`,
     /// the fleet file, or the hosts' sources).
     pub targets: Vec<crate::shipped::targets::Choice>,
+    /// The QEMU/libvirt releases read from the hosts over SSH, when some were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub releases_learned: Option<String>,
 }
 
 impl AuditReport {
@@ -174,5 +177,6 @@ pub fn audit(
         storage_network: None,
         host_blockers: Vec::new(),
         targets: Vec::new(),
+        releases_learned: None,
     }
 }

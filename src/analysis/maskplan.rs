@@ -271,18 +271,6 @@ fn group_index(a: &FleetAnalysis, label: &str) -> Result<usize, PlanError> {
         .ok_or_else(|| PlanError::UnknownGroup(label.to_string()))
 }
 
-/// The groups to mask by default: every group, one plan per vendor.
-pub fn default_selections(a: &FleetAnalysis) -> Vec<Vec<String>> {
-    let mut by_vendor: Vec<(Vendor, Vec<String>)> = Vec::new();
-    for g in &a.groups {
-        match by_vendor.iter_mut().find(|(v, _)| *v == g.vendor) {
-            Some((_, labels)) => labels.push(g.label.clone()),
-            None => by_vendor.push((g.vendor, vec![g.label.clone()])),
-        }
-    }
-    by_vendor.into_iter().map(|(_, l)| l).collect()
-}
-
 fn selection(a: &FleetAnalysis, labels: &[String]) -> Result<(Vec<usize>, Vendor), PlanError> {
     let idx: Vec<usize> = labels
         .iter()

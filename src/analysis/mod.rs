@@ -9,6 +9,7 @@ pub mod finding;
 pub mod fleet;
 pub mod host;
 pub mod host_blockers;
+pub mod mask_check;
 pub mod maskplan;
 pub mod setting;
 pub mod storage_network;

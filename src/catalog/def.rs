@@ -89,14 +89,6 @@ impl Class {
         self.is_compared() || matches!(self, Class::NestedOnly | Class::NonMigratable)
     }
 
-    /// True when a mask may hide the bit without being asked to in so many words.
-    pub const fn is_hideable_by_default(self) -> bool {
-        matches!(
-            self,
-            Class::Feature | Class::NestedOnly | Class::NonMigratable
-        )
-    }
-
     /// The class as the catalog and the output spell it.
     pub const fn word(self) -> &'static str {
         match self {

@@ -169,17 +169,33 @@ pub fn lookup(name: &str) -> Option<FeatureId> {
 /// Resolves a feature name written in a shipped data file (profiles, baselines),
 /// where only the canonical spelling is accepted so the files stay greppable.
 /// The error says what is wrong: an unknown name, or the canonical spelling to use.
-pub fn canonical(spelled: &str) -> Result<FeatureId, String> {
-    let id = lookup(spelled)
-        .ok_or_else(|| format!("unknown feature {spelled:?} (not in the feature catalog)"))?;
+pub fn canonical(spelled: &str) -> Result<FeatureId, FeatureNameError> {
+    let id = lookup(spelled).ok_or_else(|| FeatureNameError::Unknown(spelled.into()))?;
     let name = TABLE[id.index()].name;
     if name == spelled {
         Ok(id)
     } else {
-        Err(format!(
-            "feature {spelled:?}: write the canonical name {name:?}"
-        ))
+        Err(FeatureNameError::NotCanonical {
+            spelled: spelled.into(),
+            canonical: name,
+        })
     }
+}
+
+/// Why a feature name in a shipped data file is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeatureNameError {
+    /// No feature has that name or alias.
+    #[error("unknown feature {0:?} (not in the feature catalog)")]
+    Unknown(String),
+    /// An alias where the canonical name is required.
+    #[error("feature {spelled:?}: write the canonical name {canonical:?}")]
+    NotCanonical {
+        /// The name as written.
+        spelled: String,
+        /// The name to write instead.
+        canonical: &'static str,
+    },
 }
 
 /// The feature defined at a bit location, if any.

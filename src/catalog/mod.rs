@@ -23,8 +23,8 @@ pub use family::{family, Family};
 pub use featureset::{FeatureId, FeatureSet, UnknownFeature};
 pub use lookup::{
     all, by_id, by_location, canonical, closure_of_dependents, compared_classes, floor,
-    guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, RegisterBits,
-    KEPT_EDGES,
+    guest_visible, kept_edge, lookup, of_class, psabi_level_features, registers, FeatureNameError,
+    RegisterBits, KEPT_EDGES,
 };
 pub use mirror::{amd_mirrored_leaf1_edx_mask, AMD_MIRRORED_LEAF1_EDX};
 pub use numeric::{NumericField, NUMERIC_FIELDS};

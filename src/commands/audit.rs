@@ -4,7 +4,7 @@ use super::Outcome;
 use crate::analysis::audit::audit;
 use crate::analysis::storage_network;
 use crate::cli::{AuditArgs, AuditOnly};
-use crate::render::{self, OutputFormat};
+use crate::render;
 use crate::util::error::{Error, Result};
 
 /// Runs the command. Exit: 0 when every cluster is ready (inside each cluster every
@@ -66,6 +66,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
     }
     report.targets = choices.clone();
+    report.releases_learned = learned;
     // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
     let vms = (args.only.is_none() && super::vms::has_vms(&spec)).then(|| {
         super::vms::readiness(
@@ -77,31 +78,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         )
     });
     timer.mark("analyze");
-    let text = match args.format {
-        OutputFormat::Table => {
-            let mut t = super::target::describe(&choices);
-            if let Some(l) = &learned {
-                t.push('\n');
-                t.push_str(l);
-            }
-            t.push_str("\n\n");
-            t.push_str(&render::audit::render(&report));
-            if let Some(sn) = &report.storage_network {
-                t.push_str(&render::storage_network::render(sn));
-            }
-            if let Some(v) = &vms {
-                t.push('\n');
-                t.push_str(&render::vms::render(v));
-            }
-            t.push_str(&render::audit::overall(
-                &report,
-                vms.as_ref().map(|v| v.errors),
-            ));
-            t
-        }
-        OutputFormat::Json => super::vms::json_with_vms(&report, vms.as_ref()),
+    let output = render::audit::AuditOutput {
+        report: &report,
+        vms: vms.as_ref(),
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     timer.mark("render");
     if let Some(path) = &args.html {
         let mut sections = mask_sections(&report, &input)?;
@@ -179,19 +160,12 @@ fn storage_network_only(
     }
     let facts = crate::sources::facts::collect::gather(&spec.hosts, &[], settings);
     let r = storage_network::check(&facts, storage, network);
-    let text = match args.format {
-        OutputFormat::Table => format!(
-            "Fleet {:?}: {}\n{}",
-            spec.name,
-            render::count(spec.hosts.len(), "host"),
-            render::storage_network::render(&r)
-        ),
-        OutputFormat::Json => render::json(&serde_json::json!({
-            "fleet": spec.name,
-            "storage_network": r,
-        })),
+    let output = render::storage_network::FactsOnly {
+        fleet: &spec.name,
+        hosts: spec.hosts.len(),
+        report: &r,
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     Ok(if r.errors() == 0 {
         Outcome::Good
     } else {
@@ -199,13 +173,14 @@ fn storage_network_only(
     })
 }
 
-/// The masks section of the HTML report: one verified VMX mask per vendor.
+/// The masks of the HTML report: one verified VMX mask per cluster and vendor
+/// (`None` when some host could not be collected).
 fn mask_sections(
     report: &crate::analysis::audit::AuditReport,
     input: &super::fleet_input::FleetInput,
 ) -> Result<Vec<render::html::Section>> {
     use crate::analysis::maskplan;
-    let mut html = String::new();
+    let mut masks = Vec::new();
     if input.failed.is_empty() {
         for labels in super::cluster_selections(&report.cpu) {
             let Ok(plan) = maskplan::for_groups(
@@ -216,26 +191,15 @@ fn mask_sections(
             ) else {
                 continue;
             };
-            let mask = super::mask::verified_mask(
-                &plan,
-                &input.hosts,
-                &input.leaves,
-                crate::render::mask::MaskFormat::Vmx,
-            )?;
-            let text = render::mask::plan(
-                &plan,
-                &mask,
-                &input.hosts,
-                crate::render::mask::MaskFormat::Vmx,
-                false,
-            );
-            html.push_str(&format!("<pre>{}</pre>\n", render::html::esc(&text)));
+            let vmx = crate::render::mask::MaskFormat::Vmx;
+            let mask = super::mask::verified_mask(&plan, &input.hosts, &input.leaves, vmx)?;
+            masks.push((plan, mask));
         }
-    } else {
-        html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
     }
-    Ok(vec![render::html::Section {
-        title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
-        html,
-    }])
+    let complete = input.failed.is_empty();
+    Ok(vec![render::audit::masks_html(
+        &masks,
+        &input.hosts,
+        complete,
+    )])
 }

@@ -8,7 +8,7 @@ use crate::analysis::check::{check, Fit, Requirement};
 use crate::analysis::fleet::FleetHost;
 use crate::decode::{decode_dump, Cpu, Vendor};
 use crate::model::policy::Policy;
-use crate::render::{self, OutputFormat};
+use crate::render;
 use crate::sources::fleet::file;
 use crate::util::error::{Error, Result};
 
@@ -17,7 +17,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let mut spec = file::read(&args.fleet)?;
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let (mut hosts, failed) = super::fleet_input::collect_and_decode(&spec);
+    let input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), false);
+    let (mut hosts, failed) = (input.hosts, input.failed);
     let choices = super::target::choices(
         &spec,
         &crate::cli::TargetArgs {
@@ -101,17 +102,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
             checks.push(c);
         }
     }
-    let text = match args.format {
-        OutputFormat::Table => {
-            let mut t = render::check::render(&checks);
-            if let Some(req) = &args.require {
-                t.push_str(&render::check::answer(req, &checks));
-            }
-            t
-        }
-        OutputFormat::Json => render::json(&checks),
+    let output = render::check::CheckOutput {
+        checks: &checks,
+        require: args.require.as_deref(),
     };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&output, args.format);
     Ok(if checks.iter().all(|c| c.fit == Fit::Fits) {
         Outcome::Good
     } else {

@@ -5,7 +5,6 @@ use crate::analysis::diff::{diff, numeric_fields};
 use crate::analysis::fleet::FleetHost;
 use crate::cli::DiffArgs;
 use crate::decode::decode_dump;
-use crate::render::{self, OutputFormat};
 use crate::util::error::{Error, Result};
 
 /// Runs the command. Exit 0 when A and B are interchangeable with no mask, 1 otherwise.
@@ -32,11 +31,7 @@ pub fn run(args: &DiffArgs) -> Result<Outcome> {
         (&numeric[0], &numeric[1]),
         args.policy,
     );
-    let text = match args.format {
-        OutputFormat::Table => render::diff::render(&d),
-        OutputFormat::Json => render::json(&d),
-    };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&d, args.format);
     Ok(if d.is_equivalent() {
         Outcome::Good
     } else {

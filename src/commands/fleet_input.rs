@@ -24,18 +24,6 @@ pub struct FleetInput {
     pub blockers: Vec<HostBlockers>,
 }
 
-/// The decoded hosts of a fleet, and those that could not be collected, with the
-/// fleet file's own SSH settings.
-pub fn collect_and_decode(spec: &FleetSpec) -> (Vec<FleetHost>, Vec<FailedHost>) {
-    let input = collect_fleet(spec, &default_settings(spec), false);
-    (input.hosts, input.failed)
-}
-
-/// The fleet file's SSH settings with nothing overridden on the command line.
-pub fn default_settings(spec: &FleetSpec) -> RemoteSettings {
-    RemoteSettings::new(&spec.ssh, &Default::default(), None)
-}
-
 /// Collects and decodes every host; with `keep_leaves`, also keeps each host's
 /// first logical CPU (large fleets otherwise drop raw dumps as soon as decoded).
 pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: bool) -> FleetInput {

@@ -6,11 +6,12 @@
 use super::Outcome;
 use crate::analysis::cpumodel;
 use crate::analysis::fleet::{self, FleetHost};
+use crate::analysis::mask_check::{self, MaskRefusal};
 use crate::analysis::maskplan::{self, MaskPlan};
 use crate::cli::MaskArgs;
 use crate::cpuid::CpuLeaves;
 use crate::mask::verify::CheckedMask;
-use crate::mask::{build, explain, verify, vmx, vmx_file};
+use crate::mask::{build, explain, vmx, vmx_file};
 use crate::render;
 use crate::render::mask::MaskFormat;
 use crate::sources::fleet::file;
@@ -31,11 +32,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let mut input = super::fleet_input::collect_fleet(
-        &spec,
-        &super::fleet_input::default_settings(&spec),
-        true,
-    );
+    let mut input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), true);
     let choices = super::target::choices(&spec, &args.target);
     super::target::apply_views(&mut input, &choices);
     let versions = super::target::versions(&args.target)?;
@@ -278,9 +275,9 @@ fn mixed_vendor_clusters(hosts: &[FleetHost]) -> Vec<(Option<String>, Vec<usize>
         .collect()
 }
 
-/// Builds the plan's mask and checks it against every member's dump
-/// (`mask::verify`): a mask that fails its own check is an internal error, never
-/// output; a plan that would hide floor features is refused.
+/// The mask of `plan` for `format`, verified ([`mask_check::verified_mask`]).
+/// QEMU, libvirt and Proxmox output a named model: what it cannot express is
+/// found by the planner (`crate::analysis::cpumodel`), in `run`.
 pub(crate) fn verified_mask(
     plan: &MaskPlan,
     hosts: &[FleetHost],
@@ -291,48 +288,10 @@ pub(crate) fn verified_mask(
         MaskFormat::Featmask => build::MaskKind::FeatMask,
         _ => build::MaskKind::CpuidLines,
     };
-    let floor_hidden = plan.hide.intersection(&crate::catalog::floor());
-    if !floor_hidden.is_empty() {
-        return Err(Error::Usage(format!(
-            "refused: the mask would hide {} (the floor of an x86-64 guest)",
-            floor_hidden.names().join(" ")
-        )));
-    }
-    let members: Vec<&CpuLeaves> = plan.members.iter().filter_map(|&i| leaves.get(i)).collect();
-    let seen = plan
-        .members
-        .iter()
-        .chain(&plan.destinations)
-        .filter_map(|&i| hosts.get(i))
-        .fold(crate::catalog::FeatureSet::new(), |acc, h| {
-            acc.union(&h.cpu.features)
-        });
-    let absent = crate::catalog::guest_visible().difference(&seen);
-    let mask = build::build_for(&plan.hide, &absent, kind);
-    let destinations: Vec<crate::catalog::FeatureSet> = plan
-        .destinations
-        .iter()
-        .filter_map(|&d| hosts.get(d))
-        .map(maskplan::visible)
-        .collect();
-    let exp = verify::Expectation {
-        requested: &plan.requested,
-        pending: &plan.firmware_pending,
-        guest: &plan.guest,
-        destinations: &destinations,
-    };
-    match verify::verify_plan(&mask, &members, &exp) {
-        Ok(_) => {}
-        Err(verify::Failure::FloorHidden(s)) => {
-            return Err(Error::Usage(format!(
-                "refused: the mask would hide {} (the floor of an x86-64 guest)",
-                s.names().join(" ")
-            )))
-        }
-        Err(e) => return Err(Error::Internal(format!("mask withheld: {e}"))),
-    }
-    // QEMU, libvirt and Proxmox output a named model: what it cannot express is
-    // found by the planner (`crate::analysis::cpumodel`), in `run`.
+    let mask = mask_check::verified_mask(plan, hosts, leaves, kind).map_err(|e| match e {
+        MaskRefusal::FloorHidden(_) => Error::Usage(e.to_string()),
+        MaskRefusal::Withheld(_) => Error::Internal(e.to_string()),
+    })?;
     let _ = format;
     Ok(CheckedMask {
         mask,

@@ -42,7 +42,8 @@ pub fn read_host(source: &HostSource) -> Result<RawDump> {
 }
 
 /// Resolves a host argument of `diff` and `check`: `local` (this machine), a dump
-/// file, or the name of a shipped profile.
+/// file, an address `SCHEME:VALUE` ([`crate::sources::schemes`]), or the name of
+/// a shipped profile.
 pub fn read_named(arg: &str) -> Result<RawDump> {
     if arg == "local" {
         return crate::sources::local::probe();
@@ -50,6 +51,9 @@ pub fn read_named(arg: &str) -> Result<RawDump> {
     let path = std::path::Path::new(arg);
     if path.exists() || crate::util::local_file::is_stdin(path) {
         return crate::sources::formats::read_file(path);
+    }
+    if let Some((scheme, value)) = crate::sources::schemes::split(arg) {
+        return (scheme.read)(value, std::path::Path::new(""));
     }
     crate::shipped::profiles::load(arg).map_err(|_| {
         crate::util::error::Error::Usage(format!(

@@ -112,6 +112,12 @@ pub fn json(document: &str) {
 }
 
 /// Prints a rendering in the format the user chose: JSON when `is_json`.
+/// Prints `report` in `format` (the one way commands print a result).
+pub fn report(report: &dyn crate::render::Report, format: crate::render::OutputFormat) {
+    print(&format.render(report), format.is_document());
+}
+
+/// Prints a rendering: a document (JSON) as it is, text fitted and made safe.
 pub fn print(rendered: &str, is_json: bool) {
     if is_json {
         json(rendered);

@@ -3,7 +3,6 @@
 use super::{read_host, Outcome};
 use crate::analysis::host::host_report;
 use crate::cli::ReportArgs;
-use crate::render::{self, OutputFormat};
 use crate::util::error::{Error, Result};
 
 /// Runs the command, printing to standard output.
@@ -31,10 +30,6 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             report.source = format!("{file} (dump file, recorded from {})", report.source);
         }
     }
-    let text = match args.format {
-        OutputFormat::Table => render::report::table(&report),
-        OutputFormat::Json => render::json(&report),
-    };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&report, args.format);
     Ok(Outcome::Good)
 }

@@ -41,11 +41,7 @@ pub fn run(args: &VmsArgs) -> Result<Outcome> {
             f.name, f.error
         ));
     }
-    let text = match args.format {
-        OutputFormat::Table => render::vms::render(&report),
-        OutputFormat::Json => render::json(&report),
-    };
-    super::output::print(&text, args.format == OutputFormat::Json);
+    super::output::report(&report, args.format);
     let unread: Vec<&str> = report
         .hosts
         .iter()
@@ -137,48 +133,9 @@ pub fn readiness_in(
             }
         })
         .collect();
-    let with_vms: Vec<usize> = (0..spec.hosts.len())
-        .filter(|&i| {
-            let h = &spec.hosts[i];
-            h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
-        })
-        .collect();
-    let inputs = crate::sources::ssh::pool::run(&with_vms, settings.jobs, |&i| {
-        let h = &spec.hosts[i];
-        let vms = match (&h.vm_keys.vms_dir, &h.source) {
-            (Some(dir), _) => crate::sources::vms::inventory::read_dir(&h.name, dir),
-            (None, HostSourceSpec::Esxi(_)) if failed.iter().any(|f| f.name == h.name) => {
-                Err(crate::util::error::Error::Collect {
-                    host: h.name.clone(),
-                    message: "not tried: the host could not be collected (see its row)".into(),
-                })
-            }
-            (None, HostSourceSpec::Esxi(r)) => {
-                let mut opts = settings.ssh.clone();
-                if r.identity.is_some() {
-                    opts.identity = r.identity.clone();
-                }
-                crate::sources::vms::inventory::read_esxi(&h.name, &r.target, &opts)
-            }
-            (None, _) => Ok(Vec::new()),
-        };
-        (h.name.clone(), vms.map_err(|e| e.to_string()))
-    });
+    let not_collected: Vec<&str> = failed.iter().map(|f| f.name.as_str()).collect();
+    let inputs = crate::sources::vms::read_all(spec, settings, &not_collected);
     vm_readiness::check(&contexts, &inputs, cpu.map(|(_, a)| a))
-}
-
-/// JSON of `report` (an object) with the VM readiness added as `"vms"`.
-pub fn json_with_vms<T: serde::Serialize>(report: &T, vms: Option<&VmReadiness>) -> String {
-    let Some(vms) = vms else {
-        return render::json(report);
-    };
-    match (serde_json::to_value(report), serde_json::to_value(vms)) {
-        (Ok(serde_json::Value::Object(mut m)), Ok(v)) => {
-            m.insert("vms".into(), v);
-            render::json(&serde_json::Value::Object(m))
-        }
-        _ => render::json(report),
-    }
 }
 
 /// The kinds of facts a host declares in the fleet file: port groups
@@ -220,7 +177,6 @@ fn evc_mode(
     format: OutputFormat,
 ) -> Result<Outcome> {
     use crate::analysis::evc_transition::{self, RunningFeatures, VmState};
-    use crate::sources::vms::inventory::RunningVms;
     let mode = crate::shipped::evc::mode(key)?;
     let mut clusters: Vec<Option<String>> = Vec::new();
     for h in &spec.hosts {
@@ -228,42 +184,8 @@ fn evc_mode(
             clusters.push(h.cluster.clone());
         }
     }
-    let with_vms: Vec<usize> = (0..spec.hosts.len())
-        .filter(|&i| {
-            let h = &spec.hosts[i];
-            h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
-        })
-        .collect();
-    // Each VM with the tail of its vmware.log (beside the .vmx in a folder, or
-    // `tail -c` over SSH), and the release an ESXi host reports.
-    let read = crate::sources::ssh::pool::run(&with_vms, settings.jobs, |&i| {
-        let h = &spec.hosts[i];
-        let vms = match (&h.vm_keys.vms_dir, &h.source) {
-            (Some(dir), _) => {
-                crate::sources::vms::inventory::read_dir(&h.name, dir).map(|vms| RunningVms {
-                    vms: vms
-                        .into_iter()
-                        .map(|vm| {
-                            let log = crate::sources::vms::runlog::read_beside(
-                                std::path::Path::new(&vm.vmx.origin),
-                            );
-                            (vm, log)
-                        })
-                        .collect(),
-                    esxi_version: None,
-                })
-            }
-            (None, HostSourceSpec::Esxi(r)) => {
-                let mut opts = settings.ssh.clone();
-                if r.identity.is_some() {
-                    opts.identity = r.identity.clone();
-                }
-                crate::sources::vms::inventory::read_esxi_running(&h.name, &r.target, &opts)
-            }
-            (None, _) => Ok(RunningVms::default()),
-        };
-        (i, vms)
-    });
+    // Each VM with the tail of its vmware.log, and the release an ESXi host reports.
+    let read = crate::sources::vms::read_all_running(spec, settings);
     // ESXi releases: read from the host, else declared (`esxi_version`).
     let mut releases: Vec<(String, crate::model::esxi_version::EsxiVersion)> = Vec::new();
     for h in &spec.hosts {
@@ -354,14 +276,11 @@ fn evc_mode(
             evc_transition::transition_with_releases(c.as_deref(), mode, &hosts, &vms, &known)
         })
         .collect();
-    let text = match format {
-        OutputFormat::Table => render::evc_transition::render(mode, &transitions),
-        OutputFormat::Json => render::json(&transitions),
+    let output = render::evc_transition::EvcTransitions {
+        mode,
+        transitions: &transitions,
     };
-    match format {
-        OutputFormat::Table => super::output::text(&text),
-        OutputFormat::Json => super::output::json(&text),
-    }
+    super::output::report(&output, format);
     for f in &input.failed {
         super::output::note(&format!(
             "vmcompat: note: the CPU of {} could not be read, so it is not judged against {}: {}",

@@ -300,20 +300,3 @@ impl RawDump {
         self.cpus.first()
     }
 }
-
-/// Lets raw-cpuid decode a stored CPU exactly as it decodes the live one.
-impl raw_cpuid::CpuIdReader for &CpuLeaves {
-    fn cpuid1(&self, leaf: u32) -> raw_cpuid::CpuIdResult {
-        self.cpuid2(leaf, 0)
-    }
-
-    fn cpuid2(&self, leaf: u32, subleaf: u32) -> raw_cpuid::CpuIdResult {
-        let r = self.get_or_zero(leaf, subleaf);
-        raw_cpuid::CpuIdResult {
-            eax: r.eax,
-            ebx: r.ebx,
-            ecx: r.ecx,
-            edx: r.edx,
-        }
-    }
-}

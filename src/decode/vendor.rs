@@ -84,14 +84,6 @@ impl Vendor {
             .map_or(Vendor::Unknown, |(_, v)| *v)
     }
 
-    /// The canonical 12-byte string (the first listed for the vendor).
-    pub fn canonical_string(self) -> Option<&'static str> {
-        VENDOR_STRINGS
-            .iter()
-            .find(|(_, v)| *v == self)
-            .and_then(|(s, _)| std::str::from_utf8(&s[..]).ok())
-    }
-
     /// The name people use.
     pub fn display_name(self) -> &'static str {
         match self {
@@ -119,15 +111,6 @@ impl Vendor {
     /// leaves, family rules, SVM).
     pub fn is_amd_like(self) -> bool {
         matches!(self, Vendor::Amd | Vendor::Hygon)
-    }
-
-    /// True for vendors whose parts follow Intel's CPUID conventions
-    /// (Zhaoxin and Centaur follow Intel's layout for topology and VMX).
-    pub fn is_intel_like(self) -> bool {
-        matches!(
-            self,
-            Vendor::Intel | Vendor::Centaur | Vendor::Zhaoxin | Vendor::Via
-        )
     }
 }
 

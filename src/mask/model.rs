@@ -159,11 +159,6 @@ impl RegisterMask {
             .fold(0, |acc, (bit, _)| acc | (1u32 << bit))
     }
 
-    /// True when every character is `-`: the line changes nothing.
-    pub fn is_default(&self) -> bool {
-        self.chars.iter().all(|c| *c == MaskChar::Default)
-    }
-
     /// True when `other` addresses the same key (leaf, subleaf as spelled, register, `.amd`).
     pub fn same_key(&self, other: &RegisterMask) -> bool {
         self.leaf == other.leaf
@@ -284,11 +279,6 @@ impl CpuidMask {
     /// True when the mask has no lines at all.
     pub fn is_empty(&self) -> bool {
         self.registers.is_empty() && self.featmasks.is_empty()
-    }
-
-    /// The number of lines the mask writes.
-    pub fn line_count(&self) -> usize {
-        self.registers.len() + self.featmasks.len()
     }
 
     /// The register mask with exactly this key, if present.

@@ -79,11 +79,6 @@ impl GuestView {
                 .difference(hidden),
         }
     }
-
-    /// True for per-VM EVC.
-    pub fn is_per_vm_evc(&self) -> bool {
-        matches!(self, GuestView::Grants { .. })
-    }
 }
 
 /// The basic x86-64 set a per-VM EVC mask grants without listing it: the psABI

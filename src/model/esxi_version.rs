@@ -79,11 +79,27 @@ pub fn first_release_for(hw: u32) -> Option<&'static str> {
     rows().into_iter().find(|r| r.3 >= hw).map(|r| r.4)
 }
 
+/// Why text is not an ESXi version.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    /// The text is not a version.
+    #[error(
+        "expected an ESXi version such as \"6.7.0\", \"7.0.2\", \"7.0 U2\" or \
+         \"8.0.3 build-24022510\", got {0:?}"
+    )]
+    NotAVersion(String),
+    /// `vmware -vl` printed no `VMware ESXi` line (holds a snippet of what it printed).
+    #[error("`vmware -vl` output has no \"VMware ESXi\" line: {0:?}")]
+    NoVersionLine(String),
+    /// `vmware -vl`'s version line is not a version.
+    #[error("`vmware -vl`: {0}")]
+    VmwareVl(Box<VersionError>),
+}
+
 /// Parses a declared version: `6.7.0`, `7.0`, `7.0.2`, `7.0 U2`,
 /// `6.7.0 Update 2`, `8.0.3 build-24022510`, or a `vmware -v` line
 /// (`VMware ESXi 7.0.2 build-17630552`). Errors say what is expected.
-pub fn parse(text: &str) -> Result<EsxiVersion, String> {
-    let expected = "expected an ESXi version such as \"6.7.0\", \"7.0.2\", \"7.0 U2\" or \"8.0.3 build-24022510\"";
+pub fn parse(text: &str) -> Result<EsxiVersion, VersionError> {
     let t = text.trim();
     let t = t
         .strip_prefix("VMware ESXi")
@@ -93,21 +109,21 @@ pub fn parse(text: &str) -> Result<EsxiVersion, String> {
     let mut words = t.split_whitespace();
     let first = words
         .next()
-        .ok_or_else(|| format!("{expected}, got {text:?}"))?;
+        .ok_or_else(|| VersionError::NotAVersion(text.to_string()))?;
     // "8.0U3": the update glued to the number.
     let (num, glued) = match first.find(['U', 'u']) {
         Some(i) => (&first[..i], Some(&first[i..])),
         None => (first, None),
     };
     let parts: Vec<&str> = num.split('.').collect();
-    let n = |i: usize| -> Result<u32, String> {
+    let n = |i: usize| -> Result<u32, VersionError> {
         parts
             .get(i)
             .map_or(Ok(0), |p| p.parse::<u32>())
-            .map_err(|_| format!("{expected}, got {text:?}"))
+            .map_err(|_| VersionError::NotAVersion(text.to_string()))
     };
     if parts.len() < 2 || parts.len() > 3 {
-        return Err(format!("{expected}, got {text:?}"));
+        return Err(VersionError::NotAVersion(text.to_string()));
     }
     let mut v = EsxiVersion {
         major: n(0)?,
@@ -122,20 +138,20 @@ pub fn parse(text: &str) -> Result<EsxiVersion, String> {
         let lower = w.to_ascii_lowercase();
         if let Some(b) = lower.strip_prefix("build-") {
             if b.is_empty() || !b.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(format!("{expected}, got {text:?}"));
+                return Err(VersionError::NotAVersion(text.to_string()));
             }
             v.build = Some(b.to_string());
         } else if lower == "update" || lower == "u" {
             let u = rest.get(i + 1).and_then(|x| x.parse::<u32>().ok());
             v.update = v
                 .update
-                .max(u.ok_or_else(|| format!("{expected}, got {text:?}"))?);
+                .max(u.ok_or_else(|| VersionError::NotAVersion(text.to_string()))?);
             i += 1;
         } else if let Some(u) = lower.strip_prefix('u').and_then(|x| x.parse::<u32>().ok()) {
             v.update = v.update.max(u);
         } else if lower == "ga" {
         } else {
-            return Err(format!("{expected}, got {text:?}"));
+            return Err(VersionError::NotAVersion(text.to_string()));
         }
         i += 1;
     }
@@ -145,19 +161,16 @@ pub fn parse(text: &str) -> Result<EsxiVersion, String> {
 /// Parses `vmware -vl` output: `VMware ESXi 6.7.0 build-13006603` and, on a
 /// second line, `VMware ESXi 6.7.0 Update 2` (ESXi 6.x keeps the third number 0
 /// and names the update only there).
-pub fn parse_vmware_vl(text: &str) -> Result<EsxiVersion, String> {
+pub fn parse_vmware_vl(text: &str) -> Result<EsxiVersion, VersionError> {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
         .filter(|l| l.starts_with("VMware ESXi"))
         .collect();
-    let first = lines.first().ok_or_else(|| {
-        format!(
-            "`vmware -vl` output has no \"VMware ESXi\" line: {:?}",
-            crate::util::text::snippet(text, 80)
-        )
-    })?;
-    let mut v = parse(first).map_err(|e| format!("`vmware -vl`: {e}"))?;
+    let first = lines
+        .first()
+        .ok_or_else(|| VersionError::NoVersionLine(crate::util::text::snippet(text, 80)))?;
+    let mut v = parse(first).map_err(|e| VersionError::VmwareVl(Box::new(e)))?;
     for l in &lines[1..] {
         if let Ok(w) = parse(l) {
             v.update = v.update.max(w.update);

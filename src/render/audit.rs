@@ -64,19 +64,16 @@ pub fn render(r: &AuditReport) -> String {
         "Notes",
     ]);
     for h in &r.hosts {
-        let mut notes = Vec::new();
-        if let Some(e) = &h.error {
-            notes.push(format!("NOT COLLECTED: {e}"));
-        }
-        if let Some(c) = h
-            .completeness
-            .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
-        {
-            notes.push(c.describe().to_string());
-        }
-        if let Some(hv) = &h.hypervisor {
-            notes.push(format!("dump taken inside a VM ({hv}): hypervisor's view"));
-        }
+        let notes: Vec<String> = host_notes(h)
+            .into_iter()
+            .map(|n| match n {
+                HostNote::NotCollected(e) => format!("NOT COLLECTED: {e}"),
+                HostNote::Source(s) => s.to_string(),
+                HostNote::InsideVm(hv) => {
+                    format!("dump taken inside a VM ({hv}): hypervisor's view")
+                }
+            })
+            .collect();
         t.add_row(vec![
             Cell::new(&h.name),
             Cell::new(h.group.as_deref().unwrap_or("-")),
@@ -835,4 +832,120 @@ pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
         title: "Host-level blockers".into(),
         html: h,
     })
+}
+
+/// The masks section of the HTML report: each verified VMX mask with its
+/// plan; `complete` is false when some host could not be collected (then no
+/// mask is computed, and the section says so).
+pub fn masks_html(
+    masks: &[(
+        crate::analysis::maskplan::MaskPlan,
+        crate::mask::verify::CheckedMask,
+    )],
+    hosts: &[crate::analysis::fleet::FleetHost],
+    complete: bool,
+) -> super::html::Section {
+    let mut html = String::new();
+    if complete {
+        for (plan, mask) in masks {
+            let vmx = super::mask::MaskFormat::Vmx;
+            let text = super::mask::plan(plan, mask, hosts, vmx, false);
+            html.push_str(&format!("<pre>{}</pre>\n", super::html::esc(&text)));
+        }
+    } else {
+        html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
+    }
+    super::html::Section {
+        title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
+        html,
+    }
+}
+
+/// What the Notes column says about a host, in the text and the HTML report.
+pub enum HostNote<'a> {
+    /// It could not be collected (why).
+    NotCollected(&'a str),
+    /// Its dump is partial or a profile's (how complete it is).
+    Source(&'static str),
+    /// Its dump was taken inside a VM (the hypervisor's name).
+    InsideVm(&'a str),
+}
+
+/// The notes of one host row, in the order both reports show them.
+pub fn host_notes(h: &crate::analysis::audit::HostRow) -> Vec<HostNote<'_>> {
+    let mut notes = Vec::new();
+    if let Some(e) = &h.error {
+        notes.push(HostNote::NotCollected(e));
+    }
+    if let Some(c) = h
+        .completeness
+        .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
+    {
+        notes.push(HostNote::Source(c.describe()));
+    }
+    if let Some(hv) = &h.hypervisor {
+        notes.push(HostNote::InsideVm(hv));
+    }
+    notes
+}
+
+/// One line per cluster naming its target hypervisor and why, and the QEMU/libvirt
+/// releases learned over SSH; a blank line after.
+pub fn targets(report: &AuditReport) -> String {
+    if report.targets.is_empty() {
+        return String::new();
+    }
+    let mut t: Vec<String> = report
+        .targets
+        .iter()
+        .map(|c| {
+            let who = match &c.cluster {
+                Some(n) => format!("cluster {n}"),
+                None => "hosts without a cluster".to_string(),
+            };
+            format!("target for {who}: {} ({})", c.target, c.why)
+        })
+        .collect();
+    t.extend(report.releases_learned.iter().cloned());
+    t.join("\n") + "\n\n"
+}
+
+/// What `vmcompat audit` prints: the target of each cluster, the CPU audit with
+/// its storage/network section, then VM readiness when VMs were read, then the
+/// overall verdict.
+pub struct AuditOutput<'a> {
+    /// The audit.
+    pub report: &'a AuditReport,
+    /// VM readiness, when some host has VMs to read.
+    pub vms: Option<&'a crate::analysis::vm_readiness::VmReadiness>,
+}
+
+impl super::Report for AuditOutput<'_> {
+    fn text(&self) -> String {
+        let mut t = targets(self.report);
+        t.push_str(&render(self.report));
+        if let Some(sn) = &self.report.storage_network {
+            t.push_str(&super::storage_network::render(sn));
+        }
+        if let Some(v) = self.vms {
+            t.push('\n');
+            t.push_str(&super::vms::render(v));
+        }
+        t.push_str(&overall(self.report, self.vms.map(|v| v.errors)));
+        t
+    }
+
+    /// The audit's JSON with the VM readiness report under `"vms"`.
+    fn json(&self) -> String {
+        let Some(vms) = self.vms else {
+            return super::json(self.report);
+        };
+        match (serde_json::to_value(self.report), serde_json::to_value(vms)) {
+            (Ok(serde_json::Value::Object(mut m)), Ok(v)) => {
+                m.insert("vms".into(), v);
+                super::json(&serde_json::Value::Object(m))
+            }
+            _ => super::json(self.report),
+        }
+    }
 }

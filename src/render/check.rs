@@ -222,3 +222,26 @@ pub fn answer(req: &str, checks: &[CandidateCheck]) -> String {
     }
     out
 }
+
+/// What `vmcompat check` prints: every candidate's answer and, with
+/// `--require`, the answer to that requirement.
+pub struct CheckOutput<'a> {
+    /// Every candidate, per cluster.
+    pub checks: &'a [CandidateCheck],
+    /// The `--require` given, if any.
+    pub require: Option<&'a str>,
+}
+
+impl super::Report for CheckOutput<'_> {
+    fn text(&self) -> String {
+        let mut t = render(self.checks);
+        if let Some(req) = self.require {
+            t.push_str(&answer(req, self.checks));
+        }
+        t
+    }
+
+    fn json(&self) -> String {
+        super::json(&self.checks)
+    }
+}

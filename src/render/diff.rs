@@ -79,3 +79,9 @@ pub fn render(d: &CpuDiff) -> String {
     verdict(&mut out, "B", "A", &d.b_to_a);
     out
 }
+
+impl super::Text for CpuDiff {
+    fn to_text(&self) -> String {
+        render(self)
+    }
+}

@@ -78,3 +78,21 @@ pub fn render(mode: &EvcMode, ts: &[EvcTransition]) -> String {
     }
     out
 }
+
+/// What `vms --evc-mode` prints: the mode and every cluster's transition.
+pub struct EvcTransitions<'a> {
+    /// The mode asked for.
+    pub mode: &'a EvcMode,
+    /// One per cluster.
+    pub transitions: &'a [EvcTransition],
+}
+
+impl super::Report for EvcTransitions<'_> {
+    fn text(&self) -> String {
+        render(self.mode, self.transitions)
+    }
+
+    fn json(&self) -> String {
+        super::json(&self.transitions)
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::audit::HostNote;
 use crate::analysis::audit::AuditReport;
 use crate::analysis::fleet::Verdict;
 use crate::catalog::{self, FeatureSet};
@@ -135,25 +136,21 @@ pub fn render(r: &AuditReport, extra: &[Section]) -> String {
 
     h.push_str("<h2>Hosts</h2><table id=\"hosts\"><thead><tr><th>Host</th><th>Cluster</th><th>Group</th><th>Vendor</th><th>Family</th><th>Model</th><th>SSE3</th><th>NX/XD</th><th>VT-x/AMD-V</th><th>Microarchitecture</th><th>Level</th><th>Baseline</th><th>Notes</th></tr></thead><tbody>\n");
     for host in &r.hosts {
-        let mut notes = Vec::new();
-        if let Some(e) = &host.error {
-            notes.push(format!(
-                "<span class=\"err\">not collected: {}</span>",
-                esc(e)
-            ));
-        }
-        if let Some(c) = host
-            .completeness
-            .filter(|c| c.is_partial() || *c == crate::cpuid::Completeness::FromProfile)
-        {
-            notes.push(esc(c.describe()));
-        }
-        if let Some(hv) = &host.hypervisor {
-            notes.push(format!(
-                "dump taken inside a VM ({}): the hypervisor's view",
-                esc(hv)
-            ));
-        }
+        let notes: Vec<String> = super::audit::host_notes(host)
+            .into_iter()
+            .map(|n| match n {
+                HostNote::NotCollected(e) => {
+                    format!("<span class=\"err\">not collected: {}</span>", esc(e))
+                }
+                HostNote::Source(s) => esc(s),
+                HostNote::InsideVm(hv) => {
+                    format!(
+                        "dump taken inside a VM ({}): the hypervisor's view",
+                        esc(hv)
+                    )
+                }
+            })
+            .collect();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -6,22 +6,17 @@ pub mod cpumodel;
 pub mod diff;
 pub mod evc_transition;
 pub mod features;
+pub mod formats;
 pub mod html;
 pub mod libvirt;
 pub mod mask;
+pub mod profiles;
 pub mod qemu;
 pub mod report;
 pub mod storage_network;
 pub mod vms;
 
-/// How findings are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    /// Tables for people.
-    Table,
-    /// JSON for scripts.
-    Json,
-}
+pub use formats::{OutputFormat, Report, Text};
 
 /// Serializes any result as pretty JSON (serialization of our own types cannot fail
 /// in practice; if it ever does, the error text is returned as a JSON string).

@@ -196,3 +196,9 @@ fn next_blocked(name: &str, missing: &[&str], brings: &[&str], unconfirmed: &[&s
     }
     t
 }
+
+impl super::Text for HostReport {
+    fn to_text(&self) -> String {
+        table(self)
+    }
+}

@@ -166,3 +166,31 @@ pub fn html(r: &StorageNetworkReport) -> super::html::Section {
         html: h,
     }
 }
+
+/// What `audit --only storage|network` prints: the fleet and its facts checks.
+pub struct FactsOnly<'a> {
+    /// The fleet's name.
+    pub fleet: &'a str,
+    /// How many hosts it has.
+    pub hosts: usize,
+    /// The checks' result.
+    pub report: &'a StorageNetworkReport,
+}
+
+impl super::Report for FactsOnly<'_> {
+    fn text(&self) -> String {
+        format!(
+            "Fleet {:?}: {}\n{}",
+            self.fleet,
+            super::count(self.hosts, "host"),
+            render(self.report)
+        )
+    }
+
+    fn json(&self) -> String {
+        super::json(&serde_json::json!({
+            "fleet": self.fleet,
+            "storage_network": self.report,
+        }))
+    }
+}

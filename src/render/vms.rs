@@ -280,3 +280,9 @@ pub fn html(r: &VmReadiness) -> crate::render::html::Section {
         html: h,
     }
 }
+
+impl super::Text for VmReadiness {
+    fn to_text(&self) -> String {
+        render(self)
+    }
+}

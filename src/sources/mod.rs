@@ -8,5 +8,6 @@ pub mod facts;
 pub mod fleet;
 pub mod formats;
 pub mod local;
+pub mod schemes;
 pub mod ssh;
 pub mod vms;

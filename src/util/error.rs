@@ -1,13 +1,14 @@
 //! The crate's error type. Every error says what was being read (file and line,
 //! or host and command) and what was expected, so a user can act on it.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Everything that can go wrong in vmcompat. All of them map to exit code 2.
-#[derive(Debug)]
+/// Everything that can go wrong in vmcompat. Input, I/O, collection and usage
+/// errors exit with code 2; [`Error::Internal`] (a bug) with [`Error::exit_code`]'s 70.
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Malformed input: a file (or other named text) that does not say what it should.
+    #[error("{origin}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Input {
         /// File path or other name of the input.
         origin: String,
@@ -17,6 +18,7 @@ pub enum Error {
         message: String,
     },
     /// A file could not be read or written.
+    #[error("{}: error {action} file: {source}", path.display())]
     Io {
         /// The path involved.
         path: PathBuf,
@@ -26,6 +28,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// CPUID could not be collected from a host.
+    #[error("{host}: {message}")]
     Collect {
         /// The host (or "local").
         host: String,
@@ -33,13 +36,31 @@ pub enum Error {
         message: String,
     },
     /// The command line asked for something that cannot be done.
+    #[error("{0}")]
     Usage(String),
     /// vmcompat's own check of its result failed (a bug, not bad input): the result
     /// is withheld.
+    #[error(
+        "internal check failed, result withheld (a vmcompat bug, not bad input; \
+         please report it): {0}"
+    )]
     Internal(String),
 }
 
+/// The exit code of an internal error (a vmcompat bug): `EX_SOFTWARE` of
+/// BSD's sysexits.h, apart from 2 (bad input or failure to collect).
+pub const INTERNAL_EXIT_CODE: u8 = 70;
+
 impl Error {
+    /// The process exit code for this error: 2 for bad input, I/O, collection
+    /// and usage errors; [`INTERNAL_EXIT_CODE`] for a bug.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Internal(_) => INTERNAL_EXIT_CODE,
+            _ => 2,
+        }
+    }
+
     /// A malformed-input error at a given line.
     pub fn at_line(origin: impl Into<String>, line: usize, message: impl Into<String>) -> Error {
         Error::Input {
@@ -73,44 +94,6 @@ impl Error {
             path: path.to_path_buf(),
             action: "writing",
             source,
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Input {
-                origin,
-                line: Some(line),
-                message,
-            } => write!(f, "{origin}:{line}: {message}"),
-            Error::Input {
-                origin,
-                line: None,
-                message,
-            } => write!(f, "{origin}: {message}"),
-            Error::Io {
-                path,
-                action,
-                source,
-            } => write!(f, "{}: error {action} file: {source}", path.display()),
-            Error::Collect { host, message } => write!(f, "{host}: {message}"),
-            Error::Usage(message) => f.write_str(message),
-            Error::Internal(message) => write!(
-                f,
-                "internal check failed, result withheld (a vmcompat bug, not bad input; \
-                 please report it): {message}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io { source, .. } => Some(source),
-            _ => None,
         }
     }
 }

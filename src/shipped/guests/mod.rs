@@ -104,7 +104,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Guest>> {
             acc.union(&catalog::psabi_level_features(l))
         });
         for f in &g.features {
-            let id = catalog::canonical(f.get_ref()).map_err(|m| at(f.span().start, m))?;
+            let id =
+                catalog::canonical(f.get_ref()).map_err(|m| at(f.span().start, m.to_string()))?;
             floor.insert(id);
         }
         out.push(Guest {

@@ -38,10 +38,7 @@ pub fn host_facts(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<H
         HostSourceSpec::Esxi(r) => (r, true),
         _ => return None,
     };
-    let mut opts = settings.ssh.clone();
-    if r.identity.is_some() {
-        opts.identity = r.identity.clone();
-    }
+    let opts = r.options(&settings.ssh);
     let script = if esxi {
         super::esxi::script()
     } else {

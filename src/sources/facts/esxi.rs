@@ -45,21 +45,14 @@ fn cmd(key: &str) -> &'static str {
 }
 
 /// Why facts could not be read: missing command, failed command, or bad output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FactsError {
     /// A command is not installed.
+    #[error("command missing: {0}")]
     Missing(String),
     /// The output is cut short, garbled, or a command failed.
+    #[error("malformed output: {0}")]
     Malformed(String),
-}
-
-impl std::fmt::Display for FactsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FactsError::Missing(m) => write!(f, "command missing: {m}"),
-            FactsError::Malformed(m) => write!(f, "malformed output: {m}"),
-        }
-    }
 }
 
 /// The text of part `key`, or why there is none.

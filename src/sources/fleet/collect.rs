@@ -8,28 +8,6 @@ use crate::cpuid::RawDump;
 use crate::sources::fleet::remote::RemoteSettings;
 use crate::util::error::Error;
 
-/// One host after collection: its dump, or why there is none.
-#[derive(Debug)]
-pub struct Collected<'a> {
-    /// The host as the fleet file gave it.
-    pub spec: &'a HostSpec,
-    /// The dump, or the error that prevented collecting it.
-    pub dump: Result<RawDump, Error>,
-}
-
-/// Collects every host of the fleet (in parallel, order preserved), with the
-/// fleet file's SSH settings.
-pub fn collect(fleet: &FleetSpec) -> Vec<Collected<'_>> {
-    let settings = RemoteSettings::new(&fleet.ssh, &Default::default(), None);
-    collect_with(fleet, &settings)
-}
-
-/// Collects every host of the fleet; SSH and ESXi hosts with `settings` (bounded
-/// concurrency, per-host deadline), the others in parallel.
-pub fn collect_with<'a>(fleet: &'a FleetSpec, settings: &RemoteSettings) -> Vec<Collected<'a>> {
-    collect_map(fleet, settings, |spec, dump| Collected { spec, dump })
-}
-
 /// Collects every host and hands each dump to `f` as soon as it is read, so a
 /// large fleet never holds every raw dump in memory at once (order preserved).
 pub fn collect_map<'a, T: Send>(
@@ -79,6 +57,11 @@ fn collect_one(spec: &HostSpec, local: Option<&Result<RawDump, Error>>) -> Resul
         HostSourceSpec::Dump(path) => crate::sources::formats::read_file(path),
         HostSourceSpec::Profile(name) => crate::shipped::profiles::load(name),
         HostSourceSpec::AnsibleResult(path) => crate::sources::ansible::read(path, &spec.name),
+        HostSourceSpec::Address {
+            scheme,
+            value,
+            base,
+        } => (scheme.read)(value, base),
         HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_) => Err(Error::Collect {
             host: spec.name.clone(),
             message: "remote host was not collected".into(),

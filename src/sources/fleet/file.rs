@@ -72,6 +72,16 @@ pub enum HostSourceSpec {
     Esxi(RemoteHost),
     /// One per-host result file of an Ansible `--tree` directory.
     AnsibleResult(PathBuf),
+    /// `from = "SCHEME:VALUE"`: a host read through a registered scheme
+    /// ([`crate::sources::schemes`]), relative paths anchored at `base`.
+    Address {
+        /// The scheme.
+        scheme: &'static crate::sources::schemes::Scheme,
+        /// The part after `SCHEME:`.
+        value: String,
+        /// The fleet file's folder.
+        base: PathBuf,
+    },
 }
 
 /// A host reached over SSH.
@@ -81,6 +91,21 @@ pub struct RemoteHost {
     pub target: crate::sources::ssh::Target,
     /// The private key for this host (instead of the default ones), if given.
     pub identity: Option<PathBuf>,
+}
+
+impl RemoteHost {
+    /// The SSH options for this host: `base`, with the host's own `identity`
+    /// where it gives one.
+    pub fn options(
+        &self,
+        base: &crate::sources::ssh::SshOptions,
+    ) -> crate::sources::ssh::SshOptions {
+        let mut opts = base.clone();
+        if self.identity.is_some() {
+            opts.identity = self.identity.clone();
+        }
+        opts
+    }
 }
 
 /// The fleet-level SSH settings (`[fleet]` keys); unset ones take the defaults.
@@ -282,6 +307,7 @@ struct RawHost {
     internal_port_groups: Option<Vec<String>>,
     local_datastores: Option<Vec<String>>,
     esxi_version: Option<Spanned<String>>,
+    from: Option<Spanned<String>>,
 }
 
 /// Expands `~/` to the home directory, then anchors relative paths at `base`.
@@ -334,6 +360,25 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 .map_err(|m| Error::at_line(&origin, at, m))?;
             sources.push(HostSourceSpec::Profile(p.into_inner()));
         }
+        if let Some(a) = h.from {
+            let at = lines.line(a.span().start);
+            let (scheme, value) = crate::sources::schemes::split(a.get_ref()).ok_or_else(|| {
+                Error::at_line(
+                    &origin,
+                    at,
+                    format!(
+                        "from = {:?}: expected SCHEME:VALUE, one of {}",
+                        a.get_ref(),
+                        crate::sources::schemes::names()
+                    ),
+                )
+            })?;
+            sources.push(HostSourceSpec::Address {
+                scheme,
+                value: value.to_string(),
+                base: base.to_path_buf(),
+            });
+        }
         let identity = h.identity.as_deref().map(|i| resolve_path(base, i));
         for (value, esxi) in [(h.ssh, false), (h.esxi, true)] {
             let Some(value) = value else { continue };
@@ -357,7 +402,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                     &origin,
                     host_line,
                     format!(
-                        "host {name:?} has no source: give one of `local = true`, `dump = \"FILE\"`, `profile = \"NAME\"`, `ssh = \"USER@HOST\"`, `esxi = \"USER@HOST\"`"
+                        "host {name:?} has no source: give one of `local = true`, `dump = \"FILE\"`, `profile = \"NAME\"`, `ssh = \"USER@HOST\"`, `esxi = \"USER@HOST\"`, `from = \"SCHEME:VALUE\"`"
                     ),
                 ))
             }
@@ -365,7 +410,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
                 return Err(Error::at_line(
                     &origin,
                     host_line,
-                    format!("host {name:?} has more than one source: give exactly one of local, dump, profile, ssh, esxi"),
+                    format!("host {name:?} has more than one source: give exactly one of local, dump, profile, ssh, esxi, from"),
                 ))
             }
         };

@@ -106,10 +106,7 @@ pub fn collect_one(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<
         HostSourceSpec::Esxi(r) => (r, RemoteKind::Esxi),
         _ => return None,
     };
-    let mut opts = settings.ssh.clone();
-    if r.identity.is_some() {
-        opts.identity = r.identity.clone();
-    }
+    let opts = r.options(&settings.ssh);
     Some(collect_host(&r.target, kind, &opts).map_err(|e| match e {
         Error::Collect { message, .. } => Error::Collect {
             host: spec.name.clone(),

@@ -224,7 +224,8 @@ impl FailureKind {
 }
 
 /// A failure with one host: its kind and the full story (command, what to do).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", kind.describe())]
 pub struct RemoteError {
     /// The class of failure.
     pub kind: FailureKind,
@@ -247,12 +248,6 @@ impl RemoteError {
             host: target.to_string(),
             message: format!("{}: {}", self.kind.describe(), self.message),
         }
-    }
-}
-
-impl fmt::Display for RemoteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.describe(), self.message)
     }
 }
 

@@ -127,11 +127,6 @@ impl Abort {
         self.with(|s| s.activity.clone())
     }
 
-    /// True once [`Abort::abort`] ran.
-    pub fn is_aborted(&self) -> bool {
-        self.with(|s| s.aborted)
-    }
-
     /// Tears the connection down.
     pub fn abort(&self) {
         self.with(|s| {
