@@ -146,7 +146,12 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
             ),
             cpumodel::CROSS_VENDOR_WARNING.to_string(),
         ];
-        notes.extend(render::cpumodel::notes(args.format, &k));
+        let kind = render::mask::setting_of(args.format).ok_or_else(|| {
+            Error::Usage(
+                "--cross-vendor is for KVM targets: use --format qemu, libvirt or proxmox".into(),
+            )
+        })?;
+        notes.extend(render::cpumodel::notes(kind, &k));
         let (open, close) = if args.format == MaskFormat::Libvirt {
             ("<!-- ", " -->")
         } else {
@@ -155,7 +160,7 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         for n in notes {
             out.push_str(&format!("{open}{}{close}\n", n.replace("--", "- -")));
         }
-        out.push_str(&render::cpumodel::body(args.format, &k));
+        out.push_str(&render::cpumodel::body(kind, &k));
         out.push('\n');
         findings = true;
     }

@@ -102,7 +102,7 @@ pub fn render(r: &AuditReport) -> String {
         );
         for h in &r.host_blockers {
             for b in &h.blockers {
-                let wrap = super::mask::wrap;
+                let wrap = super::wrap;
                 out.push_str(&wrap(&format!("{}: {}", h.host, b.problem()), "  "));
                 out.push_str(&wrap(&format!("fix: {}", b.fix()), "    "));
             }
@@ -808,8 +808,8 @@ pub fn overall(r: &AuditReport, vm_errors: Option<usize>) -> String {
 }
 
 /// The host-level blockers as an HTML section for the audit report, when any.
-pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
-    use super::html::esc;
+pub fn blockers_html(r: &AuditReport) -> Option<super::Section> {
+    use super::esc;
     if r.host_blockers.is_empty() {
         return None;
     }
@@ -828,7 +828,7 @@ pub fn blockers_html(r: &AuditReport) -> Option<super::html::Section> {
         }
     }
     h.push_str("</tbody></table>\n");
-    Some(super::html::Section {
+    Some(super::Section {
         title: "Host-level blockers".into(),
         html: h,
     })
@@ -844,18 +844,18 @@ pub fn masks_html(
     )],
     hosts: &[crate::analysis::fleet::FleetHost],
     complete: bool,
-) -> super::html::Section {
+) -> super::Section {
     let mut html = String::new();
     if complete {
         for (plan, mask) in masks {
             let vmx = super::mask::MaskFormat::Vmx;
             let text = super::mask::plan(plan, mask, hosts, vmx, false);
-            html.push_str(&format!("<pre>{}</pre>\n", super::html::esc(&text)));
+            html.push_str(&format!("<pre>{}</pre>\n", super::esc(&text)));
         }
     } else {
         html.push_str("<p class=\"note\">Not computed: some hosts could not be collected.</p>");
     }
-    super::html::Section {
+    super::Section {
         title: "Masks (VMX lines that let each vendor's groups migrate freely)".into(),
         html,
     }

@@ -3,17 +3,26 @@
 //! what the release cannot name.
 
 use crate::analysis::cpumodel::{KvmSettings, ModelChoice, ProxmoxChoice};
-use crate::render::mask::MaskFormat;
+
+/// Which of the three KVM-side settings to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// `qemu-system-x86_64 -cpu ...`.
+    Qemu,
+    /// libvirt's `<cpu>` element.
+    Libvirt,
+    /// Proxmox VE's `cpu:` line (and cpu-models.conf entry).
+    Proxmox,
+}
 
 /// Notes on a model choice: the release, the table used, what guests lose for
 /// want of a name, and what stays visible.
-pub fn notes(format: MaskFormat, kvm: &KvmSettings) -> Vec<String> {
+pub fn notes(format: Setting, kvm: &KvmSettings) -> Vec<String> {
     let mut out = Vec::new();
     let (choice, label): (Option<&ModelChoice>, &str) = match format {
-        MaskFormat::Qemu => (kvm.qemu.as_ref(), "QEMU"),
-        MaskFormat::Libvirt => (kvm.libvirt.as_ref(), "libvirt"),
-        MaskFormat::Proxmox => (kvm.qemu.as_ref(), "QEMU (Proxmox VE)"),
-        _ => return out,
+        Setting::Qemu => (kvm.qemu.as_ref(), "QEMU"),
+        Setting::Libvirt => (kvm.libvirt.as_ref(), "libvirt"),
+        Setting::Proxmox => (kvm.qemu.as_ref(), "QEMU (Proxmox VE)"),
     };
     let Some(c) = choice else {
         out.push(format!(
@@ -30,7 +39,7 @@ pub fn notes(format: MaskFormat, kvm: &KvmSettings) -> Vec<String> {
         out.push(n.clone());
     }
     let lost = match format {
-        MaskFormat::Proxmox => kvm.proxmox.as_ref().map_or(c.lost, |p| p.lost),
+        Setting::Proxmox => kvm.proxmox.as_ref().map_or(c.lost, |p| p.lost),
         _ => c.lost,
     };
     if !lost.is_empty() {
@@ -38,7 +47,7 @@ pub fn notes(format: MaskFormat, kvm: &KvmSettings) -> Vec<String> {
             "guests will not see (no model or name of {label} {} carries them; a newer \
              release may: --{}-version): {}",
             c.table,
-            if format == MaskFormat::Libvirt {
+            if format == Setting::Libvirt {
                 "libvirt"
             } else {
                 "qemu"
@@ -46,7 +55,7 @@ pub fn notes(format: MaskFormat, kvm: &KvmSettings) -> Vec<String> {
             lost.names().join(" ")
         ));
     }
-    if format == MaskFormat::Qemu {
+    if format == Setting::Qemu {
         out.push(
             "add ,enforce on KVM hosts to refuse starting on a host that lacks a flag \
              (without it QEMU warns and leaves the flag out)"
@@ -57,18 +66,17 @@ pub fn notes(format: MaskFormat, kvm: &KvmSettings) -> Vec<String> {
 }
 
 /// The setting itself: `-cpu ...`, the `<cpu>` element, or Proxmox's lines.
-pub fn body(format: MaskFormat, kvm: &KvmSettings) -> String {
+pub fn body(format: Setting, kvm: &KvmSettings) -> String {
     match format {
-        MaskFormat::Qemu => kvm
+        Setting::Qemu => kvm
             .qemu
             .as_ref()
             .map_or_else(String::new, |c| format!("{}\n", c.qemu_arg())),
-        MaskFormat::Libvirt => kvm
+        Setting::Libvirt => kvm
             .libvirt
             .as_ref()
             .map_or_else(String::new, |c| c.libvirt_lines().join("\n") + "\n"),
-        MaskFormat::Proxmox => kvm.proxmox.as_ref().map_or_else(String::new, proxmox),
-        _ => String::new(),
+        Setting::Proxmox => kvm.proxmox.as_ref().map_or_else(String::new, proxmox),
     }
 }
 

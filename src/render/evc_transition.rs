@@ -9,7 +9,7 @@ use crate::shipped::evc::EvcMode;
 
 /// The report for every cluster.
 pub fn render(mode: &EvcMode, ts: &[EvcTransition]) -> String {
-    let wrap = super::mask::wrap;
+    let wrap = super::wrap;
     let mut out = String::new();
     out.push_str(&wrap(
         &format!(

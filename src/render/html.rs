@@ -1,6 +1,7 @@
 //! The fleet audit as one self-contained HTML file: no network, no external
 //! assets, readable on screen and on paper.
 
+pub use super::{esc, Section};
 use std::fmt::Write as _;
 
 use super::audit::HostNote;
@@ -12,22 +13,6 @@ use crate::catalog::{self, FeatureSet};
 /// row and leaves out the per-pair reasons and the feature table, so a fleet of
 /// 500 distinct CPUs stays under 2 MB.
 pub const BIG_FLEET: usize = 40;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = r#"
 :root { --yes:#1b7f3b; --mask:#b7791f; --no:#c53030; --ink:#1a202c; --muted:#4a5568; --line:#cbd5e0; }
@@ -73,15 +58,6 @@ fn yes_no(v: Option<bool>) -> &'static str {
 
 fn names(set: &FeatureSet) -> String {
     set.names().join(" ")
-}
-
-/// Extra sections a caller adds (storage/network findings, masks): a title and
-/// ready HTML.
-pub struct Section {
-    /// Heading.
-    pub title: String,
-    /// Body HTML (already escaped).
-    pub html: String,
 }
 
 /// Renders the audit as a complete HTML document.

@@ -18,7 +18,7 @@ pub fn host_model(hidden: &FeatureSet) -> String {
 pub fn with_model(model: &str, hidden: &FeatureSet) -> String {
     let head = format!(
         "<cpu mode='custom' match='exact' check='partial'>\n  <model fallback='forbid'>{}</model>\n",
-        super::html::esc(model)
+        super::esc(model)
     );
     element(&head, hidden)
 }
@@ -39,7 +39,7 @@ fn element(head: &str, hidden: &FeatureSet) -> String {
         if let Some(name) = def.libvirt_name() {
             out.push_str(&format!(
                 "  <feature policy='disable' name='{}'/>\n",
-                super::html::esc(name)
+                super::esc(name)
             ));
         }
     }

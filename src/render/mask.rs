@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::wrap;
 use crate::analysis::fleet::FleetHost;
 use crate::analysis::maskplan::MaskPlan;
 use crate::mask::explain::{BitExplanation, Explanation};
@@ -235,6 +236,17 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
     notes
 }
 
+/// The KVM-side setting a mask format prints, if it is one.
+pub fn setting_of(format: MaskFormat) -> Option<super::cpumodel::Setting> {
+    use super::cpumodel::Setting;
+    match format {
+        MaskFormat::Qemu => Some(Setting::Qemu),
+        MaskFormat::Libvirt => Some(Setting::Libvirt),
+        MaskFormat::Proxmox => Some(Setting::Proxmox),
+        _ => None,
+    }
+}
+
 /// One mask, with a header saying what it is for, verified against whom, which
 /// hosts to update and which cannot reach a requested baseline. `#` comments in
 /// VMX/QEMU forms, `<!-- -->` in libvirt's; notes wrapped for an 80-column terminal.
@@ -260,7 +272,9 @@ pub fn plan_with(
 ) -> String {
     let mut notes = notes(p, checked, hosts);
     if let Some(k) = kvm {
-        notes.extend(super::cpumodel::notes(format, k));
+        if let Some(kind) = setting_of(format) {
+            notes.extend(super::cpumodel::notes(kind, k));
+        }
     }
     let mask = &checked.mask;
     let comment = |out: &mut String, open: &str, close: &str| {
@@ -302,7 +316,10 @@ pub fn plan_with(
                 comment(&mut out, "# ", "");
             }
             match kvm {
-                Some(k) => out.push_str(&super::cpumodel::body(format, k)),
+                Some(k) => out.push_str(
+                    &setting_of(format)
+                        .map_or_else(String::new, |kind| super::cpumodel::body(kind, k)),
+                ),
                 None => out.push_str(match format {
                     MaskFormat::Libvirt => "<!-- no CPU model planned -->\n",
                     _ => "# no CPU model planned\n",
@@ -417,51 +434,6 @@ pub fn dependency_gaps(gaps: &[crate::mask::per_vm::DependencyGap], indent: &str
             ),
             indent,
         ));
-    }
-    out
-}
-
-/// Wraps `text` at 72 columns (room for the indent `vms` adds), words and a
-/// feature's `(CPUID...)` bit kept whole; every line starts with
-/// `indent`, continuation lines with two more spaces. A leading newline is kept.
-pub(crate) fn wrap(text: &str, indent: &str) -> String {
-    let mut out = String::new();
-    let text = match text.strip_prefix('\n') {
-        Some(rest) => {
-            out.push('\n');
-            rest
-        }
-        None => text,
-    };
-    // "avx2 (CPUID.7H.0:EBX[5])," stays on one line: a bit sticks to its name.
-    let mut units: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match units.last_mut() {
-            Some(last) if word.starts_with("(CPUID") => {
-                last.push(' ');
-                last.push_str(word);
-            }
-            _ => units.push(word.to_string()),
-        }
-    }
-    let mut line = String::from(indent);
-    let mut empty = true;
-    for word in &units {
-        if !empty && line.len() + 1 + word.len() > 72 {
-            out.push_str(&line);
-            out.push('\n');
-            line = format!("{indent}  ");
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    if !empty {
-        out.push_str(&line);
-        out.push('\n');
     }
     out
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod cpumodel;
 pub mod diff;
+pub mod drift;
 pub mod evc_transition;
 pub mod features;
 pub mod formats;
@@ -157,4 +158,74 @@ pub fn wrap_items(items: &[String], sep: &str, indent: &str, width: usize, out: 
         out.push_str(line.trim_end());
         out.push('\n');
     }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Extra sections a caller adds (storage/network findings, masks): a title and
+/// ready HTML.
+pub struct Section {
+    /// Heading.
+    pub title: String,
+    /// Body HTML (already escaped).
+    pub html: String,
+}
+
+/// Wraps `text` at 72 columns (room for the indent `vms` adds), words and a
+/// feature's `(CPUID...)` bit kept whole; every line starts with
+/// `indent`, continuation lines with two more spaces. A leading newline is kept.
+pub(crate) fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let text = match text.strip_prefix('\n') {
+        Some(rest) => {
+            out.push('\n');
+            rest
+        }
+        None => text,
+    };
+    // "avx2 (CPUID.7H.0:EBX[5])," stays on one line: a bit sticks to its name.
+    let mut units: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match units.last_mut() {
+            Some(last) if word.starts_with("(CPUID") => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => units.push(word.to_string()),
+        }
+    }
+    let mut line = String::from(indent);
+    let mut empty = true;
+    for word in &units {
+        if !empty && line.len() + 1 + word.len() > 72 {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("{indent}  ");
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }

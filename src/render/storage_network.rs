@@ -116,8 +116,8 @@ pub fn render(r: &StorageNetworkReport) -> String {
 }
 
 /// The section as HTML (escaped).
-pub fn html(r: &StorageNetworkReport) -> super::html::Section {
-    use super::html::esc;
+pub fn html(r: &StorageNetworkReport) -> super::Section {
+    use super::esc;
     let mut h = String::new();
     if r.not_run() {
         h.push_str("<p class=\"note\">Not run: no host has storage/network facts.</p>\n");
@@ -157,7 +157,7 @@ pub fn html(r: &StorageNetworkReport) -> super::html::Section {
             esc(&n.action)
         );
     }
-    super::html::Section {
+    super::Section {
         title: format!(
             "Storage and network: {} error(s), {} warning(s)",
             r.errors(),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::analysis::finding::Severity;
 use crate::analysis::vm_placement::{CanMove, MoveVerdict};
 use crate::analysis::vm_readiness::{VmReadiness, VmReport};
-use crate::render::html::esc;
+use crate::render::esc;
 
 /// The summary line.
 pub fn summary(r: &VmReadiness) -> String {
@@ -160,7 +160,7 @@ fn vm_text(out: &mut String, vm: &VmReport) {
                 },
                 mv.why
             );
-            out.push_str(&crate::render::mask::wrap(&line, "    "));
+            out.push_str(&crate::render::wrap(&line, "    "));
         }
     }
 }
@@ -216,7 +216,7 @@ pub fn render(r: &VmReadiness) -> String {
 }
 
 /// The VM readiness section of the HTML report.
-pub fn html(r: &VmReadiness) -> crate::render::html::Section {
+pub fn html(r: &VmReadiness) -> crate::render::Section {
     let mut h = String::new();
     let _ = writeln!(h, "<p>{}</p>", esc(&summary(r)));
     for host in &r.hosts {
@@ -275,7 +275,7 @@ pub fn html(r: &VmReadiness) -> crate::render::html::Section {
         }
         let _ = writeln!(h, "</table>");
     }
-    crate::render::html::Section {
+    crate::render::Section {
         title: "VM readiness (what would stop each VM from moving)".into(),
         html: h,
     }

@@ -384,7 +384,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             let Some(value) = value else { continue };
             let at = lines.line(value.span().start);
             let target = crate::sources::ssh::Target::parse(value.get_ref())
-                .map_err(|m| Error::at_line(&origin, at, m))?;
+                .map_err(|m| Error::at_line(&origin, at, m.to_string()))?;
             let r = RemoteHost {
                 target,
                 identity: identity.clone(),

@@ -39,37 +39,78 @@ pub struct Target {
     pub port: u16,
 }
 
+/// Why a `user@host[:port]` is refused: the text given and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{given:?}: {why}")]
+pub struct TargetError {
+    /// The text as given.
+    pub given: String,
+    /// What is wrong with it.
+    pub why: TargetProblem,
+}
+
+/// What is wrong with a `user@host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetProblem {
+    /// `@host` with nothing before the `@`.
+    #[error("the user before '@' is empty")]
+    EmptyUser,
+    /// `[v6` with no `]`.
+    #[error("'[' without ']'")]
+    UnclosedBracket,
+    /// Text after `]` that is not `:port`.
+    #[error("unexpected {0:?} after ']'")]
+    AfterBracket(String),
+    /// A port that is not 1..65535.
+    #[error("port {0:?} is not a number in 1..65535")]
+    Port(String),
+    /// No host, or one with spaces or `/`.
+    #[error("expected user@host[:port] (host name or address)")]
+    Host,
+    /// A user or host starting with `-` (it would read as an option).
+    #[error("user and host may not start with '-'")]
+    Dash,
+}
+
 impl Target {
     /// Parses `user@host`, `user@host:port`, `host`, `user@[v6]:port`.
-    pub fn parse(s: &str) -> Result<Target, String> {
+    pub fn parse(s: &str) -> Result<Target, TargetError> {
         let s = s.trim();
+        let bad = |why: TargetProblem| TargetError {
+            given: s.to_string(),
+            why,
+        };
         let (user, rest) = match s.rsplit_once('@') {
             Some((u, r)) if !u.is_empty() => (u.to_string(), r),
-            Some(_) => return Err(format!("{s:?}: the user before '@' is empty")),
+            Some(_) => return Err(bad(TargetProblem::EmptyUser)),
             None => (default_user(), s),
+        };
+        let port_of = |p: &str| {
+            p.parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| bad(TargetProblem::Port(p.to_string())))
         };
         let (host, port) = if let Some(r) = rest.strip_prefix('[') {
             let (h, after) = r
                 .split_once(']')
-                .ok_or_else(|| format!("{s:?}: '[' without ']'"))?;
+                .ok_or_else(|| bad(TargetProblem::UnclosedBracket))?;
             match after.strip_prefix(':') {
-                Some(p) => (h.to_string(), parse_port(s, p)?),
+                Some(p) => (h.to_string(), port_of(p)?),
                 None if after.is_empty() => (h.to_string(), 22),
-                None => return Err(format!("{s:?}: unexpected {after:?} after ']'")),
+                None => return Err(bad(TargetProblem::AfterBracket(after.to_string()))),
             }
         } else {
             match rest.rsplit_once(':') {
-                Some((h, p)) if !h.contains(':') => (h.to_string(), parse_port(s, p)?),
+                Some((h, p)) if !h.contains(':') => (h.to_string(), port_of(p)?),
                 _ => (rest.to_string(), 22),
             }
         };
         if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '/') {
-            return Err(format!(
-                "{s:?}: expected user@host[:port] (host name or address)"
-            ));
+            return Err(bad(TargetProblem::Host));
         }
         if user.starts_with('-') || host.starts_with('-') {
-            return Err(format!("{s:?}: user and host may not start with '-'"));
+            return Err(bad(TargetProblem::Dash));
         }
         Ok(Target { user, host, port })
     }
@@ -82,13 +123,6 @@ impl Target {
             format!("[{}]:{}", self.host, self.port)
         }
     }
-}
-
-fn parse_port(whole: &str, p: &str) -> Result<u16, String> {
-    p.parse::<u16>()
-        .ok()
-        .filter(|&p| p != 0)
-        .ok_or_else(|| format!("{whole:?}: port {p:?} is not a number in 1..65535"))
 }
 
 fn default_user() -> String {
