@@ -350,8 +350,24 @@ fn virsh_expand(
         .collect())
 }
 
-/// A scratch directory of this test process under the system's temp dir.
-fn scratch() -> PathBuf {
+/// A scratch directory of this test process under the system's temp dir,
+/// removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
     let d = std::env::temp_dir().join(format!(
@@ -360,7 +376,7 @@ fn scratch() -> PathBuf {
         N.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&d).expect("scratch dir");
-    d
+    Scratch(d)
 }
 
 fn libvirt_cpu_map_features() -> BTreeSet<String> {
