@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::policy::Policy;
 use crate::render::mask::MaskFormat;
 use crate::render::OutputFormat;
+use crate::shipped::targets::Hypervisor;
 use crate::sources::fleet::remote::{SshArgs, MAX_SECONDS};
 use crate::sources::ssh::Backend;
 
@@ -196,6 +197,9 @@ pub struct AuditArgs {
     /// file's `guests`, else every shipped guest.
     #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
     pub guests: Vec<String>,
+    /// The target hypervisor and releases.
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Also keep a snapshot of what was collected in DIR (created, or an earlier
     /// snapshot there replaced in one step): an index.toml with the fleet, the
     /// date, each host's cluster (and VMs), and one dump per host with its
@@ -319,6 +323,11 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
+    /// The hypervisor the cluster's VMs run on (`vsphere`, `kvm`, `proxmox`): the
+    /// hosts and the candidate are compared as its guests see them (see `mask
+    /// --help`). Default: the fleet file's, else what the sources say.
+    #[arg(long, value_enum)]
+    pub target: Option<Hypervisor>,
 }
 
 /// `vmcompat profiles`.
@@ -388,6 +397,36 @@ pub struct MaskArgs {
     /// file's `guests`, else every shipped guest.
     #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
     pub guests: Vec<String>,
+    /// The target hypervisor and releases.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Which hypervisor the VMs run on, and which QEMU/libvirt releases the settings
+/// are written for.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// The hypervisor the VMs run on: `vsphere`, `kvm` (QEMU/libvirt) or
+    /// `proxmox`. It decides which CPUID bits guests see (KVM offers x2apic,
+    /// TSC-deadline, TSC_ADJUST, ARCH_CAPABILITIES to every guest: never
+    /// blockers), which the hypervisor hides and the names it uses. Default: the
+    /// fleet file's `target` (per cluster: `[cluster.NAME] target = "..."`), else
+    /// what the sources say (ESXi hosts: vsphere; Linux hosts: kvm), else vsphere.
+    #[arg(long, value_enum)]
+    pub target: Option<Hypervisor>,
+    /// The QEMU release the `-cpu` option is written for: only the models and
+    /// feature names it knows are used (default 7.2, Debian 12's).
+    #[arg(long, value_name = "X.Y")]
+    pub qemu_version: Option<String>,
+    /// The libvirt release the `<cpu>` element is written for (default 9.0,
+    /// Debian 12's).
+    #[arg(long, value_name = "X.Y")]
+    pub libvirt_version: Option<String>,
+    /// Intel and AMD hosts in one KVM cluster: compute the features both vendors
+    /// share, for Linux guests only (the guest keeps the vendor string and CPU
+    /// model it booted with; see the warning printed).
+    #[arg(long)]
+    pub cross_vendor: bool,
 }
 
 /// How the fleet commands reach remote hosts; each flag overrides the fleet file.
@@ -518,6 +557,24 @@ fn output_format() -> impl clap::builder::TypedValueParser<Value = OutputFormat>
     .map(|name| OutputFormat::named(&name).unwrap_or_default())
 }
 
+/// `--target`: the values and their help (the enum is [`Hypervisor`], shipped).
+impl clap::ValueEnum for Hypervisor {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Hypervisor::Vsphere, Hypervisor::Kvm, Hypervisor::Proxmox]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Hypervisor::Vsphere => PossibleValue::new("vsphere")
+                .help("VMware vSphere (ESXi): EVC modes, VMX and featMask lines"),
+            Hypervisor::Kvm => PossibleValue::new("kvm")
+                .help("KVM with QEMU/libvirt: a named, versioned CPU model plus flags"),
+            Hypervisor::Proxmox => PossibleValue::new("proxmox")
+                .help("Proxmox VE: a CPU type, or a custom model in cpu-models.conf"),
+        })
+    }
+}
+
 /// `vmcompat mask --format`: the values and their help.
 impl clap::ValueEnum for MaskFormat {
     fn value_variants<'a>() -> &'a [Self] {
@@ -526,6 +583,7 @@ impl clap::ValueEnum for MaskFormat {
             MaskFormat::Featmask,
             MaskFormat::Libvirt,
             MaskFormat::Qemu,
+            MaskFormat::Proxmox,
             MaskFormat::Json,
         ]
     }
@@ -537,10 +595,12 @@ impl clap::ValueEnum for MaskFormat {
             MaskFormat::Featmask => PossibleValue::new("featmask").help(
                 "VMware `featMask.vm.cpuid.<NAME> = \"Val:0\"` lines (hardware version 9 and later)",
             ),
-            MaskFormat::Libvirt => {
-                PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element")
-            }
-            MaskFormat::Qemu => PossibleValue::new("qemu").help("A QEMU `-cpu` option"),
+            MaskFormat::Libvirt => PossibleValue::new("libvirt").help("A libvirt domain `<cpu>` element"),
+            MaskFormat::Qemu => PossibleValue::new("qemu")
+                .help("A QEMU `-cpu` option: a named, versioned model plus flags (never host)"),
+            MaskFormat::Proxmox => PossibleValue::new("proxmox").help(
+                "Proxmox VE: the VM's `cpu:` line, and a cpu-models.conf entry when needed",
+            ),
             MaskFormat::Json => PossibleValue::new("json").help("The plan and the lines as JSON"),
         })
     }

@@ -514,6 +514,13 @@ fn linux_kvm_hosts_over_ssh() {
         h.script("cpuid", "cat \"${0%/*}/cpuid-r.txt\"\n");
         h.script("lsblk", "cat \"${0%/*}/lsblk.txt\"\n");
         h.script("virsh", "cat \"${0%/*}/nets.txt\"\n");
+        h.script("virtqemud", "echo 'virtqemud (libvirt) 9.0.0'\n");
+        // The QEMU release each host runs: the oldest decides the -cpu names.
+        let qemu = if name == "kvm-b" { "7.2.22" } else { "8.2.2" };
+        h.script(
+            "qemu-system-x86_64",
+            &format!("echo 'QEMU emulator version {qemu} (Debian)'\n"),
+        );
         // virsh is asked only where a libvirt daemon listens.
         h.libvirt_socket();
         idx.push((name, lab.start(h)));
@@ -548,4 +555,20 @@ fn linux_kvm_hosts_over_ssh() {
             ),
         ]
     );
+    // The QEMU and libvirt releases are read over SSH; the oldest is used.
+    let (_, table, stderr, _) = lab.vmcompat(&["audit", path.to_str().expect("utf-8")]);
+    // Wrapped for the terminal: compare with single spaces.
+    let table = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        table.contains("target for cluster kvm: kvm (3 Linux host(s) with KVM)"),
+        "{stderr}\n{table}"
+    );
+    assert!(
+        table.contains(
+            "releases learned from the hosts over SSH: QEMU 7.2 (the oldest, on kvm-b), \
+             libvirt 9.0 (the oldest, on kvm-a)"
+        ),
+        "{stderr}\n{table}"
+    );
+    assert!(table.contains("for QEMU 7.2 and libvirt 9.0"), "{table}");
 }

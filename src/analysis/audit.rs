@@ -81,6 +81,12 @@ pub struct AuditReport {
     /// MSR-based features (VMX capabilities, ARCH_CAPABILITIES) compared per
     /// cluster, and what could not be compared.
     pub msr: super::msr_compat::MsrReport,
+    /// The target hypervisor of each cluster and why it was chosen (`--target`,
+    /// the fleet file, or the hosts' sources).
+    pub targets: Vec<crate::shipped::targets::Choice>,
+    /// The QEMU/libvirt releases read from the hosts over SSH, when some were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub releases_learned: Option<String>,
 }
 
 impl AuditReport {
@@ -174,5 +180,7 @@ pub fn audit(
         storage_network: None,
         host_blockers: Vec::new(),
         msr: super::msr_compat::compare(hosts),
+        targets: Vec::new(),
+        releases_learned: None,
     }
 }

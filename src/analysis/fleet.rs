@@ -279,7 +279,16 @@ fn content_label(g: &Group, policy: Policy) -> String {
                 .strip_prefix(&format!("{vendor}-"))
                 .unwrap_or(&m.key)
                 .to_string(),
-            None => format!("{vendor}-below-named"),
+            // A KVM guest view lacks bits VMware's modes list (MONITOR): the
+            // named baseline of `masks/` (libvirt's models) names the generation.
+            None => match super::setting::evc_mode_for(g.vendor, &g.features) {
+                Some(b) => b
+                    .name
+                    .strip_prefix(&format!("{vendor}-"))
+                    .unwrap_or(&b.name)
+                    .to_string(),
+                None => format!("{vendor}-below-named"),
+            },
         },
         Policy::Esx3 => {
             let has = |f: FeatureId| g.features.contains(f);

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod cpumodel;
 pub mod diff;
 pub mod drift;
 pub mod evc_transition;

@@ -12,11 +12,12 @@
 
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::cpumodel;
 use super::fleet::{FleetAnalysis, FleetHost};
 use super::maskplan;
-use crate::catalog::{self, Class, FeatureSet};
+use crate::catalog::{self, FeatureSet};
 use crate::decode::Vendor;
 use crate::model::esxi_version::EsxiVersion;
 use crate::model::policy::Policy;
@@ -244,32 +245,9 @@ pub enum BlockerAction {
     Replace,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProxmoxData {
-    #[allow(dead_code)]
-    source: String,
-    cpu_types: Vec<String>,
-    vm_flags: Vec<String>,
-}
-
-fn proxmox() -> &'static ProxmoxData {
-    static DATA: OnceLock<ProxmoxData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        // Shipped data, checked by a test: a parse failure is a build defect.
-        toml::from_str(include_str!("../../targets/proxmox.toml")).unwrap_or(ProxmoxData {
-            source: String::new(),
-            cpu_types: Vec::new(),
-            vm_flags: Vec::new(),
-        })
-    })
-}
-
 /// Checks that `targets/proxmox.toml` parses (for the test suite).
 pub fn proxmox_data_ok() -> Result<usize, String> {
-    toml::from_str::<ProxmoxData>(include_str!("../../targets/proxmox.toml"))
-        .map(|d| d.cpu_types.len())
-        .map_err(|e| e.to_string())
+    crate::shipped::targets::proxmox::data_ok()
 }
 
 /// The settings of every cluster (one entry per cluster and vendor), in the
@@ -287,6 +265,19 @@ pub fn settings_with_releases(
     hosts: &[FleetHost],
     guests: &[Guest],
     releases: &[Option<EsxiVersion>],
+) -> Vec<ClusterSetting> {
+    settings_full(a, hosts, guests, releases, cpumodel::Versions::default())
+}
+
+/// [`settings_with_releases`], with the QEMU model, the libvirt element and the
+/// Proxmox type written for the QEMU/libvirt releases `versions` by the planner
+/// `mask --format qemu|libvirt|proxmox` uses ([`cpumodel`]).
+pub fn settings_full(
+    a: &FleetAnalysis,
+    hosts: &[FleetHost],
+    guests: &[Guest],
+    releases: &[Option<EsxiVersion>],
+    versions: cpumodel::Versions,
 ) -> Vec<ClusterSetting> {
     a.baselines
         .iter()
@@ -332,10 +323,20 @@ pub fn settings_with_releases(
                 note: evc_note.clone(),
                 ..target(evc_guest_view(m, &common))
             });
-            let model = evc_b.and_then(|m| model_setting(m, &common, &target));
-            let proxmox = evc_b
-                .zip(model.as_ref())
-                .map(|(m, q)| proxmox_setting(m, q, b.vendor, &target));
+            let hidden = union.difference(&common);
+            let empty = FeatureSet::new();
+            let want = cpumodel::Want {
+                vendor: b.vendor,
+                guest: &common,
+                where_present: &empty,
+                hide: &hidden,
+                cross_vendor: false,
+            };
+            let kvm = evc_b.and_then(|_| {
+                cpumodel::plan_all(&want, versions, b.cluster.as_deref().unwrap_or("fleet")).ok()
+            });
+            let model = kvm.as_ref().and_then(|k| model_setting(k, &target));
+            let proxmox = kvm.as_ref().and_then(|k| proxmox_setting(k, &target));
             let labels: Vec<String> = gi.iter().map(|&i| a.groups[i].label.clone()).collect();
             // The cluster's own default mask plan names the firmware updates; a
             // cluster no mask can serve (a member lacking floor features) has
@@ -391,158 +392,76 @@ pub fn model_universe() -> FeatureSet {
     })
 }
 
-/// Features worth adding to a named model: capabilities and firmware-dependent
-/// bits (speculation controls) every host has that the model lacks, that named
-/// models carry and QEMU can name (must-match and per-VM bits are never added).
-fn extras(m: &Baseline, common: &FeatureSet) -> FeatureSet {
-    common
-        .difference(&m.features)
-        .intersection(&model_universe())
-        .iter()
-        .filter(|id| {
-            let d = catalog::by_id(*id);
-            // Firmware-dependent bits every host has (speculation controls, AES-NI)
-            // are added too: leaving them out would strip protections from guests.
-            matches!(d.class, Class::Feature | Class::Firmware) && d.qemu_name().is_some()
-        })
-        .collect()
-}
-
-/// Features the followed model holds that the baseline deliberately leaves out
-/// (its `differences`) and some host lacks: the model must drop them.
-fn removals(m: &Baseline, common: &FeatureSet) -> FeatureSet {
-    m.differences
-        .keys()
-        .filter_map(|k| catalog::lookup(k))
-        .filter(|id| !m.features.contains(*id) && !common.contains(*id))
-        .collect()
-}
-
-fn qemu(id: catalog::FeatureId) -> &'static str {
-    let d = catalog::by_id(id);
-    d.qemu_name().unwrap_or(d.name)
-}
-
+/// The QEMU/libvirt setting from the shared planner: the QEMU model with its
+/// flags, the `-cpu` option and the libvirt element.
 fn model_setting(
-    m: &Baseline,
-    common: &FeatureSet,
+    k: &cpumodel::KvmSettings,
     target: &dyn Fn(FeatureSet) -> Target,
 ) -> Option<Target> {
-    let name = model_of(m)?.to_string();
-    let add = extras(m, common);
-    let remove = removals(m, common);
-    let mut flags: Vec<String> = add.iter().map(|id| format!("+{}", qemu(id))).collect();
-    flags.extend(remove.iter().map(|id| format!("-{}", qemu(id))));
-    let mut cpu_opt = name.clone();
-    for f in &flags {
-        cpu_opt.push(',');
-        cpu_opt.push_str(f);
-    }
-    let mut xml = vec![
-        "<cpu mode='custom' match='exact' check='full'>".to_string(),
-        format!("  <model fallback='forbid'>{name}</model>"),
-    ];
-    for id in add.iter() {
-        let d = catalog::by_id(id);
-        xml.push(format!(
-            "  <feature policy='require' name='{}'/>",
-            d.libvirt_name().unwrap_or(d.name)
+    let q = k.qemu.as_ref()?;
+    let mut flags: Vec<String> = q
+        .add
+        .iter()
+        .chain(&q.optional)
+        .map(|f| format!("+{f}"))
+        .collect();
+    flags.extend(q.disable.iter().map(|f| format!("-{f}")));
+    let mut config = vec![format!("QEMU: {}", q.qemu_arg())];
+    let mut notes = vec![format!("for QEMU {}", q.version)];
+    if let Some(l) = &k.libvirt {
+        config.push("libvirt:".to_string());
+        config.extend(l.libvirt_lines());
+        notes[0].push_str(&format!(
+            " and libvirt {} (--qemu-version, --libvirt-version)",
+            l.version
         ));
     }
-    for id in remove.iter() {
-        let d = catalog::by_id(id);
-        xml.push(format!(
-            "  <feature policy='disable' name='{}'/>",
-            d.libvirt_name().unwrap_or(d.name)
+    notes.extend(q.version_note.iter().cloned());
+    if !q.lost.is_empty() {
+        notes.push(format!(
+            "QEMU {} has no model or name for {}: VMs do not see them",
+            q.table,
+            q.lost.names().join(" ")
         ));
     }
-    xml.push("</cpu>".into());
-    let mut config = vec![format!("QEMU: -cpu {cpu_opt},enforce")];
-    config.push("libvirt:".into());
-    config.extend(xml);
     Some(Target {
-        name,
+        name: q.model.clone(),
         flags,
         config,
-        note: None,
-        ..target(m.features.union(&add).difference(&remove))
+        note: Some(notes.join("; ")),
+        ..target(q.visible)
     })
 }
 
+/// The Proxmox VE setting from the shared planner: a built-in type with VM-level
+/// flags, or a custom model for cpu-models.conf.
 fn proxmox_setting(
-    m: &Baseline,
-    q: &Target,
-    vendor: Vendor,
+    k: &cpumodel::KvmSettings,
     target: &dyn Fn(FeatureSet) -> Target,
-) -> Target {
-    let data = proxmox();
-    let listed = |name: &str| data.cpu_types.iter().any(|t| t == name);
-    let vm_flag = |f: &str| {
-        let bare = f.trim_start_matches(['+', '-']);
-        data.vm_flags.iter().any(|v| v == bare)
-    };
-    if listed(&q.name) && q.flags.iter().all(|f| vm_flag(f)) {
-        let line = if q.flags.is_empty() {
-            format!("cpu: {}", q.name)
-        } else {
-            format!("cpu: {},flags={}", q.name, q.flags.join(";"))
-        };
-        return Target {
-            name: q.name.clone(),
-            flags: q.flags.clone(),
-            config: vec![line],
-            note: None,
-            ..target(q.visible)
-        };
-    }
-    // A custom model: reported-model must be one of Proxmox's types; take the
-    // newest listed model of this vendor the cluster reaches, and add the rest.
-    let reported = baselines::all()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|b| b.vendor == Some(vendor) && b.rank <= m.rank)
-        .filter(|b| model_of(b).is_some_and(listed))
-        .max_by_key(|b| b.rank);
-    let (base_name, base_features) = match &reported {
-        Some(b) => (model_of(b).unwrap_or("kvm64").to_string(), b.features),
-        None => ("kvm64".to_string(), FeatureSet::new()),
-    };
-    let add: Vec<String> = q
-        .visible
-        .difference(&base_features)
-        .iter()
-        .filter(|id| matches!(catalog::by_id(*id).class, Class::Feature | Class::Firmware))
-        .map(|id| format!("+{}", qemu(id)))
-        .collect();
-    let remove: Vec<String> = base_features
-        .difference(&q.visible)
-        .intersection(catalog::compared_classes())
-        .iter()
-        .map(|id| format!("-{}", qemu(id)))
-        .collect();
-    let flags: Vec<String> = add.into_iter().chain(remove).collect();
-    let id = format!("vmcompat-{}", q.name.to_ascii_lowercase());
-    Target {
-        name: format!("custom-{id}"),
-        config: vec![
-            "/etc/pve/virtual-guest/cpu-models.conf:".into(),
-            format!("cpu-model: {id}"),
-            format!("    reported-model {base_name}"),
-            format!("    flags {}", flags.join(";")),
-            format!("VM: cpu: custom-{id}"),
-        ],
-        flags,
-        note: Some(format!(
-            "{} is not a built-in Proxmox type{}: a custom CPU model carries it",
-            q.name,
-            if listed(&q.name) {
-                " with these VM-level flags"
-            } else {
-                ""
-            }
-        )),
-        ..target(q.visible)
-    }
+) -> Option<Target> {
+    let p = k.proxmox.as_ref()?;
+    let mut config = Vec::new();
+    let note = p.custom_model.as_ref().map(|entry| {
+        config.push("/etc/pve/virtual-guest/cpu-models.conf:".to_string());
+        config.extend(entry.iter().cloned());
+        format!(
+            "{} needs flags a VM's own configuration may not set: a custom CPU model carries them",
+            p.base
+        )
+    });
+    config.push(format!("VM: cpu: {}", p.cpu_line));
+    Some(Target {
+        name: p
+            .cpu_line
+            .split(',')
+            .next()
+            .unwrap_or(&p.cpu_line)
+            .to_string(),
+        flags: p.flags.clone(),
+        config,
+        note,
+        ..target(p.visible)
+    })
 }
 
 /// The next named baseline above the cluster's, that some of its hosts reach:

@@ -38,11 +38,17 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         crate::sources::ssh::prefetch::enable(crate::sources::facts::collect::script_for);
     }
     // The HTML report carries the masks, verified against every member's leaves.
-    let input = super::fleet_input::collect_fleet(
+    let mut input = super::fleet_input::collect_fleet(
         &spec,
         &settings,
         args.html.is_some() || args.save.is_some(),
     );
+    // A snapshot (`--save`) keeps the collected dumps (`input.dumps`); the target
+    // view changes only the decoded hosts and the leaves kept for masks.
+    // What guests see under each cluster's target hypervisor is what is compared.
+    let choices = super::target::choices(&spec, &args.target);
+    super::target::apply_views(&mut input, &choices);
+    let mut versions = super::target::versions(&args.target)?;
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy, &guests);
@@ -57,14 +63,20 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     // A cluster's EVC mode must be one its hosts' ESXi releases know: the
     // releases read (`vmware -vl`) or declared (`esxi_version`).
     let releases = esxi_releases(&spec, hosts, facts.as_deref());
-    if releases.iter().any(Option::is_some) {
-        report.settings = crate::analysis::setting::settings_with_releases(
-            &report.cpu,
-            hosts,
-            &guests,
-            &releases,
-        );
+    let mut learned = None;
+    if let Some(f) = facts.as_deref() {
+        (versions, learned) = super::target::learn_versions(&args.target, versions, f);
     }
+    report.settings =
+        crate::analysis::setting::settings_full(&report.cpu, hosts, &guests, &releases, versions);
+    // A KVM or Proxmox cluster is not set with a vSphere EVC mode.
+    for s in &mut report.settings {
+        if super::target::target_of(&choices, s.cluster.as_deref()).is_kvm() {
+            s.evc = None;
+        }
+    }
+    report.targets = choices.clone();
+    report.releases_learned = learned;
     // VM readiness, when some host has VMs to read (vms_dir, or an ESXi host).
     let vms = (args.only.is_none() && super::vms::has_vms(&spec)).then(|| {
         super::vms::readiness(

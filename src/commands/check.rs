@@ -18,7 +18,18 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
     let input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), false);
-    let (hosts, failed) = (input.hosts, input.failed);
+    let (mut hosts, failed) = (input.hosts, input.failed);
+    let choices = super::target::choices(
+        &spec,
+        &crate::cli::TargetArgs {
+            target: args.target,
+            ..Default::default()
+        },
+    );
+    for h in &mut hosts {
+        let t = super::target::target_of(&choices, h.cluster.as_deref());
+        crate::shipped::targets::apply(t, &mut h.cpu, None);
+    }
     if let Some(f) = failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),
@@ -59,6 +70,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
                 .cloned()
                 .collect();
             let mut cpu = cpu.clone();
+            // The candidate as the cluster's guests would see it.
+            let t = super::target::target_of(&choices, cluster.and_then(|c| c.as_deref()));
+            crate::shipped::targets::apply(t, &mut cpu, None);
             if is_setting {
                 // A model or EVC key stands for a host of that class: its features,
                 // plus the platform bits no named model carries (invariant TSC,

@@ -4,6 +4,7 @@
 //! `--apply` writes the mask into a `.vmx`.
 
 use super::Outcome;
+use crate::analysis::cpumodel;
 use crate::analysis::fleet::{self, FleetHost};
 use crate::analysis::mask_check::{self, MaskRefusal};
 use crate::analysis::maskplan::{self, MaskPlan};
@@ -31,7 +32,10 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     let policy = args.policy.or(spec.policy).unwrap_or_default();
-    let input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), true);
+    let mut input = super::fleet_input::collect_fleet(&spec, &args.remote.settings(&spec), true);
+    let choices = super::target::choices(&spec, &args.target);
+    super::target::apply_views(&mut input, &choices);
+    let versions = super::target::versions(&args.target)?;
     if let Some(f) = input.failed.first() {
         return Err(Error::Collect {
             host: f.name.clone(),
@@ -99,20 +103,133 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
         }
     };
     let mut out = String::new();
-    let mut last_mask = None;
     let mut findings = unmaskable > 0;
+    // Clusters with Intel and AMD hosts: cold migration only, unless --cross-vendor.
+    for (cluster, members) in mixed_vendor_clusters(&input.hosts) {
+        let name = cluster.as_deref().unwrap_or("-");
+        if !args.target.cross_vendor {
+            super::output::note(&format!(
+                "note: cluster {name}: {}",
+                cpumodel::CROSS_VENDOR_BLOCKER
+            ));
+            continue;
+        }
+        if !matches!(
+            args.format,
+            MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox
+        ) {
+            return Err(Error::Usage(
+                "--cross-vendor is for KVM targets: use --format qemu, libvirt or proxmox".into(),
+            ));
+        }
+        let sets: Vec<_> = members
+            .iter()
+            .map(|&h| maskplan::visible(&input.hosts[h]))
+            .collect();
+        let (common, union) = cpumodel::cross_vendor_common(&sets);
+        let hide = union.difference(&common);
+        let empty = crate::catalog::FeatureSet::new();
+        let want = cpumodel::Want {
+            vendor: input.hosts[members[0]].cpu.vendor,
+            guest: &common,
+            where_present: &empty,
+            hide: &hide,
+            cross_vendor: true,
+        };
+        let k = cpumodel::plan_all(&want, versions, name)?;
+        let mut notes = vec![
+            format!(
+                "vmcompat cross-vendor setting for cluster {name} ({} hosts, Intel and AMD): \
+                 guests see the {} features both vendors share",
+                members.len(),
+                common.len()
+            ),
+            cpumodel::CROSS_VENDOR_WARNING.to_string(),
+        ];
+        let kind = render::mask::setting_of(args.format).ok_or_else(|| {
+            Error::Usage(
+                "--cross-vendor is for KVM targets: use --format qemu, libvirt or proxmox".into(),
+            )
+        })?;
+        notes.extend(render::cpumodel::notes(kind, &k));
+        let (open, close) = if args.format == MaskFormat::Libvirt {
+            ("<!-- ", " -->")
+        } else {
+            ("# ", "")
+        };
+        for n in notes {
+            out.push_str(&format!("{open}{}{close}\n", n.replace("--", "- -")));
+        }
+        out.push_str(&render::cpumodel::body(kind, &k));
+        out.push('\n');
+        findings = true;
+    }
+    let mut last_mask = None;
     // JSON: one document, an array with one object per mask (one per cluster and
     // vendor by default), never several documents one after another.
     let mut documents: Vec<serde_json::Value> = Vec::new();
+    let crossed: Vec<Option<String>> = if args.target.cross_vendor {
+        mixed_vendor_clusters(&input.hosts)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+    } else {
+        Vec::new()
+    };
     for plan in &plans {
-        let checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        let cluster = plan
+            .members
+            .first()
+            .and_then(|&h| input.hosts.get(h))
+            .map(|h| h.cluster.clone());
+        if cluster.is_some_and(|c| crossed.contains(&c)) {
+            continue;
+        }
+        let mut checked = verified_mask(plan, &input.hosts, &input.leaves, args.format)?;
+        let kvm = match args.format {
+            MaskFormat::Qemu | MaskFormat::Libvirt | MaskFormat::Proxmox | MaskFormat::Json => {
+                let want = cpumodel::Want {
+                    vendor: plan.vendor,
+                    guest: &plan.guest,
+                    where_present: &plan.firmware_pending,
+                    hide: &plan.hide,
+                    cross_vendor: false,
+                };
+                let id = plan
+                    .groups
+                    .first()
+                    .map_or("fleet", |g| g.split('/').next().unwrap_or(g));
+                let k = cpumodel::plan_all(&want, versions, id)?;
+                let unexpressible = match args.format {
+                    MaskFormat::Qemu => k.qemu.as_ref().map(|c| c.unexpressible),
+                    MaskFormat::Libvirt => k.libvirt.as_ref().map(|c| c.unexpressible),
+                    MaskFormat::Proxmox => k.proxmox.as_ref().map(|c| c.unexpressible),
+                    // JSON carries the VMX lines (verified as such) and the models.
+                    _ => Some(crate::catalog::FeatureSet::new()),
+                };
+                match unexpressible {
+                    Some(u) => checked.unexpressible = u.names(),
+                    None => checked.unexpressible = plan.hide.names(),
+                }
+                Some(k)
+            }
+            _ => None,
+        };
         findings |= !checked.is_verified() || !plan.firmware_pending.is_empty();
-        let rendered = render::mask::plan(plan, &checked, &input.hosts, args.format, args.compact);
+        let rendered = render::mask::plan_with(
+            plan,
+            &checked,
+            &input.hosts,
+            args.format,
+            args.compact,
+            kvm.as_ref(),
+        );
         if args.format == MaskFormat::Json {
             documents.push(serde_json::from_str(&rendered).map_err(|e| {
                 Error::Internal(format!("the mask's JSON does not read back: {e}"))
             })?);
         } else {
+            out.push_str(&super::target_comment(&choices, args.format));
             out.push_str(&super::guest_comment(&guests, &plan.guest, args.format));
             out.push_str(&rendered);
         }
@@ -145,8 +262,27 @@ pub fn run(args: &MaskArgs) -> Result<Outcome> {
     })
 }
 
-/// The mask of `plan` for `format`, verified ([`mask_check::verified_mask`]),
-/// with what the format cannot express.
+/// Clusters whose hosts are of more than one vendor, with their hosts' indices.
+fn mixed_vendor_clusters(hosts: &[FleetHost]) -> Vec<(Option<String>, Vec<usize>)> {
+    let mut clusters: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, h) in hosts.iter().enumerate() {
+        match clusters.iter_mut().find(|(c, _)| *c == h.cluster) {
+            Some((_, v)) => v.push(i),
+            None => clusters.push((h.cluster.clone(), vec![i])),
+        }
+    }
+    clusters
+        .into_iter()
+        .filter(|(_, v)| {
+            v.iter()
+                .any(|&i| hosts[i].cpu.vendor != hosts[v[0]].cpu.vendor)
+        })
+        .collect()
+}
+
+/// The mask of `plan` for `format`, verified ([`mask_check::verified_mask`]).
+/// QEMU, libvirt and Proxmox output a named model: what it cannot express is
+/// found by the planner (`crate::analysis::cpumodel`), in `run`.
 pub(crate) fn verified_mask(
     plan: &MaskPlan,
     hosts: &[FleetHost],
@@ -161,14 +297,10 @@ pub(crate) fn verified_mask(
         MaskRefusal::FloorHidden(_) => Error::Usage(e.to_string()),
         MaskRefusal::Withheld(_) => Error::Internal(e.to_string()),
     })?;
-    let unexpressible = match format {
-        MaskFormat::Libvirt => render::libvirt::without_libvirt_name(&plan.hide),
-        MaskFormat::Qemu => render::qemu::without_qemu_name(&plan.hide),
-        _ => Vec::new(),
-    };
+    let _ = format;
     Ok(CheckedMask {
         mask,
-        unexpressible,
+        unexpressible: Vec::new(),
     })
 }
 

@@ -12,6 +12,7 @@ pub mod probe;
 pub mod profiles;
 pub mod report;
 pub mod vcenter;
+pub mod target;
 pub mod vms;
 
 use crate::cli::HostSource;
@@ -182,6 +183,23 @@ pub fn cluster_selections(a: &crate::analysis::fleet::FleetAnalysis) -> Vec<Vec<
         }
     }
     out.into_iter().map(|(_, l)| l).collect()
+}
+
+/// A comment line per cluster naming the target hypervisor used and why, in the
+/// comment syntax of `format` (none for JSON).
+pub fn target_comment(
+    choices: &[crate::shipped::targets::Choice],
+    format: crate::render::mask::MaskFormat,
+) -> String {
+    use crate::render::mask::MaskFormat;
+    let text = target::describe(choices);
+    text.lines()
+        .map(|l| match format {
+            MaskFormat::Libvirt => format!("<!-- {l} -->\n"),
+            MaskFormat::Json => String::new(),
+            _ => format!("# {l}\n"),
+        })
+        .collect()
 }
 
 /// Comment lines naming the guests a mask's guest-visible features would not

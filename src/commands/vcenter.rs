@@ -222,6 +222,8 @@ pub fn fleet_with_vcenter(
             guests: Vec::new(),
             hosts: Vec::new(),
             ssh: Default::default(),
+            target: None,
+            cluster_targets: Default::default(),
             vcenter: None,
         }
     } else {

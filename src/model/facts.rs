@@ -147,6 +147,13 @@ pub struct HostFacts {
     /// The ESXi release (`vmware -vl`, or declared `esxi_version`), where known.
     #[serde(default)]
     pub esxi_version: Option<super::esxi_version::EsxiVersion>,
+    /// The QEMU release installed on a Linux/KVM host (`qemu-system-x86_64
+    /// --version`: major.minor), where read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qemu_version: Option<String>,
+    /// The libvirt release (`virsh --version`: major.minor), where read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub libvirt_version: Option<String>,
     /// Optional facts that could not be read (a command that hung and was
     /// stopped, or failed), each saying what and why: the others are still used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

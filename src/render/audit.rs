@@ -882,8 +882,30 @@ pub fn host_notes(h: &crate::analysis::audit::HostRow) -> Vec<HostNote<'_>> {
     notes
 }
 
-/// What `vmcompat audit` prints: the CPU audit with its storage/network
-/// section, then VM readiness when VMs were read, then the overall verdict.
+/// One line per cluster naming its target hypervisor and why, and the QEMU/libvirt
+/// releases learned over SSH; a blank line after.
+pub fn targets(report: &AuditReport) -> String {
+    if report.targets.is_empty() {
+        return String::new();
+    }
+    let mut t: Vec<String> = report
+        .targets
+        .iter()
+        .map(|c| {
+            let who = match &c.cluster {
+                Some(n) => format!("cluster {n}"),
+                None => "hosts without a cluster".to_string(),
+            };
+            format!("target for {who}: {} ({})", c.target, c.why)
+        })
+        .collect();
+    t.extend(report.releases_learned.iter().cloned());
+    t.join("\n") + "\n\n"
+}
+
+/// What `vmcompat audit` prints: the target of each cluster, the CPU audit with
+/// its storage/network section, then VM readiness when VMs were read, then the
+/// overall verdict.
 pub struct AuditOutput<'a> {
     /// The audit.
     pub report: &'a AuditReport,
@@ -893,7 +915,8 @@ pub struct AuditOutput<'a> {
 
 impl super::Report for AuditOutput<'_> {
     fn text(&self) -> String {
-        let mut t = render(self.report);
+        let mut t = targets(self.report);
+        t.push_str(&render(self.report));
         if let Some(sn) = &self.report.storage_network {
             t.push_str(&super::storage_network::render(sn));
         }

@@ -20,8 +20,10 @@ pub enum MaskFormat {
     Featmask,
     /// A libvirt domain `<cpu>` element.
     Libvirt,
-    /// A QEMU `-cpu` option.
+    /// A QEMU `-cpu` option: a named, versioned model plus flags.
     Qemu,
+    /// Proxmox VE: the VM's `cpu:` line, and a cpu-models.conf entry when needed.
+    Proxmox,
     /// The plan and the lines as JSON.
     Json,
 }
@@ -234,6 +236,17 @@ pub fn notes(p: &MaskPlan, checked: &CheckedMask, hosts: &[FleetHost]) -> Vec<St
     notes
 }
 
+/// The KVM-side setting a mask format prints, if it is one.
+pub fn setting_of(format: MaskFormat) -> Option<super::cpumodel::Setting> {
+    use super::cpumodel::Setting;
+    match format {
+        MaskFormat::Qemu => Some(Setting::Qemu),
+        MaskFormat::Libvirt => Some(Setting::Libvirt),
+        MaskFormat::Proxmox => Some(Setting::Proxmox),
+        _ => None,
+    }
+}
+
 /// One mask, with a header saying what it is for, verified against whom, which
 /// hosts to update and which cannot reach a requested baseline. `#` comments in
 /// VMX/QEMU forms, `<!-- -->` in libvirt's; notes wrapped for an 80-column terminal.
@@ -244,7 +257,25 @@ pub fn plan(
     format: MaskFormat,
     compact: bool,
 ) -> String {
-    let notes = notes(p, checked, hosts);
+    plan_with(p, checked, hosts, format, compact, None)
+}
+
+/// [`plan`], with the QEMU/libvirt/Proxmox settings of the shared planner
+/// (`crate::analysis::cpumodel`) for those formats.
+pub fn plan_with(
+    p: &MaskPlan,
+    checked: &CheckedMask,
+    hosts: &[FleetHost],
+    format: MaskFormat,
+    compact: bool,
+    kvm: Option<&crate::analysis::cpumodel::KvmSettings>,
+) -> String {
+    let mut notes = notes(p, checked, hosts);
+    if let Some(k) = kvm {
+        if let Some(kind) = setting_of(format) {
+            notes.extend(super::cpumodel::notes(kind, k));
+        }
+    }
     let mask = &checked.mask;
     let comment = |out: &mut String, open: &str, close: &str| {
         for n in &notes {
@@ -278,14 +309,22 @@ pub fn plan(
             };
             out.push_str(&vmx::render(mask, spelling));
         }
-        MaskFormat::Libvirt => {
-            comment(&mut out, "<!-- ", " -->");
-            out.push_str(&super::libvirt::host_model(&p.hide));
-        }
-        MaskFormat::Qemu => {
-            comment(&mut out, "# ", "");
-            out.push_str(&super::qemu::host(&p.hide));
-            out.push('\n');
+        MaskFormat::Libvirt | MaskFormat::Qemu | MaskFormat::Proxmox => {
+            if format == MaskFormat::Libvirt {
+                comment(&mut out, "<!-- ", " -->");
+            } else {
+                comment(&mut out, "# ", "");
+            }
+            match kvm {
+                Some(k) => out.push_str(
+                    &setting_of(format)
+                        .map_or_else(String::new, |kind| super::cpumodel::body(kind, k)),
+                ),
+                None => out.push_str(match format {
+                    MaskFormat::Libvirt => "<!-- no CPU model planned -->\n",
+                    _ => "# no CPU model planned\n",
+                }),
+            }
         }
         MaskFormat::Json => {
             #[derive(serde::Serialize)]
@@ -295,6 +334,8 @@ pub fn plan(
                 unexpressible: &'a [&'static str],
                 vmx: Vec<String>,
                 notes: &'a [String],
+                /// The QEMU model, libvirt element and Proxmox type.
+                kvm: Option<&'a crate::analysis::cpumodel::KvmSettings>,
             }
             out.push_str(&super::json(&Out {
                 plan: p,
@@ -302,6 +343,7 @@ pub fn plan(
                 unexpressible: &checked.unexpressible,
                 vmx: vmx::render_lines(mask, Spelling::Colon),
                 notes: &notes,
+                kvm,
             }));
         }
     }

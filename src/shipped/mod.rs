@@ -6,3 +6,4 @@ pub mod baselines;
 pub mod evc;
 pub mod guests;
 pub mod profiles;
+pub mod targets;

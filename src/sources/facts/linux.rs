@@ -12,7 +12,7 @@ use crate::model::facts::{
 };
 
 /// (key, command) of everything read from a Linux host (`!`: shell code).
-pub const COMMANDS: [(&str, &str); 6] = [
+pub const COMMANDS: [(&str, &str); 8] = [
     ("lsblk", "lsblk -n -P -o NAME,WWN,TYPE,TRAN"),
     (
         "byid",
@@ -31,7 +31,33 @@ pub const COMMANDS: [(&str, &str); 6] = [
          /var/run/libvirt/libvirt-sock \"${XDG_RUNTIME_DIR:-/nonexistent}/libvirt/libvirt-sock\"; \
          do [ -S \"$s\" ] && exec virsh net-list --name; done; exit 125",
     ),
+    // The QEMU and libvirt releases: which CPU models and feature names the
+    // KVM-side settings may use (`--qemu-version`, `--libvirt-version`).
+    (
+        "qemu",
+        "!command -v qemu-system-x86_64 >/dev/null 2>&1 || { echo '@@missing'; exit 0; }; \
+         qemu-system-x86_64 --version",
+    ),
+    // The daemon's own `--version` (virtqemud, else libvirtd): it answers without
+    // a connection, where `virsh` may wait for one.
+    (
+        "libvirt",
+        "!for d in virtqemud libvirtd; do command -v $d >/dev/null 2>&1 && exec $d --version; done; \
+         echo '@@missing'",
+    ),
 ];
+
+/// `major.minor` of the first release number in a tool's `--version` text
+/// (`QEMU emulator version 7.2.22 (Debian ...)` -> `7.2`, `9.0.0` -> `9.0`).
+pub fn release_of(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .find_map(|w| {
+            let mut it = w.split('.');
+            let major: u32 = it.next()?.parse().ok()?;
+            let minor: u32 = it.next()?.parse().ok()?;
+            Some(format!("{major}.{minor}"))
+        })
+}
 
 /// The script run on the host.
 pub fn script() -> String {
@@ -266,7 +292,29 @@ pub fn from_parts(parts: &BTreeMap<String, Part>) -> Result<HostFacts, FactsErro
         }
     }
     f.not_read = not_read;
+    // Optional and silent: a host without QEMU or libvirt is not a finding here.
+    let version = |key: &str| match parts.get(key) {
+        Some(Part::Ok(t)) => release_of(t),
+        _ => None,
+    };
+    f.qemu_version = version("qemu");
+    f.libvirt_version = version("libvirt");
     Ok(f)
+}
+
+#[cfg(test)]
+mod release_tests {
+    #[test]
+    fn release_numbers_of_qemu_and_virsh() {
+        assert_eq!(
+            super::release_of(
+                "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright"
+            ),
+            Some("7.2".into())
+        );
+        assert_eq!(super::release_of("9.0.0\n"), Some("9.0".into()));
+        assert_eq!(super::release_of("no version here"), None);
+    }
 }
 
 #[cfg(test)]
@@ -289,8 +337,12 @@ mod tests {
             ("bridges", "br0 eno1 vnet0\nbr-int\n", "0"),
             ("ovs", "", "missing"),
             ("virsh", "default\nproduction\n", "0"),
+            ("qemu", "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n", "0"),
+            ("libvirt", "virtqemud (libvirt) 9.0.0\n", "0"),
         ]);
         let f = parse(&o).unwrap();
+        assert_eq!(f.qemu_version.as_deref(), Some("7.2"));
+        assert_eq!(f.libvirt_version.as_deref(), Some("9.0"));
         assert_eq!(f.luns.len(), 2);
         assert!(f.luns[0].is_local);
         assert_eq!(f.luns[1].id, "naa.600a0b80005ad3e2000002c34f3e8b2d");
@@ -323,8 +375,11 @@ mod tests {
             ("bridges", "", "0"),
             ("ovs", "", "missing"),
             ("virsh", "", "missing"),
+            ("qemu", "", "missing"),
+            ("libvirt", "", "missing"),
         ]);
         let f = parse(&good).unwrap();
+        assert_eq!(f.qemu_version, None);
         assert_eq!(f.luns.len(), 1);
         assert!(parse(&good[..good.len() / 2])
             .unwrap_err()

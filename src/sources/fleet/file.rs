@@ -241,6 +241,10 @@ pub struct FleetSpec {
     pub hosts: Vec<HostSpec>,
     /// SSH settings for remote hosts.
     pub ssh: FleetSsh,
+    /// The fleet's target hypervisor (`[fleet] target = "kvm"`), if given.
+    pub target: Option<crate::shipped::targets::Hypervisor>,
+    /// Per-cluster targets (`[cluster.NAME] target = "proxmox"`), overriding `target`.
+    pub cluster_targets: std::collections::BTreeMap<String, crate::shipped::targets::Hypervisor>,
     /// The vCenter whose hosts join the fleet (`[fleet] vcenter = "URL"`), if any.
     pub vcenter: Option<VcenterSpec>,
 }
@@ -275,6 +279,17 @@ struct RawFile {
     host: Vec<Spanned<RawHost>>,
     #[serde(default)]
     host_dir: Vec<Spanned<RawHostDir>>,
+    /// `[cluster.NAME]` tables: per-cluster settings.
+    #[serde(default)]
+    cluster: std::collections::BTreeMap<String, RawCluster>,
+}
+
+/// `[cluster.NAME]`: settings of one cluster.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    /// The hypervisor this cluster's VMs run on.
+    target: Option<crate::shipped::targets::Hypervisor>,
 }
 
 #[derive(Deserialize)]
@@ -303,6 +318,7 @@ struct RawFleet {
     vcenter_thumbprint: Option<String>,
     vcenter_ca_file: Option<String>,
     vcenter_password_file: Option<String>,
+    target: Option<crate::shipped::targets::Hypervisor>,
 }
 
 #[derive(Deserialize)]
@@ -542,10 +558,16 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         path: path.to_path_buf(),
         name,
         policy: fleet.as_ref().and_then(|f| f.policy),
+        target: fleet.as_ref().and_then(|f| f.target),
         guests: fleet.and_then(|f| f.guests).unwrap_or_default(),
         hosts,
         ssh,
         vcenter,
+        cluster_targets: raw
+            .cluster
+            .into_iter()
+            .filter_map(|(name, c)| Some((name, c.target?)))
+            .collect(),
     })
 }
 

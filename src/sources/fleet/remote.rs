@@ -160,6 +160,8 @@ pub fn fleet_spec(
             hosts: Vec::new(),
             ssh: FleetSsh::default(),
             vcenter: None,
+            target: None,
+            cluster_targets: Default::default(),
         },
     };
     // A set, not a scan per host: Ansible trees of large fleets hold many thousands.
