@@ -35,6 +35,13 @@ pub enum Command {
     /// Named feature differences between two hosts, dumps or profiles, both
     /// directions, with the migration verdict each way. Exit 1 when they differ.
     Diff(DiffArgs),
+    /// What changed between two audits of a fleet (each a snapshot made by
+    /// `audit --save DIR`, or a fleet file, collected now): per host the CPUID
+    /// features gained or lost and the microcode, BIOS, kernel, QEMU and libvirt
+    /// versions; per cluster the baseline raised or lowered, masks that no longer
+    /// verify, and moves that are no longer possible. Exit 0 when nothing that
+    /// affects migration changed, 1 when something did, 2 on bad input.
+    Drift(DriftArgs),
     /// Pre-purchase audit and CI gate: would this host (a dump, a profile, or
     /// `local`) join the fleet, and what would it cost? Exit 0 when every candidate
     /// fits without lowering the fleet's baseline, 1 otherwise.
@@ -183,6 +190,34 @@ pub struct AuditArgs {
     /// file's `guests`, else every shipped guest.
     #[arg(long = "guest", value_delimiter = ',', value_name = "NAME,...")]
     pub guests: Vec<String>,
+    /// Also keep a snapshot of what was collected in DIR (created, or an earlier
+    /// snapshot there replaced in one step): an index.toml with the fleet, the
+    /// date, each host's cluster (and VMs), and one dump per host with its
+    /// fingerprint, for `vmcompat drift DIR ...` later.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+/// `vmcompat drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The earlier state: a snapshot directory (`audit --save DIR`) or a fleet file
+    /// (collected now).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later state: a snapshot directory or a fleet file (collected now).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// How remote hosts of a fleet file are reached.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Compatibility rules (see `audit --help`). Default: the OLD snapshot's or
+    /// fleet file's policy, else evc.
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// Output format.
+    #[arg(long, value_parser = output_format(), default_value = "table")]
+    pub format: OutputFormat,
 }
 
 /// Which checks `vmcompat audit --only` runs.

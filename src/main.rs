@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Probe(args) => commands::probe::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Drift(args) => commands::drift::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Mask(args) => commands::mask::run(args),
         Command::Profiles(args) => commands::profiles::run(args),

@@ -44,6 +44,9 @@ pub struct HostReport {
     pub source: String,
     /// How complete the dump is, and what that means.
     pub completeness: Completeness,
+    /// Microcode, BIOS, kernel, QEMU and libvirt versions, as far as the source
+    /// read them (absent keys: unknown).
+    pub fingerprint: crate::model::Fingerprint,
     /// Whether every logical CPU is identical (APIC IDs aside), per core type.
     pub consistency: Consistency,
     /// The decoded first logical CPU of each core type (one entry on non-hybrid parts).
@@ -164,6 +167,7 @@ pub fn host_report(dump: &RawDump) -> Option<HostReport> {
             dump.provenance.kind.describe()
         ),
         completeness: dump.completeness,
+        fingerprint: dump.fingerprint.clone(),
         consistency,
         summary,
         features,

@@ -34,7 +34,11 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         crate::sources::ssh::prefetch::enable(crate::sources::facts::collect::script_for);
     }
     // The HTML report carries the masks, verified against every member's leaves.
-    let input = super::fleet_input::collect_fleet(&spec, &settings, args.html.is_some());
+    let input = super::fleet_input::collect_fleet(
+        &spec,
+        &settings,
+        args.html.is_some() || args.save.is_some(),
+    );
     let (hosts, failed) = (&input.hosts, &input.failed);
     timer.mark("collect and decode");
     let mut report = audit(&spec.name, hosts, failed, policy, &guests);
@@ -84,6 +88,9 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         let html = render::html::render(&report, &sections);
         crate::util::atomic_file::write(path, html.as_bytes())?;
     }
+    if let Some(dir) = &args.save {
+        save(dir, &spec, &input, policy, vms.as_ref())?;
+    }
     if !failed.is_empty() {
         return Err(Error::Collect {
             host: failed
@@ -107,6 +114,68 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             Outcome::Findings
         },
     )
+}
+
+/// `--save DIR`: the snapshot of what was collected (one dump per host with its
+/// fingerprint, the failures, the VMs read), for `vmcompat drift`.
+fn save(
+    dir: &std::path::Path,
+    spec: &crate::sources::fleet::file::FleetSpec,
+    input: &super::fleet_input::FleetInput,
+    policy: crate::model::policy::Policy,
+    vms: Option<&crate::analysis::vm_readiness::VmReadiness>,
+) -> Result<()> {
+    use crate::sources::snapshot::{self, SaveHost};
+    let vm_names = vms.map(super::drift::names_of).unwrap_or_default();
+    let collected: std::collections::HashMap<&str, usize> = input
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(k, h)| (h.name.as_str(), k))
+        .collect();
+    let failed: std::collections::HashMap<&str, &str> = input
+        .failed
+        .iter()
+        .map(|f| (f.name.as_str(), f.error.as_str()))
+        .collect();
+    let hosts: Vec<SaveHost<'_>> = spec
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            let dump = match collected.get(h.name.as_str()) {
+                Some(&k) => Ok(input.dumps.get(k)?),
+                None => Err(*failed.get(h.name.as_str()).unwrap_or(&"not collected")),
+            };
+            Some(SaveHost {
+                name: &h.name,
+                cluster: h.cluster.as_deref(),
+                dump,
+                vms: vm_names.get(&h.name).cloned(),
+            })
+        })
+        .collect();
+    let policy_name = match serde_json::to_value(policy) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let index = snapshot::Index {
+        format: snapshot::FORMAT_TAG.into(),
+        version: snapshot::VERSION,
+        fleet: spec.name.clone(),
+        date: snapshot::utc_date(std::time::SystemTime::now()),
+        source: Some(spec.path.display().to_string()),
+        policy: policy_name,
+        hosts: Vec::new(),
+    };
+    snapshot::write(dir, index, &hosts)?;
+    super::output::note(&format!(
+        "saved a snapshot of {} in {} (compare later: vmcompat drift {} {})",
+        render::count(hosts.len(), "host"),
+        dir.display(),
+        dir.display(),
+        spec.path.display()
+    ));
+    Ok(())
 }
 
 /// The ESXi release of each collected host (in `hosts` order), where known:
@@ -143,9 +212,9 @@ fn storage_network_only(
     storage: bool,
     network: bool,
 ) -> Result<Outcome> {
-    if args.html.is_some() {
+    if args.html.is_some() || args.save.is_some() {
         return Err(Error::Usage(
-            "--html needs the CPU audit: drop --only, or use --only cpu".into(),
+            "--html and --save need the CPU audit: drop --only, or use --only cpu".into(),
         ));
     }
     let facts = crate::sources::facts::collect::gather(&spec.hosts, &[], settings);

@@ -17,6 +17,11 @@ pub struct FleetInput {
     /// The first logical CPU's raw leaves of each host (same order), kept only when
     /// asked for: masks are verified against them.
     pub leaves: Vec<CpuLeaves>,
+    /// Each host's dump cut to its first logical CPU (what the fleet analysis
+    /// compares), with its provenance, completeness, OS flags and fingerprint;
+    /// kept with the leaves (same order): `audit --save` writes them, `drift`
+    /// compares their fingerprints.
+    pub dumps: Vec<crate::cpuid::RawDump>,
     /// Hosts that could not be collected.
     pub failed: Vec<FailedHost>,
     /// The host-level blockers found in each collected host's dump (hosts with
@@ -27,7 +32,8 @@ pub struct FleetInput {
 /// Collects and decodes every host; with `keep_leaves`, also keeps each host's
 /// first logical CPU (large fleets otherwise drop raw dumps as soon as decoded).
 pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: bool) -> FleetInput {
-    type One = Result<(FleetHost, Option<CpuLeaves>, Vec<HostBlocker>), FailedHost>;
+    type Kept = Option<(CpuLeaves, crate::cpuid::RawDump)>;
+    type One = Result<(FleetHost, Kept, Vec<HostBlocker>), FailedHost>;
     let decoded: Vec<One> = collect::collect_map(spec, settings, |host, dump| {
         let failed = |error: String| FailedHost {
             name: host.name.clone(),
@@ -39,7 +45,9 @@ pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: b
             decode_dump(&dump).ok_or_else(|| failed("the dump holds no logical CPU".into()))?;
         let blockers = host_blockers(&dump, &cpu);
         let leaves = if keep_leaves {
-            dump.cpus.into_iter().next()
+            let mut dump = dump;
+            dump.cpus.truncate(1);
+            dump.cpus.first().cloned().map(|c| (c, dump))
         } else {
             None
         };
@@ -64,7 +72,10 @@ pub fn collect_fleet(spec: &FleetSpec, settings: &RemoteSettings, keep_leaves: b
                     });
                 }
                 input.hosts.push(h);
-                input.leaves.extend(leaves);
+                if let Some((leaves, dump)) = leaves {
+                    input.leaves.push(leaves);
+                    input.dumps.push(dump);
+                }
             }
             Err(f) => input.failed.push(f),
         }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod diff;
+pub mod drift;
 pub mod fleet_input;
 pub mod mask;
 pub mod output;

@@ -2,6 +2,7 @@
 //! walk over leaves and subleaves every reader uses.
 
 pub mod enumerate;
+pub mod fingerprint;
 mod raw;
 
 pub use raw::{

@@ -269,6 +269,9 @@ pub struct RawDump {
     /// Extra facts that are not CPUID but that sources learn alongside it, such as
     /// the kernel's flag list (used to tell "VT-x disabled by firmware").
     pub os_flags: Option<Vec<String>>,
+    /// The host's microcode, BIOS, kernel, QEMU and libvirt versions, as far as the
+    /// source could read them (all unknown for profiles and bare CPUID dumps).
+    pub fingerprint: super::fingerprint::Fingerprint,
     /// The logical CPUs, in the order they were read. Never empty once validated.
     pub cpus: Vec<CpuLeaves>,
 }
@@ -290,6 +293,7 @@ impl RawDump {
             provenance,
             completeness,
             os_flags: None,
+            fingerprint: super::fingerprint::Fingerprint::default(),
             cpus: Vec::new(),
         }
     }

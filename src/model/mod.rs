@@ -4,7 +4,10 @@
 
 pub mod esxi_version;
 pub mod facts;
+pub mod fingerprint;
 pub mod policy;
 pub mod vm;
 pub mod vmsd;
 pub mod vmx;
+
+pub use fingerprint::Fingerprint;

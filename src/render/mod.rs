@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod drift;
 pub mod evc_transition;
 pub mod features;
 pub mod formats;

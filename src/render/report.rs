@@ -31,6 +31,7 @@ pub fn table(r: &HostReport) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("Source", r.source.clone()),
         ("Completeness", r.completeness.describe().to_string()),
+        ("Firmware and software", fingerprint(&r.fingerprint)),
         ("Logical CPUs read", r.consistency.logical_cpus.to_string()),
         ("All CPUs identical", identical),
         ("Vendor", format!("{} ({})", s.vendor, s.vendor_string)),
@@ -167,6 +168,39 @@ pub fn table(r: &HostReport) -> String {
         out.push_str(&format!("  {line}\n"));
     }
     out
+}
+
+/// The fingerprint on one line per fact: `microcode 0xde; BIOS Dell Inc. 2.19.0
+/// (03/14/2024); kernel 6.1.0-18-amd64; QEMU 7.2.22; libvirt 9.0.0`, with
+/// "unknown" for each fact the source could not read.
+pub fn fingerprint(fp: &crate::model::Fingerprint) -> String {
+    if fp.is_unknown() {
+        return "unknown (the source records no microcode, BIOS, kernel, QEMU or libvirt \
+                version)"
+            .into();
+    }
+    let u = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
+    let bios = match (&fp.bios_vendor, &fp.bios_version, &fp.bios_date) {
+        (None, None, None) => "unknown".to_string(),
+        (vendor, version, date) => {
+            let mut b = [vendor, version]
+                .iter()
+                .filter_map(|v| v.as_deref())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some(d) = date {
+                b.push_str(&format!(" ({d})"));
+            }
+            b.trim().to_string()
+        }
+    };
+    format!(
+        "microcode {}; BIOS {bios}; kernel {}; QEMU {}; libvirt {}",
+        u(&fp.microcode),
+        u(&fp.kernel),
+        u(&fp.qemu),
+        u(&fp.libvirt)
+    )
 }
 
 /// "intel-nehalem: lacks spec_ctrl (a microcode/BIOS update brings it)": what the

@@ -9,10 +9,10 @@ use crate::util::error::{Error, Result};
 pub fn probe() -> Result<RawDump> {
     let cpus = allowed_cpus()?;
     let mut out: Vec<Result<CpuLeaves>> = Vec::with_capacity(cpus.len());
-    let mut side = (None, String::new());
+    let mut side = (None, String::new(), Default::default());
     // One thread per CPU, each pinned to its CPU before it reads, in parallel; the
-    // walk needs little stack. Meanwhile this thread reads the kernel's flags and
-    // the host name.
+    // walk needs little stack. Meanwhile this thread reads the kernel's flags, the
+    // host name and the fingerprint (microcode, BIOS, kernel, QEMU, libvirt).
     std::thread::scope(|scope| {
         let handles: Vec<_> = cpus
             .iter()
@@ -22,7 +22,12 @@ pub fn probe() -> Result<RawDump> {
                     .spawn_scoped(scope, move || read_pinned(cpu))
             })
             .collect();
-        side = (kernel_flags(), hostname());
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").ok();
+        let flags = cpuinfo
+            .as_deref()
+            .and_then(super::formats::proc_cpuinfo::first_flags);
+        let fingerprint = crate::sources::local_fingerprint::read(cpuinfo.as_deref());
+        side = (flags, hostname(), fingerprint);
         for h in handles {
             let result = match h {
                 Ok(h) => h.join().unwrap_or_else(|_| {
@@ -39,7 +44,7 @@ pub fn probe() -> Result<RawDump> {
             out.push(result);
         }
     });
-    let (os_flags, origin) = side;
+    let (os_flags, origin, fingerprint) = side;
     let mut dump = RawDump::new(
         Provenance {
             kind: SourceKind::Local,
@@ -50,6 +55,7 @@ pub fn probe() -> Result<RawDump> {
     );
     dump.cpus = out.into_iter().collect::<Result<Vec<_>>>()?;
     dump.os_flags = os_flags;
+    dump.fingerprint = fingerprint;
     Ok(dump)
 }
 
@@ -111,12 +117,6 @@ fn read_pinned(cpu: u32) -> Result<CpuLeaves> {
     // Without thread pinning the reads may land on any CPU; on the platforms we
     // support for fleets (Linux) they are pinned.
     Ok(enumerate::walk(cpu, native))
-}
-
-/// The kernel's feature flags for CPU 0, where `/proc/cpuinfo` exists.
-fn kernel_flags() -> Option<Vec<String>> {
-    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    super::formats::proc_cpuinfo::first_flags(&text)
 }
 
 /// This machine's host name, for provenance.

@@ -8,6 +8,8 @@ pub mod facts;
 pub mod fleet;
 pub mod formats;
 pub mod local;
+pub mod local_fingerprint;
 pub mod schemes;
+pub mod snapshot;
 pub mod ssh;
 pub mod vms;

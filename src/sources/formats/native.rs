@@ -13,6 +13,15 @@
 //! origin = "host1"
 //! detail = "vmcompat 0.1.0 local probe"
 //!
+//! [fingerprint]                      # optional; every key optional (unknown: absent)
+//! microcode = "0x1000065"
+//! bios_vendor = "Dell Inc."
+//! bios_version = "2.19.0"
+//! bios_date = "03/14/2024"
+//! kernel = "6.1.0-18-amd64"
+//! qemu = "7.2.22"
+//! libvirt = "9.0.0"
+//!
 //! [[cpu]]
 //! index = 0
 //! leaves = [
@@ -32,6 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use super::leafline::{self, numbered_lines};
 use crate::cpuid::{Completeness, CpuLeaves, LeafKey, Provenance, RawDump, Regs, SourceKind};
+use crate::model::fingerprint::{Field, Fingerprint};
 use crate::util::error::{Error, Result};
 
 /// The value of the `format` key.
@@ -49,6 +59,8 @@ struct DocOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     os_flags: Option<&'a [String]>,
     provenance: &'a Provenance,
+    #[serde(skip_serializing_if = "Fingerprint::is_unknown")]
+    fingerprint: &'a Fingerprint,
     cpu: Vec<CpuOut>,
 }
 
@@ -125,6 +137,12 @@ pub fn to_toml(dump: &RawDump) -> String {
     if !dump.provenance.detail.is_empty() {
         let _ = writeln!(out, "detail = {}", toml_str(&dump.provenance.detail));
     }
+    if !dump.fingerprint.is_unknown() {
+        let _ = writeln!(out, "\n[fingerprint]");
+        for (field, value) in dump.fingerprint.known() {
+            let _ = writeln!(out, "{} = {}", field_key(field), toml_str(value));
+        }
+    }
     for cpu in &dump.cpus {
         let _ = writeln!(out, "\n[[cpu]]\nindex = {}\nleaves = [", cpu.index);
         for (k, r) in &cpu.leaves {
@@ -135,6 +153,11 @@ pub fn to_toml(dump: &RawDump) -> String {
     out
 }
 
+/// The key of a fingerprint field in the `[fingerprint]` table.
+fn field_key(field: Field) -> String {
+    variant_name(&field)
+}
+
 /// Writes a dump in the native JSON format (same structure as the TOML one).
 pub fn to_json(dump: &RawDump) -> String {
     let doc = DocOut {
@@ -143,6 +166,7 @@ pub fn to_json(dump: &RawDump) -> String {
         completeness: dump.completeness,
         os_flags: dump.os_flags.as_deref(),
         provenance: &dump.provenance,
+        fingerprint: &dump.fingerprint,
         cpu: dump.cpus.iter().map(cpu_out).collect(),
     };
     // Serializing plain structs, strings and numbers cannot fail.
@@ -166,6 +190,8 @@ struct DocIn {
     #[serde(default)]
     os_flags: Option<Vec<String>>,
     provenance: ProvenanceIn,
+    #[serde(default)]
+    fingerprint: Fingerprint,
     cpu: Cpus,
 }
 
@@ -354,6 +380,8 @@ impl DocIn {
             },
             completeness: self.completeness,
             os_flags: self.os_flags,
+            // Files are untrusted like hosts: the same bounds.
+            fingerprint: self.fingerprint.cleaned(),
             cpus: self.cpu.0,
         }
     }
@@ -417,6 +445,13 @@ mod tests {
             Completeness::Full,
         );
         d.os_flags = Some((0..60).map(|i| format!("flag_{i}")).collect());
+        d.fingerprint = Fingerprint {
+            microcode: Some("0x1000065".into()),
+            bios_vendor: Some("Dell \"Inc.\"".into()),
+            bios_date: Some("03/14/2024".into()),
+            qemu: Some("7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)".into()),
+            ..Default::default()
+        };
         for index in [0u32, 2, 7] {
             let mut cpu = CpuLeaves::new(index);
             cpu.insert(0, 0, Regs::new(0x1c, 0x6874_7541, 0x444d_4163, 0x6974_6e65));
@@ -446,6 +481,11 @@ mod tests {
             );
             assert_eq!(parse_toml(&text, "t").unwrap(), d, "{text}");
         }
+        let mut d = sample();
+        d.fingerprint = Fingerprint::default();
+        let text = to_toml(&d);
+        assert!(!text.contains("[fingerprint]"), "{text}");
+        assert_eq!(parse_toml(&text, "t").unwrap(), d);
         let mut d = sample();
         d.provenance.detail.clear();
         d.completeness = Completeness::FromCpuinfoFlags;
@@ -527,6 +567,17 @@ mod tests {
              [provenance]\nkind = \"local\"\norigin = \"h\"\n",
         );
         assert!(e.contains("no CPU found"), "{e}");
+        let with_fp =
+            |body: &str| SMALL.replace("\n[[cpu]]", &format!("\n[fingerprint]\n{body}\n\n[[cpu]]"));
+        let e = toml_err(&with_fp("bios = \"x\""));
+        assert!(e.starts_with("d.toml:10: unknown field `bios`"), "{e}");
+        let d = parse_toml(
+            &with_fp("kernel = \"6.1\\u001b[2J\"\nmicrocode = \" \""),
+            "d",
+        )
+        .unwrap();
+        assert_eq!(d.fingerprint.kernel.as_deref(), Some("6.1[2J"));
+        assert_eq!(d.fingerprint.microcode, None);
         let e = toml_err(&format!("# {}\n{SMALL}", "x".repeat(5000)));
         assert!(e.starts_with("d.toml:1: line is 5002 characters"), "{e}");
     }

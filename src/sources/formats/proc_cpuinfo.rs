@@ -50,6 +50,8 @@ const MIN_MAX_EXT: u32 = 0x8000_0008;
 /// Parses `/proc/cpuinfo` text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
     let mut blocks: Vec<Block> = Vec::new();
+    // The first `microcode` line: the host's microcode revision (fingerprint).
+    let mut microcode: Option<String> = None;
     for item in numbered_lines(text, origin) {
         let (number, line) = item?;
         let at = |msg: String| Error::at_line(origin, number, msg);
@@ -97,6 +99,9 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
             });
             continue;
         }
+        if key == "microcode" && microcode.is_none() {
+            microcode = crate::model::fingerprint::microcode_value(value);
+        }
         let Some(block) = blocks.last_mut() else {
             return Err(at(format!(
                 "expected 'processor : <n>' before any other field, found {}",
@@ -121,6 +126,7 @@ pub fn parse(text: &str, origin: &str) -> Result<RawDump> {
         },
         Completeness::FromCpuinfoFlags,
     );
+    dump.fingerprint.microcode = microcode;
     for block in &blocks {
         let (cpu, flags) = synthesize(block, origin)?;
         if dump.os_flags.is_none() {
@@ -492,6 +498,13 @@ mod tests {
         assert_eq!(cpu.get(0x8000_0008, 0).unwrap().eax, 0x3030);
         assert!(cpu.get(0x8000_0000, 0).unwrap().eax >= 0x8000_0008);
         assert_eq!(d.os_flags.as_ref().unwrap().len(), 8);
+        assert_eq!(d.fingerprint.microcode, None);
+        let d = parse(
+            &ONE.replace("stepping\t: 1\n", "stepping\t: 1\nmicrocode\t: 0xa0011d1\n"),
+            "c",
+        )
+        .unwrap();
+        assert_eq!(d.fingerprint.microcode.as_deref(), Some("0xa0011d1"));
     }
 
     #[test]

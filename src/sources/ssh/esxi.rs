@@ -9,10 +9,73 @@ use std::time::Instant;
 use super::transport::Session;
 use super::{text, FailureKind, RemoteError, SshOptions, Target};
 use crate::cpuid::{Completeness, CpuLeaves, Provenance, RawDump, Regs, SourceKind};
+use crate::model::Fingerprint;
 use crate::util::text::snippet;
 
 /// The command run on the host.
 pub const COMMAND: &str = "vim-cmd hostsvc/hosthardware";
+
+/// What the collection runs: [`COMMAND`] (its exit status is the script's), then,
+/// after a marker line, `vmware -v` for the release (the fingerprint's kernel).
+const SCRIPT: &str = "vim-cmd hostsvc/hosthardware; rc=$?; echo '@@vmware-v'; vmware -v 2>/dev/null | head -c 300 | head -n1; exit $rc";
+/// The marker line between the two outputs.
+const VERSION_MARKER: &str = "@@vmware-v\n";
+
+/// The BIOS of a `vim-cmd hostsvc/hosthardware` output (`biosInfo =
+/// (vim.host.BIOSInfo) { biosVersion = "...", releaseDate = ..., vendor = "..." }`,
+/// the fields of vSphere's `HostBIOSInfo`), on several lines or one; unset or
+/// absent fields stay unknown. Values are cleaned like every remote text.
+pub fn parse_bios(output: &str) -> Fingerprint {
+    use crate::model::fingerprint::Field;
+    let mut fp = Fingerprint::default();
+    let mut inside: Option<usize> = None;
+    for raw in output.lines() {
+        let line = raw.trim_end_matches('\r');
+        let t = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let body = match inside {
+            None => match t.strip_prefix("biosInfo") {
+                Some(rest) if rest.contains("BIOSInfo") && rest.contains('{') => {
+                    let after = rest.split_once('{').map_or("", |(_, a)| a);
+                    if after.contains('}') {
+                        // One line: `biosInfo = (vim.host.BIOSInfo) { biosVersion = "1.6.2", ... },`
+                        for pair in after.split(',') {
+                            bios_pair(&mut fp, pair);
+                        }
+                        break;
+                    }
+                    inside = Some(indent);
+                    continue;
+                }
+                _ => continue,
+            },
+            Some(start) => {
+                if t.starts_with('}') && indent <= start {
+                    break;
+                }
+                t
+            }
+        };
+        bios_pair(&mut fp, body);
+    }
+    fn bios_pair(fp: &mut Fingerprint, pair: &str) {
+        let Some((k, v)) = pair.split_once('=') else {
+            return;
+        };
+        let field = match k.trim() {
+            "biosVersion" => Field::BiosVersion,
+            "releaseDate" => Field::BiosDate,
+            "vendor" => Field::BiosVendor,
+            _ => return,
+        };
+        let v = v.trim().trim_end_matches(',');
+        // Quoted, or unquoted (`releaseDate = 2019-04-12T00:00:00Z`); `<unset>` is unknown.
+        if !v.starts_with('<') {
+            fp.set(field, token(v));
+        }
+    }
+    fp
+}
 
 /// What such a dump cannot show, for reports.
 pub const CANNOT_SHOW: &str = "ESXi's cpuFeature holds leaves 0, 1, 0x80000000 and 0x80000001 \
@@ -186,8 +249,15 @@ pub fn collect(
     opts: &SshOptions,
 ) -> Result<RawDump, RemoteError> {
     let started = Instant::now();
-    let out = session.exec(COMMAND, opts.deadline.min(super::COMMAND_TIME_LIMIT))?;
-    let stdout = text(&out.stdout);
+    let out = session.exec(SCRIPT, opts.deadline.min(super::COMMAND_TIME_LIMIT))?;
+    let all = text(&out.stdout);
+    let (stdout, release) = match all.rfind(VERSION_MARKER) {
+        Some(p) => (
+            all[..p].to_string(),
+            all[p + VERSION_MARKER.len()..].to_string(),
+        ),
+        None => (all.clone(), String::new()),
+    };
     let stderr = text(&out.stderr);
     if out.status == Some(127) || stderr.contains("not found") && stdout.trim().is_empty() {
         return Err(RemoteError::new(
@@ -218,6 +288,9 @@ pub fn collect(
         ));
     }
     let mut dump = parse(&stdout, &target.to_string())?;
+    dump.fingerprint = parse_bios(&stdout);
+    dump.fingerprint
+        .set(crate::model::fingerprint::Field::Kernel, release.trim());
     dump.provenance.detail = format!(
         "`{COMMAND}` over SSH ({}, {:.2} s); {}",
         opts.backend.name(),
@@ -284,6 +357,27 @@ mod tests {
         assert_eq!(d.completeness, Completeness::BasicLeavesOnly);
         assert_eq!(d.provenance.kind, SourceKind::EsxiHostHardware);
         assert!(sample().contains("level = -2147483647"));
+    }
+
+    #[test]
+    fn bios_info() {
+        let multi = "(vim.host.HardwareInfo) {\n   biosInfo = (vim.host.BIOSInfo) {\n      biosVersion = \"2.19.0\",\n      \
+                     releaseDate = \"2023-06-14T00:00:00Z\",\n      vendor = \"Dell Inc.\",\n      majorRelease = 2\n   },\n   \
+                     other = (x) {\n      vendor = \"not the BIOS\"\n   }\n}\n";
+        let fp = parse_bios(multi);
+        assert_eq!(fp.bios_version.as_deref(), Some("2.19.0"));
+        assert_eq!(fp.bios_date.as_deref(), Some("2023-06-14T00:00:00Z"));
+        assert_eq!(fp.bios_vendor.as_deref(), Some("Dell Inc."));
+        let one = "   biosInfo = (vim.host.BIOSInfo) { biosVersion = \"1.6.2\", vendor = <unset>, ... },\n";
+        let fp = parse_bios(one);
+        assert_eq!(fp.bios_version.as_deref(), Some("1.6.2"));
+        assert_eq!(fp.bios_vendor, None);
+        assert!(parse_bios(&sample()).is_unknown());
+        let sample_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/samples/esxi/vim-cmd_format_and_hosthardware.txt");
+        if let Ok(text) = std::fs::read_to_string(sample_file) {
+            assert_eq!(parse_bios(&text).bios_version.as_deref(), Some("1.6.2"));
+        }
     }
 
     #[test]

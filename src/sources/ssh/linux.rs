@@ -12,6 +12,7 @@ use super::transport::{Output, Session};
 use super::{text, FailureKind, RemoteError, SshOptions, Target};
 use crate::cpuid::enumerate::walk;
 use crate::cpuid::{Completeness, Provenance, RawDump, Regs, SourceKind};
+use crate::model::Fingerprint;
 use crate::sources::formats::{self, proc_cpuinfo};
 use crate::util::text::snippet;
 
@@ -64,11 +65,64 @@ pub fn dd_script(queries: &BTreeSet<(u32, u32)>) -> String {
     )
 }
 
-/// The first command: flags, then the best source present.
+/// The fingerprint part of the first command: one `@@fp KEY VALUE` line per
+/// fact (microcode, kernel release, SMBIOS BIOS vendor/version/date from sysfs or
+/// `dmidecode`, QEMU and libvirt versions), each value cut to its first line of
+/// at most 300 bytes with `@` removed (so no value can forge a marker line).
+/// Each tool runs with stdin from /dev/null under a watchdog that kills it after
+/// [`FINGERPRINT_TOOL_SECS`] (a `virsh` waiting for a daemon must not hold up
+/// the CPU collection).
+pub const FINGERPRINT_SCRIPT: &str = "\
+fp() { printf '@@fp %s %s\\n' \"$1\" \"$(head -c 300 | head -n1 | tr -d '@\\r')\"; }
+fp_lim() { \"$@\" </dev/null 2>/dev/null & fp_p=$!; ( sleep 3; kill -9 $fp_p ) >/dev/null 2>&1 </dev/null & fp_w=$!; wait $fp_p; kill $fp_w 2>/dev/null; }
+grep -m1 '^microcode' /proc/cpuinfo 2>/dev/null | fp microcode
+uname -r 2>/dev/null | fp kernel
+for k in bios_vendor bios_version bios_date; do cat /sys/class/dmi/id/$k 2>/dev/null | fp $k; done
+if [ ! -d /sys/class/dmi/id ] && command -v dmidecode >/dev/null 2>&1; then
+fp_lim dmidecode -s bios-vendor | fp bios_vendor; fp_lim dmidecode -s bios-version | fp bios_version
+fp_lim dmidecode -s bios-release-date | fp bios_date; fi
+for c in qemu-system-x86_64 /usr/libexec/qemu-kvm; do if command -v $c >/dev/null 2>&1; then fp_lim $c --version | fp qemu; break; fi; done
+for c in libvirtd /usr/sbin/libvirtd virtqemud /usr/sbin/virtqemud virsh; do if command -v $c >/dev/null 2>&1; then fp_lim $c --version | fp libvirt; break; fi; done
+";
+
+/// Seconds each fingerprint tool (`qemu-system-x86_64 --version`, ...) may run
+/// on a remote host before it is killed (the `sleep` in [`FINGERPRINT_SCRIPT`]).
+pub const FINGERPRINT_TOOL_SECS: u64 = 3;
+
+/// The fingerprint in the `@@fp` lines of the first command's output (those
+/// before the CPUID tool's own output). Values are untrusted: each is parsed and
+/// cleaned ([`crate::model::fingerprint::clean`]); unknown keys are ignored.
+pub fn parse_fingerprint(out: &str) -> Fingerprint {
+    use crate::model::fingerprint::{self as fpm, Field};
+    let mut fp = Fingerprint::default();
+    for line in out.lines().take_while(|l| !l.starts_with("@@source ")) {
+        let Some(rest) = line.strip_prefix("@@fp ") else {
+            continue;
+        };
+        let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (field, value) = match key {
+            "microcode" => (Field::Microcode, fpm::microcode_value(value)),
+            "kernel" => (Field::Kernel, fpm::clean(value)),
+            "bios_vendor" => (Field::BiosVendor, fpm::clean(value)),
+            "bios_version" => (Field::BiosVersion, fpm::clean(value)),
+            "bios_date" => (Field::BiosDate, fpm::clean(value)),
+            "qemu" => (Field::Qemu, fpm::qemu_version(value)),
+            "libvirt" => (Field::Libvirt, fpm::libvirt_version(value)),
+            _ => continue,
+        };
+        if let Some(v) = value {
+            fp.set(field, &v);
+        }
+    }
+    fp
+}
+
+/// The first command: flags and fingerprint, then the best source present.
 pub fn first_script() -> String {
     format!(
         "echo '@@vmcompat-linux'\n\
          printf '@@flags '; grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || echo\n\
+         {FINGERPRINT_SCRIPT}\
          if command -v vmcompat >/dev/null 2>&1; then echo '@@source vmcompat'; vmcompat probe; printf '\\n@@rc %s\\n' \"$?\"\n\
          elif command -v cpuid >/dev/null 2>&1; then echo '@@source cpuid'; cpuid -r; printf '\\n@@rc %s\\n' \"$?\"\n\
          else echo '@@source dd'\n{}fi\n",
@@ -199,6 +253,7 @@ pub fn collect(
         .find_map(|l| l.strip_prefix("@@flags "))
         .and_then(proc_cpuinfo::first_flags)
         .filter(|f| !f.is_empty());
+    let fingerprint = parse_fingerprint(&stdout);
     let origin = target.to_string();
     let mut notes: Vec<String> = Vec::new();
     let mut dd_out = None;
@@ -232,6 +287,10 @@ pub fn collect(
                         ),
                     };
                     dump.os_flags = os_flags;
+                    // A remote `vmcompat probe` records its own; the script's fill gaps.
+                    let mut fp = dump.fingerprint.cleaned();
+                    fp.fill_from(&fingerprint);
+                    dump.fingerprint = fp;
                     return Ok(dump);
                 }
                 Ok(_) => notes.push(format!("`{command}` printed no CPU")),
@@ -276,6 +335,9 @@ pub fn collect(
         dump.provenance.detail = format!("{}; {}", dump.provenance.detail, notes.join("; "));
     }
     dump.os_flags = os_flags.or(dump.os_flags);
+    let mut fp = fingerprint;
+    fp.fill_from(&dump.fingerprint);
+    dump.fingerprint = fp;
     Ok(dump)
 }
 
@@ -435,7 +497,20 @@ mod tests {
             Some(("dd", "@@q 0", None))
         );
         assert_eq!(tool_section("nothing"), None);
+        let fp = parse_fingerprint(
+            "@@vmcompat-linux\n@@fp microcode microcode\t: 0xde\n@@fp kernel 6.1.0-18-amd64\n\
+             @@fp bios_vendor \n@@fp bios_version U46 \u{1b}[2Jv2.82\n@@fp qemu QEMU emulator version 7.2.22\n\
+             @@fp libvirt libvirtd (libvirt) 9.0.0\n@@fp colour red\n@@source cpuid\n@@fp kernel forged\n",
+        );
+        assert_eq!(fp.microcode.as_deref(), Some("0xde"));
+        assert_eq!(fp.kernel.as_deref(), Some("6.1.0-18-amd64"));
+        assert_eq!(fp.bios_vendor, None);
+        assert_eq!(fp.bios_version.as_deref(), Some("U46 [2Jv2.82"));
+        assert_eq!(fp.qemu.as_deref(), Some("7.2.22"));
+        assert_eq!(fp.libvirt.as_deref(), Some("9.0.0"));
         let script = first_script();
+        assert!(script.contains("@@fp"));
+        assert!(script.contains(&format!("sleep {FINGERPRINT_TOOL_SECS};")));
         assert!(script.contains("iflag=skip_bytes"));
         assert!(script.contains(&offset(0x8000_0001, 0).to_string()));
     }
