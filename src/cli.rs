@@ -156,12 +156,18 @@ pub struct ProbeArgs {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The fleet file (TOML): hosts and where each one's CPUID comes from.
-    #[arg(value_name = "FLEET.toml", required_unless_present = "ansible_tree")]
+    #[arg(
+        value_name = "FLEET.toml",
+        required_unless_present_any = ["ansible_tree", "vcenter", "vcenter_dir"]
+    )]
     pub fleet: Option<PathBuf>,
     /// Also audit every per-host file of an Ansible `--tree` directory
     /// (`ansible all -m raw -a 'cpuid -r' --tree DIR`); repeatable.
     #[arg(long, value_name = "DIR")]
     pub ansible_tree: Vec<PathBuf>,
+    /// Hosts, storage, networks and VMs read from vCenter.
+    #[command(flatten)]
+    pub vcenter: VcenterArgs,
     /// How remote hosts are reached.
     #[command(flatten)]
     pub remote: RemoteArgs,
@@ -218,6 +224,40 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_parser = output_format(), default_value = "table")]
     pub format: OutputFormat,
+}
+
+/// Reading a vCenter (the vSphere API) or a saved export of one. The user comes
+/// from `VMCOMPAT_VCENTER_USER` or the fleet file's `vcenter_user`; the password
+/// from `--password-file` or `VMCOMPAT_VCENTER_PASSWORD`, never the command line.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VcenterArgs {
+    /// Audit every host of this vCenter: `https://vc.example.com/sdk` (overrides
+    /// the fleet file's `vcenter`).
+    #[arg(long, value_name = "URL", conflicts_with = "vcenter_dir")]
+    pub vcenter: Option<String>,
+    /// Audit a saved vCenter inventory: a directory written by `govc object.save`.
+    #[arg(long, value_name = "DIR")]
+    pub vcenter_dir: Option<PathBuf>,
+    /// Only the hosts of this vCenter datacenter.
+    #[arg(long, value_name = "NAME")]
+    pub datacenter: Option<String>,
+    /// A file whose first line is the vCenter password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Verify the vCenter certificate against these CA certificates (PEM)
+    /// instead of the system's.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["thumbprint", "insecure"])]
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly the vCenter certificate with this SHA-256 thumbprint
+    /// (`AA:BB:...`, as the vSphere client shows it).
+    #[arg(long, value_name = "SHA256", conflicts_with = "insecure")]
+    pub thumbprint: Option<String>,
+    /// Do not check the vCenter certificate at all (warned about on every run).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Seconds allowed for each vCenter request (default 60; 1..=86400).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub vcenter_timeout: Option<u64>,
 }
 
 /// Which checks `vmcompat audit --only` runs.

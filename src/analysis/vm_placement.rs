@@ -75,7 +75,7 @@ pub struct MoveVerdict {
 /// declaration.
 fn describes(h: &HostContext) -> Described {
     match h.facts.source {
-        Some(FactsSource::Esxi | FactsSource::Linux) => Described::ALL,
+        Some(FactsSource::Esxi | FactsSource::Linux | FactsSource::Vcenter) => Described::ALL,
         _ => h.described,
     }
 }

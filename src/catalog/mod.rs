@@ -16,6 +16,7 @@ mod numeric;
 mod table;
 #[cfg(test)]
 mod tests;
+mod vmware;
 mod xsave;
 
 pub use def::{BitLoc, Class, FeatureDef};
@@ -28,6 +29,7 @@ pub use lookup::{
 };
 pub use mirror::{amd_mirrored_leaf1_edx_mask, AMD_MIRRORED_LEAF1_EDX};
 pub use numeric::{NumericField, NUMERIC_FIELDS};
+pub use vmware::{vmware_name, vmware_spelling, VmwareName, VmwareValue};
 pub use xsave::{
     xsave_component, xsave_component_at, XsaveComponent, XsaveRegister, XSAVE_COMPONENTS,
 };

@@ -13,8 +13,12 @@ use crate::util::error::{Error, Result};
 /// 1 when not; 2 when a host could not be collected or input is bad.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut timer = super::PhaseTimer::from_env();
-    let mut spec =
-        crate::sources::fleet::remote::fleet_spec(args.fleet.as_deref(), &args.ansible_tree)?;
+    let mut spec = super::vcenter::fleet_with_vcenter(
+        args.fleet.as_deref(),
+        &args.ansible_tree,
+        &args.vcenter,
+        args.cluster.as_deref(),
+    )?;
     super::restrict_to_cluster(&mut spec, args.cluster.as_deref())?;
     let guests = super::guests_for(&args.guests, &spec)?;
     timer.mark("read fleet file");

@@ -11,6 +11,7 @@ pub mod output;
 pub mod probe;
 pub mod profiles;
 pub mod report;
+pub mod vcenter;
 pub mod vms;
 
 use crate::cli::HostSource;

@@ -73,7 +73,12 @@ pub fn outcome(r: &VmReadiness) -> Outcome {
 pub fn has_vms(spec: &FleetSpec) -> bool {
     spec.hosts
         .iter()
-        .any(|h| h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_)))
+        .any(|h| h.vm_keys.vms_dir.is_some() || has_own_vms(&h.source))
+}
+
+/// True for sources that list their own VMs (ESXi over SSH, vCenter).
+fn has_own_vms(s: &HostSourceSpec) -> bool {
+    matches!(s, HostSourceSpec::Esxi(_) | HostSourceSpec::Vcenter(_))
 }
 
 /// Reads every host's VMs (a `vms_dir`, or over SSH for ESXi hosts) and checks

@@ -177,6 +177,8 @@ pub enum SourceKind {
     Remote,
     /// Reconstructed from ESXi's `vim-cmd hostsvc/hosthardware` cpuFeature section.
     EsxiHostHardware,
+    /// Read from vCenter (the vSphere Web Services API) or a saved export of it.
+    Vcenter,
 }
 
 impl SourceKind {
@@ -191,6 +193,7 @@ impl SourceKind {
             SourceKind::Profile => "CPU profile",
             SourceKind::Remote => "remote host",
             SourceKind::EsxiHostHardware => "ESXi hosthardware",
+            SourceKind::Vcenter => "vCenter",
         }
     }
 }
@@ -224,6 +227,11 @@ pub enum Completeness {
     /// XSAVEC, XSAVES, XFD and the supervisor state components): those bits are not
     /// visible.
     MissingXsaveSubleaf,
+    /// ESXi's view: leaves 0, 1, 0x80000000 and 0x80000001 as read (`cpuFeature`),
+    /// every other feature bit from the names VMware compares for vMotion and EVC
+    /// (`featureCapability`: `cpuid.AVX512F` = 1). Complete for what VMware compares;
+    /// bits VMware does not name read as 0.
+    VmwareFeatureCapability,
 }
 
 impl Completeness {
@@ -254,6 +262,10 @@ impl Completeness {
             Completeness::MissingXsaveSubleaf => {
                 "partial: leaf 0xD subleaf 1 is missing (XSAVEOPT/XSAVEC/XSAVES and the \
                  supervisor XSAVE components are not visible)"
+            }
+            Completeness::VmwareFeatureCapability => {
+                "ESXi view: leaves 0, 1, 0x80000000, 0x80000001 as read (cpuFeature), the other \
+                 features from VMware's featureCapability (what vMotion and EVC compare)"
             }
         }
     }

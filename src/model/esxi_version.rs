@@ -46,7 +46,13 @@ const TABLE: &str = include_str!("../../data/vsphere/esxi_hardware_versions.tsv"
 /// One row of the mapping: (major, minor, update, max hardware version, release name).
 type Row = (u32, u32, u32, u32, &'static str);
 
-fn rows() -> Vec<Row> {
+/// The table, parsed once (VM readiness asks per VM and destination).
+fn rows() -> &'static [Row] {
+    static ROWS: std::sync::OnceLock<Vec<Row>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(parse_rows)
+}
+
+fn parse_rows() -> Vec<Row> {
     TABLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -68,7 +74,7 @@ fn rows() -> Vec<Row> {
 /// major.minor newer than the table).
 pub fn max_hardware_version(v: &EsxiVersion) -> Option<(u32, &'static str)> {
     rows()
-        .into_iter()
+        .iter()
         .filter(|r| (r.0, r.1) == (v.major, v.minor) && r.2 <= v.update)
         .max_by_key(|r| r.2)
         .map(|r| (r.3, r.4))
@@ -76,7 +82,7 @@ pub fn max_hardware_version(v: &EsxiVersion) -> Option<(u32, &'static str)> {
 
 /// The oldest release that runs hardware version `hw` (for advice), if any.
 pub fn first_release_for(hw: u32) -> Option<&'static str> {
-    rows().into_iter().find(|r| r.3 >= hw).map(|r| r.4)
+    rows().iter().find(|r| r.3 >= hw).map(|r| r.4)
 }
 
 /// Why text is not an ESXi version.

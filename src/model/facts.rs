@@ -15,6 +15,8 @@ pub enum FactsSource {
     Esxi,
     /// Read from a Linux/KVM host over SSH.
     Linux,
+    /// Read from vCenter (the vSphere API) or a saved export of it.
+    Vcenter,
 }
 
 /// A block device (LUN) a host sees.

@@ -119,6 +119,35 @@ impl Vmx {
     }
 }
 
+/// A configuration from key/value pairs read elsewhere (vCenter's
+/// `config.extraConfig` and devices, as `.vmx` keys), numbered as lines 1.. in
+/// order; a key given twice: the last wins, as in a file.
+pub fn from_pairs(origin: &str, pairs: impl IntoIterator<Item = (String, String)>) -> Vmx {
+    let mut vmx = Vmx {
+        origin: origin.to_string(),
+        ..Vmx::default()
+    };
+    for (i, (key, value)) in pairs.into_iter().enumerate() {
+        let line = i + 1;
+        let lower = key.to_ascii_lowercase();
+        if let Some(prev) = vmx.entries.insert(
+            lower,
+            Entry {
+                key: key.clone(),
+                value,
+                line,
+            },
+        ) {
+            vmx.duplicates.push(Duplicate {
+                key,
+                first_line: prev.line,
+                line,
+            });
+        }
+    }
+    vmx
+}
+
 /// Decodes VMware's `|XX` escapes (a `|` not followed by two hex digits stays).
 pub fn unescape(s: &str) -> String {
     let b = s.as_bytes();

@@ -2,6 +2,9 @@
 //! format, fleet files, SSH to Linux and ESXi hosts, Ansible results, storage
 //! and network facts, and VM inventories. Sources produce [`crate::cpuid::RawDump`]s
 //! and [`crate::model`] types; they never analyse or format output.
+//! VMware's own view of a host (the ESXi feature view shared by the SSH and
+//! vCenter readers, [`vmware_features`]) and vCenter itself ([`vcenter`]: the
+//! vSphere Web Services API, or a saved export of it) live here too.
 
 pub mod ansible;
 pub mod facts;
@@ -12,4 +15,6 @@ pub mod local_fingerprint;
 pub mod schemes;
 pub mod snapshot;
 pub mod ssh;
+pub mod vcenter;
 pub mod vms;
+pub mod vmware_features;

@@ -34,6 +34,7 @@ pub fn host_facts(spec: &HostSpec, settings: &RemoteSettings) -> Option<Result<H
         return Some(Ok(f));
     }
     let (r, esxi) = match &spec.source {
+        HostSourceSpec::Vcenter(h) => return Some(Ok(h.facts.clone())),
         HostSourceSpec::Ssh(r) => (r, false),
         HostSourceSpec::Esxi(r) => (r, true),
         _ => return None,
@@ -88,7 +89,10 @@ pub fn gather(hosts: &[HostSpec], skip: &[String], settings: &RemoteSettings) ->
     let needs_ssh = |h: &HostSpec| {
         !skip.contains(h.name.as_str())
             && super::declared::from_spec(h).is_none()
-            && matches!(h.source, HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_))
+            && matches!(
+                h.source,
+                HostSourceSpec::Ssh(_) | HostSourceSpec::Esxi(_) | HostSourceSpec::Vcenter(_)
+            )
     };
     let remote: Vec<usize> = (0..hosts.len()).filter(|&i| needs_ssh(&hosts[i])).collect();
     let mut read: Vec<Option<Result<HostFacts, String>>> =

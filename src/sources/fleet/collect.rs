@@ -57,6 +57,10 @@ fn collect_one(spec: &HostSpec, local: Option<&Result<RawDump, Error>>) -> Resul
         HostSourceSpec::Dump(path) => crate::sources::formats::read_file(path),
         HostSourceSpec::Profile(name) => crate::shipped::profiles::load(name),
         HostSourceSpec::AnsibleResult(path) => crate::sources::ansible::read(path, &spec.name),
+        HostSourceSpec::Vcenter(h) => h.dump.clone().map_err(|message| Error::Collect {
+            host: spec.name.clone(),
+            message,
+        }),
         HostSourceSpec::Address {
             scheme,
             value,

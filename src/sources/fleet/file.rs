@@ -72,6 +72,9 @@ pub enum HostSourceSpec {
     Esxi(RemoteHost),
     /// One per-host result file of an Ansible `--tree` directory.
     AnsibleResult(PathBuf),
+    /// A host read from vCenter (or a saved export of it): its CPU view, facts
+    /// and VMs, read once for the whole inventory.
+    Vcenter(std::sync::Arc<crate::sources::vcenter::inventory::VcHost>),
     /// `from = "SCHEME:VALUE"`: a host read through a registered scheme
     /// ([`crate::sources::schemes`]), relative paths anchored at `base`.
     Address {
@@ -238,6 +241,30 @@ pub struct FleetSpec {
     pub hosts: Vec<HostSpec>,
     /// SSH settings for remote hosts.
     pub ssh: FleetSsh,
+    /// The vCenter whose hosts join the fleet (`[fleet] vcenter = "URL"`), if any.
+    pub vcenter: Option<VcenterSpec>,
+}
+
+/// The `[fleet]` keys naming a vCenter: `vcenter = "https://vc.example.com/sdk"`,
+/// `vcenter_user`, `vcenter_datacenter`, `vcenter_cluster`,
+/// `vcenter_thumbprint` (`AA:BB:...`, SHA-256) or `vcenter_ca_file`, and
+/// `vcenter_password_file` (never the password itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VcenterSpec {
+    /// The `/sdk` URL.
+    pub url: String,
+    /// The user (`VMCOMPAT_VCENTER_USER` overrides it).
+    pub user: Option<String>,
+    /// Only hosts of this datacenter.
+    pub datacenter: Option<String>,
+    /// Only hosts of this cluster.
+    pub cluster: Option<String>,
+    /// The pinned SHA-256 thumbprint of the vCenter certificate.
+    pub thumbprint: Option<String>,
+    /// A PEM file of CA certificates to verify the vCenter certificate with.
+    pub ca_file: Option<PathBuf>,
+    /// A file holding the password (its first line).
+    pub password_file: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +296,13 @@ struct RawFleet {
     jobs: Option<usize>,
     connect_timeout: Option<Spanned<u64>>,
     deadline: Option<Spanned<u64>>,
+    vcenter: Option<String>,
+    vcenter_user: Option<String>,
+    vcenter_datacenter: Option<String>,
+    vcenter_cluster: Option<String>,
+    vcenter_thumbprint: Option<String>,
+    vcenter_ca_file: Option<String>,
+    vcenter_password_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -449,10 +483,28 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
             hosts.push(HostSpec::ansible(name, d.cluster.clone(), path, line));
         }
     }
-    if hosts.is_empty() {
-        return Err(Error::input(&origin, "the fleet file lists no [[host]]"));
-    }
     let fleet = raw.fleet;
+    let vcenter = fleet.as_ref().and_then(|f| {
+        let url = f.vcenter.clone()?;
+        Some(VcenterSpec {
+            url,
+            user: f.vcenter_user.clone(),
+            datacenter: f.vcenter_datacenter.clone(),
+            cluster: f.vcenter_cluster.clone(),
+            thumbprint: f.vcenter_thumbprint.clone(),
+            ca_file: f.vcenter_ca_file.as_deref().map(|p| resolve_path(base, p)),
+            password_file: f
+                .vcenter_password_file
+                .as_deref()
+                .map(|p| resolve_path(base, p)),
+        })
+    });
+    if hosts.is_empty() && vcenter.is_none() {
+        return Err(Error::input(
+            &origin,
+            "the fleet file lists no [[host]] (and names no `vcenter` in [fleet])",
+        ));
+    }
     let seconds = |v: &Option<Spanned<u64>>, key: &str| -> Result<Option<u64>> {
         v.as_ref()
             .map(|v| {
@@ -493,6 +545,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FleetSpec> {
         guests: fleet.and_then(|f| f.guests).unwrap_or_default(),
         hosts,
         ssh,
+        vcenter,
     })
 }
 

@@ -159,6 +159,7 @@ pub fn fleet_spec(
             guests: Vec::new(),
             hosts: Vec::new(),
             ssh: FleetSsh::default(),
+            vcenter: None,
         },
     };
     // A set, not a scan per host: Ansible trees of large fleets hold many thousands.
@@ -175,7 +176,7 @@ pub fn fleet_spec(
             spec.hosts.push(HostSpec::ansible(name, None, path, 0));
         }
     }
-    if spec.hosts.is_empty() {
+    if spec.hosts.is_empty() && spec.vcenter.is_none() {
         return Err(Error::Usage(
             "no hosts: give a fleet file or --ansible-tree DIR".into(),
         ));

@@ -3,6 +3,10 @@
 //! significant bit first) with the leaf as a signed 32-bit `level`
 //! (0x80000001 prints as -2147483647). Nothing else: leaf 7 and beyond (AVX2,
 //! AVX-512, BMI, SMEP/SMAP, ...), leaf 0xD (XSAVE) and 0x80000008 are not visible.
+//! So [`collect`] also reads `vim-cmd hostsvc/hostconfig` (`featureCapability`:
+//! VMware's names for what vMotion and EVC compare) and `vim-cmd
+//! hostsvc/hostsummary` (`maxEVCModeKey`) and joins them with the leaves
+//! ([`crate::sources::vmware_features`]); without them the dump stays partial.
 
 use std::time::Instant;
 
@@ -291,14 +295,56 @@ pub fn collect(
     dump.fingerprint = parse_bios(&stdout);
     dump.fingerprint
         .set(crate::model::fingerprint::Field::Kernel, release.trim());
-    dump.provenance.detail = format!(
-        "`{COMMAND}` over SSH ({}, {:.2} s); {}",
+    // The features VMware compares: `featureCapability` of `hostsvc/hostconfig`,
+    // with the EVC facts of `hostsvc/hostsummary`. Optional: a host (or an old
+    // release) without them keeps the basic leaves, marked partial.
+    let limit = opts.deadline.min(super::COMMAND_TIME_LIMIT);
+    let config = session.exec(CONFIG_COMMAND, limit)?;
+    let caps = if config.status == Some(0) {
+        crate::sources::vmware_features::parse_feature_capability(&text(&config.stdout)).map_err(
+            |m| {
+                RemoteError::new(
+                    FailureKind::Malformed,
+                    format!("{target}: `{CONFIG_COMMAND}` output {m}"),
+                )
+            },
+        )?
+    } else {
+        Vec::new()
+    };
+    if caps.is_empty() {
+        dump.provenance.detail = format!(
+            "`{COMMAND}` over SSH ({}, {:.2} s); {}",
+            opts.backend.name(),
+            started.elapsed().as_secs_f64(),
+            CANNOT_SHOW
+        );
+        return Ok(dump);
+    }
+    let summary = session.exec(SUMMARY_COMMAND, limit)?;
+    let evc = if summary.status == Some(0) {
+        crate::sources::vmware_features::parse_evc_facts(&text(&summary.stdout))
+    } else {
+        Default::default()
+    };
+    let Some(basic) = dump.first() else {
+        return Ok(dump);
+    };
+    let how = format!(
+        "`{COMMAND}`, `{CONFIG_COMMAND}` and `{SUMMARY_COMMAND}` over SSH ({}, {:.2} s)",
         opts.backend.name(),
-        started.elapsed().as_secs_f64(),
-        CANNOT_SHOW
+        started.elapsed().as_secs_f64()
     );
-    Ok(dump)
+    let mut joined =
+        crate::sources::vmware_features::join(basic, &caps, &evc, &target.to_string(), &how).dump;
+    joined.fingerprint = std::mem::take(&mut dump.fingerprint);
+    Ok(joined)
 }
+
+/// The command giving `featureCapability` (the features VMware compares).
+pub const CONFIG_COMMAND: &str = "vim-cmd hostsvc/hostconfig";
+/// The command giving `maxEVCModeKey` and `currentEVCModeKey`.
+pub const SUMMARY_COMMAND: &str = "vim-cmd hostsvc/hostsummary";
 
 /// Writes leaves as vim-cmd prints them (for fixtures and tests).
 pub fn render_cpu_feature(leaves: &[(u32, Regs)], indent: usize) -> String {

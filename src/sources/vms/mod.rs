@@ -16,7 +16,11 @@ fn with_vms(spec: &FleetSpec) -> Vec<usize> {
     (0..spec.hosts.len())
         .filter(|&i| {
             let h = &spec.hosts[i];
-            h.vm_keys.vms_dir.is_some() || matches!(h.source, HostSourceSpec::Esxi(_))
+            h.vm_keys.vms_dir.is_some()
+                || matches!(
+                    h.source,
+                    HostSourceSpec::Esxi(_) | HostSourceSpec::Vcenter(_)
+                )
         })
         .collect()
 }
@@ -39,6 +43,7 @@ pub fn read_all(
                     message: "not tried: the host could not be collected (see its row)".into(),
                 })
             }
+            (None, HostSourceSpec::Vcenter(v)) => Ok(v.vms.clone()),
             (None, HostSourceSpec::Esxi(r)) => {
                 inventory::read_esxi(&h.name, &r.target, &r.options(&settings.ssh))
             }
