@@ -8,56 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::finding::Severity;
+pub use super::finding::{Finding, FindingKind};
 use crate::model::facts::{FactsHost, FactsSource, HostFacts, StorageIdentity};
-
-/// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FindingKind {
-    /// A shared LUN some hosts of the cluster do not see.
-    LunNotShared,
-    /// A datastore (by identity) some hosts of the cluster do not have.
-    DatastoreNotShared,
-    /// The same storage (VMFS UUID, NFS export) under different datastore names.
-    DatastoreNameMismatch,
-    /// The same datastore name pointing at different storage on different hosts.
-    DatastoreIdentityConflict,
-    /// A port group some hosts of the cluster lack.
-    PortGroupMissing,
-    /// Port-group labels equal but for case or surrounding whitespace.
-    PortGroupLabelMismatch,
-    /// No VMkernel port enabled for vMotion.
-    NoVmotionPort,
-    /// The vMotion link is slower than 1000 Mb/s.
-    SlowVmotionLink,
-    /// The vMotion ports of a cluster have different MTUs.
-    VmotionMtuMismatch,
-    /// The vMotion ports of a cluster are on different TCP/IP stacks.
-    VmotionStackMismatch,
-    /// The vMotion ports are on different subnets and vMotion is not routed.
-    VmotionSubnetMismatch,
-    /// The host's storage/network facts could not be read.
-    FactsUnavailable,
-}
-
-/// One storage/network finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Error or warning.
-    pub severity: Severity,
-    /// What kind of problem.
-    pub kind: FindingKind,
-    /// The cluster (None: hosts without a cluster).
-    pub cluster: Option<String>,
-    /// What it is about: a LUN id, a datastore, a port-group label, a host.
-    pub subject: String,
-    /// The hosts involved (those lacking something, or the host concerned).
-    pub hosts: Vec<String>,
-    /// What is wrong.
-    pub message: String,
-    /// What to do about it.
-    pub action: String,
-}
 
 /// A check that could not be made because the sources do not describe the
 /// fact (never a failure or a pass), and how to declare it.
@@ -89,6 +41,7 @@ pub struct StorageNetworkReport {
     /// Hosts in the fleet.
     pub hosts_total: usize,
     /// The findings, errors first.
+    #[serde(serialize_with = "super::finding::as_fleet")]
     pub findings: Vec<Finding>,
     /// Checks not made for some hosts (their sources do not say).
     pub not_checked: Vec<NotChecked>,
@@ -222,8 +175,9 @@ fn facts_unavailable(h: &FactsHost, message: String, action: &str) -> Finding {
         cluster: h.cluster.clone(),
         subject: h.name.clone(),
         hosts: vec![h.name.clone()],
-        message,
-        action: action.into(),
+        problem: message,
+        fix: action.into(),
+        ..Default::default()
     }
 }
 
@@ -264,17 +218,18 @@ fn check_luns(cluster: &Option<String>, members: &[(&str, &HostFacts)], out: &mu
             cluster: cluster.clone(),
             subject: id.to_string(),
             hosts: lack.clone(),
-            message: format!(
+            problem: format!(
                 "LUN {id} is seen by {} but not by {} ({}): VMs on it cannot move there",
                 list(&have),
                 list(&lack),
                 cluster_words(cluster)
             ),
-            action: format!(
+            fix: format!(
                 "present LUN {id} to {} (zoning/masking on the array, then rescan storage), \
                  or keep its VMs off those hosts",
                 list(&lack)
             ),
+            ..Default::default()
         });
     }
 }
@@ -343,14 +298,15 @@ fn check_datastores(
                     cluster: cluster.clone(),
                     subject: format!("{shown} ({key})"),
                     hosts: lack.clone(),
-                    message: format!(
+                    problem: format!(
                         "datastore {shown} ({key}) is mounted on {} but not on {} ({}): VMs \
                          stored there cannot move to them without Storage vMotion",
                         list(&have),
                         list(&lack),
                         cluster_words(cluster)
                     ),
-                    action: format!("mount {key} on {} under the name {shown}", list(&lack)),
+                    fix: format!("mount {key} on {} under the name {shown}", list(&lack)),
+                    ..Default::default()
                 });
             }
         }
@@ -373,13 +329,14 @@ fn check_datastores(
                 cluster: cluster.clone(),
                 subject: key.clone(),
                 hosts: hosts.keys().map(|s| s.to_string()).collect(),
-                message: format!(
+                problem: format!(
                     "the same storage ({key}) is mounted under different names: {detail}; \
                      vCenter sees different datastores and refuses to migrate between them"
                 ),
-                action: "unmount and remount it under one name on every host (for NFS also \
+                fix: "unmount and remount it under one name on every host (for NFS also \
                          the same server spelling and path)"
                     .into(),
+                ..Default::default()
             });
         }
     }
@@ -395,13 +352,14 @@ fn check_datastores(
             cluster: cluster.clone(),
             subject: name.to_string(),
             hosts: hosts.iter().map(|s| s.to_string()).collect(),
-            message: format!(
+            problem: format!(
                 "datastore name {name:?} points at different storage: {detail}; a VM's files \
                  under [{name}] are not the same files on the other hosts"
             ),
-            action: format!(
+            fix: format!(
                 "rename one of them, or mount the same export/volume as {name:?} everywhere"
             ),
+            ..Default::default()
         });
     }
 }
@@ -450,14 +408,15 @@ fn check_port_groups(
                 cluster: cluster.clone(),
                 subject: main.to_string(),
                 hosts: all.iter().map(|s| s.to_string()).collect(),
-                message: format!(
+                problem: format!(
                     "port-group labels differ only by case or whitespace: {detail} (labels are \
                      case-sensitive: VMs on one cannot migrate to the other; almost always a typo)"
                 ),
-                action: format!(
+                fix: format!(
                     "rename the port group on {} to exactly {main:?}",
                     list(&others)
                 ),
+                ..Default::default()
             });
         }
         if members.len() >= 2 {
@@ -473,14 +432,15 @@ fn check_port_groups(
                     cluster: cluster.clone(),
                     subject: main.to_string(),
                     hosts: lack.clone(),
-                    message: format!(
+                    problem: format!(
                         "port group {main:?} exists on {} but not on {} ({}): VMs attached to it \
                          cannot migrate there",
                         list(&all.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
                         list(&lack),
                         cluster_words(cluster)
                     ),
-                    action: format!("create port group {main:?} (same VLAN) on {}", list(&lack)),
+                    fix: format!("create port group {main:?} (same VLAN) on {}", list(&lack)),
+                    ..Default::default()
                 });
             }
         }
@@ -545,7 +505,7 @@ fn check_vmotion(
                 cluster: cluster.clone(),
                 subject: host.to_string(),
                 hosts: vec![host.to_string()],
-                message: format!(
+                problem: format!(
                     "{host} has no VMkernel port enabled for vMotion{}: no VM can migrate to or from it",
                     if f.source == Some(FactsSource::Declared) {
                         " (its declared network has port groups but no `vmotion` port)"
@@ -553,10 +513,11 @@ fn check_vmotion(
                         ""
                     }
                 ),
-                action: format!(
+                fix: format!(
                     "enable vMotion on a VMkernel port of {host} (vSphere Client: Configure > \
                      VMkernel adapters > Edit > vMotion, or `esxcli network ip interface tag add -i vmkN -t VMotion`)"
                 ),
+                ..Default::default()
             }),
             Some(v) => {
                 if let Some(speed) = v.speed_mbps.filter(|&s| s < MIN_VMOTION_MBPS) {
@@ -566,17 +527,18 @@ fn check_vmotion(
                         cluster: cluster.clone(),
                         subject: format!("{host} {}", v.vmk),
                         hosts: vec![host.to_string()],
-                        message: format!(
+                        problem: format!(
                             "the vMotion port {} of {host} runs at {speed} Mb/s{}; vSphere asks for at \
                              least 1000 Mb/s: migrations will be slow and may time out",
                             v.vmk,
                             if speed == 0 { " (link down)" } else { "" }
                         ),
-                        action: format!(
+                        fix: format!(
                             "give {} of {host} a gigabit (or faster) uplink, or check the NIC's \
                              cabling and negotiated speed",
                             v.vmk
                         ),
+                        ..Default::default()
                     });
                 }
             }
@@ -647,19 +609,20 @@ fn check_vmotion_mtu(
             cluster: cluster.clone(),
             subject: "vMotion MTU".into(),
             hosts,
-            message: format!(
+            problem: format!(
                 "the vMotion ports' MTUs differ ({}): large frames from the {max}-byte side are \
                  dropped or fragmented on the way to the smaller one, so migrations between them \
                  stall part-way or fail with a timeout",
                 by_value(&mtus)
             ),
-            action: format!(
+            fix: format!(
                 "set one MTU on every vMotion VMkernel port of {} and on the switches between \
                  them (`esxcli network ip interface set -i vmk1 -m {max}`, the vSwitch with \
                  `esxcli network vswitch standard set -v vSwitchN -m {max}`), or {} everywhere",
                 cluster_words(cluster),
                 mtus.keys().next().copied().unwrap_or(1500)
             ),
+            ..Default::default()
         });
     }
     let unknown: Vec<String> = ports
@@ -699,16 +662,17 @@ fn check_vmotion_stack_and_subnet(
             cluster: cluster.clone(),
             subject: "vMotion TCP/IP stack".into(),
             hosts: stacks.values().flatten().map(|h| h.to_string()).collect(),
-            message: format!(
+            problem: format!(
                 "the vMotion ports are on different TCP/IP stacks ({}): each stack has its own \
                  routes and gateway, so ports on different stacks reach each other only where both \
                  are routed, and migrations between them can fail",
                 by_value(&stacks)
             ),
-            action: "put every host's vMotion port on the same stack: the vMotion TCP/IP stack \
+            fix: "put every host's vMotion port on the same stack: the vMotion TCP/IP stack \
                      (`esxcli network ip interface add -i vmkN -N vmotion`) on every host, or the \
                      default stack on every host"
                 .into(),
+            ..Default::default()
         });
     }
     let mut nets: BTreeMap<String, Vec<&str>> = BTreeMap::new();
@@ -737,16 +701,17 @@ fn check_vmotion_stack_and_subnet(
                 cluster: cluster.clone(),
                 subject: "vMotion subnet".into(),
                 hosts: members.iter().map(|h| h.to_string()).collect(),
-                message: format!(
+                problem: format!(
                     "the vMotion ports are on different subnets ({}) and vMotion is not routed \
                      (the vMotion TCP/IP stack with a gateway on every host): traffic between \
                      them has no route of its own, so migrations fail or take the management \
                      network",
                     on_hosts(nets.iter().map(|(n, hs)| (n, hs.iter().copied())))
                 ),
-                action: "put the vMotion ports on one subnet (one VLAN), or use the vMotion \
+                fix: "put the vMotion ports on one subnet (one VLAN), or use the vMotion \
                          TCP/IP stack with a default gateway on every host (routed vMotion)"
                     .into(),
+                ..Default::default()
             });
         }
     }
@@ -855,14 +820,14 @@ mod tests {
             .find(|f| f.kind == FindingKind::PortGroupLabelMismatch)
             .unwrap();
         assert!(
-            mm.message.contains("\"production \" on b"),
+            mm.problem.contains("\"production \" on b"),
             "{}",
-            mm.message
+            mm.problem
         );
         assert!(
-            mm.action.contains("on b to exactly \"Production\""),
+            mm.fix.contains("on b to exactly \"Production\""),
             "{}",
-            mm.action
+            mm.fix
         );
         // Storage only: no network findings.
         let r = check(&hosts, true, false);

@@ -15,7 +15,9 @@
 
 use super::finding::Severity;
 use super::vm_placement::{and_list, hardware_version, judge, Need};
-use super::vm_readiness::{finding, finding_in, Ctx, FactState, Finding, HostContext, VmReport};
+use super::vm_readiness::{
+    finding, finding_in, Ctx, FactState, Finding, FindingKind, HostContext, VmReport,
+};
 use crate::model::esxi_version::EsxiVersion;
 use crate::model::vm::VmSource;
 
@@ -82,7 +84,13 @@ pub(super) fn shared_buses(c: &Ctx, out: &mut Vec<Finding>) {
             )
         };
         let error = |problem: String, fix: String| {
-            finding(Severity::Error, "shared-bus", Some(&bus), problem, fix)
+            finding(
+                Severity::Error,
+                FindingKind::SharedBus,
+                Some(&bus),
+                problem,
+                fix,
+            )
         };
         if m == "virtual" {
             out.push(error(
@@ -161,7 +169,7 @@ pub(super) fn shared_buses(c: &Ctx, out: &mut Vec<Finding>) {
         let mut f = finding_in(
             FactState::Present,
             Severity::Warning,
-            "shared-bus",
+            FindingKind::SharedBus,
             Some(&bus),
             format!(
                 "SCSI controller {bus} shares physical-mode RDMs across hosts{listed}: a cluster across boxes ({hw_text}; {versions}). vMotion is supported since vSphere 6.0 when: the VM has hardware version 11 or later; the vMotion network is fast enough that the node's pause stays inside the guest cluster's heartbeat timeout (10 Gb/s recommended; VMware's failover-cluster guide raises SameSubnetThreshold to 10); the shared LUNs are presented to the destination; and the destination does not run another node of this cluster"
@@ -255,7 +263,7 @@ pub(super) fn other_nodes(
                 let mut f = finding_in(
                     FactState::Absent,
                     Severity::Warning,
-                    "cluster-node",
+                    FindingKind::ClusterNode,
                     None,
                     format!("{h} runs {}, another node of this VM's guest cluster (they share a disk): never move it there, two nodes on one host defeat the cluster", other.name),
                     "keep a DRS VM-VM anti-affinity rule (separate virtual machines) over the cluster's nodes".into(),

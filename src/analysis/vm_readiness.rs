@@ -7,7 +7,7 @@
 //! cluster: the other hosts without one). A datastore or LUN is judged only
 //! against destinations whose facts are known.
 
-use super::finding::Severity;
+use super::finding::{IntoKind, Severity};
 use serde::Serialize;
 
 use super::fleet::FleetAnalysis;
@@ -38,37 +38,7 @@ pub struct HostContext {
 
 pub use super::vm_placement::{CanMove, Described, FactState, MoveVerdict};
 
-/// One thing about a VM that stops or may trouble its move.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The VM's name.
-    pub vm: String,
-    /// Error, warning, or not checked.
-    pub severity: Severity,
-    /// What kind: `internal-network`, `port-group`, `host-device`, `local-image`,
-    /// `cpu-affinity`, `shared-bus`, `clustered-disk`, `storage`, `rdm`,
-    /// `hardware-version`, `snapshots`, `no-heartbeat`, `cpu`, `mask`,
-    /// `mask-dependency`, `unreadable`, `no-destination`.
-    pub kind: &'static str,
-    /// The device (`ethernet0`, `ide1:0`, `scsi0:1`), if one.
-    pub device: Option<String>,
-    /// What the device uses on the destinations (its port group, datastore, LUN,
-    /// hardware version), when the finding is about one.
-    pub uses: Option<String>,
-    /// Whether the destinations have it: `absent` (they lack what the VM uses),
-    /// `unknown` (the sources do not say), `present` (they have it: the finding
-    /// is about the VM's own setting, such as CPU affinity or snapshots).
-    pub state: FactState,
-    /// The destinations it concerns: those that lack it (`absent`), those not
-    /// checked (`unknown`), else every destination of the host.
-    pub destinations: Vec<String>,
-    /// True when it stops the move to `destinations` (as configured now).
-    pub stops_move: bool,
-    /// What is wrong and why it matters.
-    pub problem: String,
-    /// What to change: the exact setting (or how to declare the unknown fact).
-    pub fix: String,
-}
+pub use super::finding::{Finding, FindingKind};
 
 /// Whether a VM can move from its host's CPU group to another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,6 +72,7 @@ pub struct VmReport {
     /// Power state, where the host reports it.
     pub power_state: Option<String>,
     /// Errors and warnings, errors first.
+    #[serde(serialize_with = "super::finding::as_vm")]
     pub findings: Vec<Finding>,
     /// Keys given twice in the `.vmx` (the last value is used).
     pub duplicate_keys: Vec<Duplicate>,
@@ -228,22 +199,14 @@ pub fn check(
 /// in the VM, and the destinations of findings that name none.
 pub(super) fn finding(
     severity: Severity,
-    kind: &'static str,
+    kind: impl IntoKind,
     device: Option<&str>,
     problem: String,
     fix: String,
 ) -> Finding {
     Finding {
-        vm: String::new(),
-        severity,
-        kind,
         device: device.map(str::to_string),
-        uses: None,
-        state: FactState::Present,
-        destinations: Vec::new(),
-        stops_move: false,
-        problem,
-        fix,
+        ..Finding::new(severity, kind.into_kind(), problem, fix)
     }
 }
 
@@ -251,7 +214,7 @@ pub(super) fn finding(
 pub(super) fn finding_in(
     state: FactState,
     severity: Severity,
-    kind: &'static str,
+    kind: impl IntoKind,
     device: Option<&str>,
     problem: String,
     fix: String,
@@ -284,7 +247,7 @@ pub fn check_vm(
         r.findings.push(finding_in(
             FactState::Unknown,
             Severity::Error,
-            "unreadable",
+            FindingKind::Unreadable,
             None,
             format!(
                 "its configuration could not be read, so nothing can be said about its move: {p}"
@@ -335,7 +298,7 @@ pub(super) fn finish(r: &mut VmReport, dests: &[&HostContext]) {
         let mut f = finding_in(
             FactState::Absent,
             Severity::Error,
-            "no-destination",
+            FindingKind::NoDestination,
             None,
             format!(
                 "it cannot move to any other host of its cluster, so maintenance mode would stall on it ({})",
@@ -387,7 +350,7 @@ fn network(c: &Ctx, out: &mut Vec<Finding>) {
             out.push(finding_in(
                 FactState::Absent,
                 Severity::Error,
-                "internal-network",
+                FindingKind::InternalNetwork,
                 Some(&dev),
                 format!(
                     "{dev} is connected to port group \"{label}\"{switch}, which has no uplinks on {}: the VM would lose that network anywhere else, so vMotion refuses it",
@@ -401,7 +364,7 @@ fn network(c: &Ctx, out: &mut Vec<Finding>) {
             out.push(finding_in(
                 FactState::Absent,
                 Severity::Warning,
-                "internal-network",
+                FindingKind::InternalNetwork,
                 Some(&dev),
                 format!(
                     "{dev} is on port group \"{label}\"{switch}, which has no uplinks, but not connected: vMotion may proceed; connecting it would pin the VM to {}",
@@ -496,7 +459,7 @@ fn removable(c: &Ctx, out: &mut Vec<Finding>) {
                     out.push(finding_in(
                         FactState::Absent,
                         Severity::Error,
-                        "host-device",
+                        FindingKind::HostDevice,
                         Some(&dev),
                         format!("{dev} ({what}) is connected to a client device (the drive of the vSphere client's machine): vMotion refuses a VM with a client device connected"),
                         format!("disconnect it in the remote console before the move (VM > Removable Devices > Disconnect), and keep it off at power-on ({dev}.startConnected = \"FALSE\")"),
@@ -533,7 +496,7 @@ fn removable(c: &Ctx, out: &mut Vec<Finding>) {
             out.push(finding_in(
                 FactState::Absent,
                 sev,
-                "host-device",
+                FindingKind::HostDevice,
                 Some(&dev),
                 problem,
                 fix,
@@ -601,7 +564,7 @@ fn affinity(vmx: &Vmx, out: &mut Vec<Finding>) {
     }
     out.push(finding(
         Severity::Error,
-        "cpu-affinity",
+        FindingKind::CpuAffinity,
         None,
         format!("CPU affinity is set (sched.cpu.affinity = \"{t}\"): vMotion refuses VMs pinned to physical CPUs"),
         "clear it: sched.cpu.affinity = \"all\" (or delete the line; Edit Settings > CPU > Scheduling Affinity: empty)".into(),
@@ -720,7 +683,7 @@ fn snapshots(vm: &VmSource, out: &mut Vec<Finding>) {
         .map_or_else(String::new, |s| format!(" ({})", s.names.join(", ")));
     out.push(finding(
         Severity::Warning,
-        "snapshots",
+        FindingKind::Snapshots,
         None,
         format!("{n} snapshot(s){names}: vMotion may proceed, but slower, and snapshots on local storage pin the VM"),
         "delete or consolidate them (Snapshot Manager > Delete All; snapshot.numSnapshots in the .vmsd becomes 0)".into(),
@@ -735,7 +698,7 @@ fn heartbeat(vm: &VmSource, out: &mut Vec<Finding>) {
     if let Some(why) = rt.no_heartbeat() {
         out.push(finding(
             Severity::Warning,
-            "no-heartbeat",
+            FindingKind::NoHeartbeat,
             None,
             format!("{why} (host reports toolsStatus {}, toolsRunningStatus {}): no heartbeat, so HA and DRS cannot see the guest and vMotion cannot quiesce it",
                 rt.tools_status.as_deref().unwrap_or("?"), rt.tools_running.as_deref().unwrap_or("?")),
@@ -750,7 +713,7 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
         Err(e) => {
             r.findings.push(finding(
                 Severity::Error,
-                "mask",
+                FindingKind::Mask,
                 None,
                 format!("a CPUID mask line is malformed, and VMware refuses to power on or move the VM: {e}"),
                 "correct or delete that line (`vmcompat mask --explain FILE` shows what each line means)".into(),
@@ -844,7 +807,7 @@ fn cpu_mask(c: &Ctx, cpu: Option<&FleetAnalysis>, r: &mut VmReport) {
     r.findings.push(finding_in(
         FactState::Absent,
         Severity::Error,
-        "cpu",
+        FindingKind::Cpu,
         None,
         format!(
             "every other host of {} has a CPU of group {} that lacks features this VM sees (it runs on group {from})",
@@ -875,7 +838,7 @@ fn mask_gaps(gaps: &[DependencyGap], out: &mut Vec<Finding>) {
             .collect();
         out.push(finding(
             Severity::Warning,
-            "mask-dependency",
+            FindingKind::MaskDependency,
             None,
             format!(
                 "its mask hides {} ({}) but leaves visible what requires it: {}; a guest that checks only those may use them and fault",
@@ -964,7 +927,10 @@ pub(crate) mod tests {
 
     /// Each finding's severity and kind (for the VM-readiness tests).
     pub(crate) fn kinds(r: &VmReport) -> Vec<(Severity, &'static str)> {
-        r.findings.iter().map(|f| (f.severity, f.kind)).collect()
+        r.findings
+            .iter()
+            .map(|f| (f.severity, f.kind.name()))
+            .collect()
     }
 
     #[test]

@@ -63,6 +63,164 @@ pub fn classify_key(key: &str) -> KeyKind {
     }
 }
 
+/// The shape `cpuid.*` keys must have (in [`MaskLineError`] messages).
+const EXPECTED_KEY: &str =
+    "expected cpuid.<leaf>.<reg> or cpuid.<leaf>.<subleaf>.<reg>, optionally \
+     with .amd (e.g. cpuid.1.ecx, cpuid.7.0.ebx, cpuid.80000001.edx.amd)";
+
+/// The forms a named mask's value may take (in [`MaskLineError`] messages).
+const EXPECTED_FEATMASK: &str = "expected \"Val:N\", \"Max:N\" or \"Min:N\" (e.g. \"Val:0\")";
+
+/// Why a mask line (`cpuid.*` or `featMask.vm.cpuid.*`) is malformed; each
+/// message says what was expected. Callers add the file and line
+/// ([`Error::at_line`] takes it as its message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MaskLineError {
+    /// A mask key without `=`.
+    #[error("'{key}' has no '='; expected {shown} = \"value\"")]
+    NoEquals {
+        /// The key as written.
+        key: String,
+        /// Its first word, as the example shows it.
+        shown: String,
+    },
+    /// `featMask.vm.cpuid.` followed by something that is not a feature name.
+    #[error(
+        "'{key}' does not name a feature; expected featMask.vm.cpuid.<NAME> with \
+         NAME made of letters, digits and '_' (e.g. featMask.vm.cpuid.NX)"
+    )]
+    NotAFeatureName {
+        /// The key as written.
+        key: String,
+    },
+    /// Text after the closing quote that is not a `#` comment.
+    #[error(
+        "unexpected '{rest}' after the closing quote of {key}; expected nothing or a # comment"
+    )]
+    TrailingAfterQuote {
+        /// The key.
+        key: String,
+        /// What follows the quote.
+        rest: String,
+    },
+    /// A value not in double quotes (or with no closing quote).
+    #[error("the value of {key} must be in double quotes, e.g. {key} = \"{example}\"")]
+    NotQuoted {
+        /// The key.
+        key: String,
+        /// A valid value for that kind of key.
+        example: &'static str,
+    },
+    /// A register key that does not start with `cpuid`.
+    #[error("'{key}' is not a cpuid key; {}", EXPECTED_KEY)]
+    NotCpuidKey {
+        /// The key as written.
+        key: String,
+    },
+    /// A register key without a register.
+    #[error("'{key}' has no register; {}", EXPECTED_KEY)]
+    NoRegister {
+        /// The key as written.
+        key: String,
+    },
+    /// A suffix other than `.amd` after the register.
+    #[error("unexpected '.{extra}' in '{key}'; the only suffix is .amd")]
+    UnexpectedSuffix {
+        /// The key as written.
+        key: String,
+        /// The unexpected part.
+        extra: String,
+    },
+    /// A register key with more parts than leaf, subleaf, register and `.amd`.
+    #[error("'{key}' has too many parts; {}", EXPECTED_KEY)]
+    TooManyParts {
+        /// The key as written.
+        key: String,
+    },
+    /// A leaf or subleaf written with `0x`.
+    #[error("{what} '{text}' in '{key}': write it in hex without 0x (cpuid.80000001.edx, cpuid.d.1.ecx)")]
+    HexWith0x {
+        /// `leaf` or `subleaf`.
+        what: &'static str,
+        /// The text given.
+        text: String,
+        /// The key as written.
+        key: String,
+    },
+    /// A leaf or subleaf that is not 1 to 8 hex digits.
+    #[error("{what} '{text}' in '{key}' is not a hex number of at most 8 digits")]
+    NotHex {
+        /// `leaf` or `subleaf`.
+        what: &'static str,
+        /// The text given.
+        text: String,
+        /// The key as written.
+        key: String,
+    },
+    /// A register other than eax, ebx, ecx, edx.
+    #[error("unknown register '{reg}' in '{key}'; expected eax, ebx, ecx or edx")]
+    UnknownRegister {
+        /// The register as written.
+        reg: String,
+        /// The key as written.
+        key: String,
+    },
+    /// A register value without exactly 32 mask characters.
+    #[error(
+        "value has {count} mask characters; expected 32 (leftmost = bit 31), e.g. \
+         \"----:----:---0:----:----:----:----:----\""
+    )]
+    CharCount {
+        /// How many it has.
+        count: usize,
+    },
+    /// Both `:` and ` ` between nibbles.
+    #[error("value mixes ':' and ' ' between nibbles; use one separator")]
+    MixedSeparators,
+    /// Separators not between 8 groups of 4.
+    #[error(
+        "separators must come between nibbles: expected 8 groups of 4 characters \
+         separated by single '{sep}'"
+    )]
+    Grouping {
+        /// The separator used.
+        sep: char,
+    },
+    /// A character that is not a mask character.
+    #[error("unknown mask character '{}' at bit {bit}; expected one of {}", .c.escape_debug(), MaskChar::VALID)]
+    UnknownMaskChar {
+        /// The character.
+        c: char,
+        /// Its bit (31 = leftmost).
+        bit: usize,
+    },
+    /// A named mask value without `:`.
+    #[error("value '{value}' has no ':'; {}", EXPECTED_FEATMASK)]
+    FeatMaskNoColon {
+        /// The value given.
+        value: String,
+    },
+    /// A named mask operator other than Val, Max, Min.
+    #[error("unknown operator '{op}'; {}", EXPECTED_FEATMASK)]
+    UnknownOperator {
+        /// The operator given.
+        op: String,
+    },
+    /// A named mask number that does not parse.
+    #[error("'{num}' is not a number; expected decimal or 0x-prefixed hex, e.g. \"Val:0\"")]
+    NotANumber {
+        /// The text given.
+        num: String,
+    },
+}
+
+/// The message, for [`Error::at_line`] (which takes text).
+impl From<MaskLineError> for String {
+    fn from(e: MaskLineError) -> String {
+        e.to_string()
+    }
+}
+
 /// One mask line as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MaskLine {
@@ -124,18 +282,18 @@ fn parse(text: &str, origin: &str, strict: bool) -> Result<CpuidMask> {
 }
 
 /// Reads one line: `Ok(None)` for blank lines, comments and non-mask keys;
-/// `Err(message)` for a malformed mask line (the message says what was expected).
-pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, String> {
+/// an error for a malformed mask line (its message says what was expected).
+pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, MaskLineError> {
     let Some((key, value)) = split_line(line) else {
         return Ok(None);
     };
     let Some(value) = value else {
         return match classify_key(key) {
             KeyKind::Other => Ok(None),
-            _ => Err(format!(
-                "'{key}' has no '='; expected {} = \"value\"",
-                key.split_whitespace().next().unwrap_or(key)
-            )),
+            _ => Err(MaskLineError::NoEquals {
+                key: key.to_string(),
+                shown: key.split_whitespace().next().unwrap_or(key).to_string(),
+            }),
         };
     };
     match classify_key(key) {
@@ -148,10 +306,9 @@ pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, String> {
         KeyKind::FeatMask => {
             let name = key.get(FEATMASK_PREFIX.len()..).unwrap_or("");
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!(
-                    "'{key}' does not name a feature; expected featMask.vm.cpuid.<NAME> with \
-                     NAME made of letters, digits and '_' (e.g. featMask.vm.cpuid.NX)"
-                ));
+                return Err(MaskLineError::NotAFeatureName {
+                    key: key.to_string(),
+                });
             }
             let (op, value) = parse_featmask_value(quoted(key, value)?)?;
             Ok(Some(MaskLine::FeatMask(FeatMask::new(name, op, value))))
@@ -161,113 +318,108 @@ pub fn parse_line(line: &str) -> std::result::Result<Option<MaskLine>, String> {
 
 /// The text between the double quotes of a value; anything after the closing
 /// quote must be blank or a `#` comment.
-fn quoted<'a>(key: &str, value: &'a str) -> std::result::Result<&'a str, String> {
+fn quoted<'a>(key: &str, value: &'a str) -> std::result::Result<&'a str, MaskLineError> {
     match unquote(value) {
         Ok(inner) => Ok(inner),
-        Err(Unquoted::Trailing(rest)) => Err(format!(
-            "unexpected '{rest}' after the closing quote of {key}; expected nothing or a # comment"
-        )),
-        Err(Unquoted::Bare(_) | Unquoted::Unclosed) => Err(format!(
-            "the value of {key} must be in double quotes, e.g. {key} = \"{}\"",
-            if classify_key(key) == KeyKind::FeatMask {
+        Err(Unquoted::Trailing(rest)) => Err(MaskLineError::TrailingAfterQuote {
+            key: key.to_string(),
+            rest: rest.to_string(),
+        }),
+        Err(Unquoted::Bare(_) | Unquoted::Unclosed) => Err(MaskLineError::NotQuoted {
+            key: key.to_string(),
+            example: if classify_key(key) == KeyKind::FeatMask {
                 "Val:0"
             } else {
                 "----:----:----:----:----:----:----:----"
-            }
-        )),
+            },
+        }),
     }
 }
 
 /// Parses `cpuid.<leaf>[.<subleaf>].<reg>[.amd]` (ignoring case) into an
 /// all-default mask for that key.
-pub fn parse_register_key(key: &str) -> std::result::Result<RegisterMask, String> {
-    const EXPECTED: &str =
-        "expected cpuid.<leaf>.<reg> or cpuid.<leaf>.<subleaf>.<reg>, optionally with .amd \
-         (e.g. cpuid.1.ecx, cpuid.7.0.ebx, cpuid.80000001.edx.amd)";
+pub fn parse_register_key(key: &str) -> std::result::Result<RegisterMask, MaskLineError> {
+    let owned = || key.to_string();
     let lower = key.trim().to_ascii_lowercase();
     let mut parts: Vec<&str> = lower.split('.').collect();
     if parts.first() != Some(&"cpuid") {
-        return Err(format!("'{key}' is not a cpuid key; {EXPECTED}"));
+        return Err(MaskLineError::NotCpuidKey { key: owned() });
     }
     parts.remove(0);
     let amd_only = parts.last() == Some(&"amd");
     if amd_only {
         parts.pop();
     }
-    let suffix_error =
-        |extra: &str| format!("unexpected '.{extra}' in '{key}'; the only suffix is .amd");
+    let suffix_error = |extra: &str| MaskLineError::UnexpectedSuffix {
+        key: owned(),
+        extra: extra.to_string(),
+    };
     let (leaf, subleaf, reg) = match parts.as_slice() {
-        [] | [_] => return Err(format!("'{key}' has no register; {EXPECTED}")),
+        [] | [_] => return Err(MaskLineError::NoRegister { key: owned() }),
         [leaf, reg] => (*leaf, None, *reg),
         [_, a, b] if Reg::parse(a).is_some() && Reg::parse(b).is_none() => {
             return Err(suffix_error(b))
         }
         [leaf, sub, reg] => (*leaf, Some(*sub), *reg),
         [_, _, c, d, ..] if Reg::parse(c).is_some() => return Err(suffix_error(d)),
-        _ => return Err(format!("'{key}' has too many parts; {EXPECTED}")),
+        _ => return Err(MaskLineError::TooManyParts { key: owned() }),
     };
     let leaf = parse_hex(leaf, "leaf", key)?;
     let subleaf = subleaf.map(|s| parse_hex(s, "subleaf", key)).transpose()?;
     let Some(reg) = Reg::parse(reg) else {
-        return Err(format!(
-            "unknown register '{reg}' in '{key}'; expected eax, ebx, ecx or edx"
-        ));
+        return Err(MaskLineError::UnknownRegister {
+            reg: reg.to_string(),
+            key: owned(),
+        });
     };
     Ok(RegisterMask::new(leaf, subleaf, reg, amd_only))
 }
 
-fn parse_hex(s: &str, what: &str, key: &str) -> std::result::Result<u32, String> {
+fn parse_hex(s: &str, what: &'static str, key: &str) -> std::result::Result<u32, MaskLineError> {
     if s.starts_with("0x") {
-        return Err(format!(
-            "{what} '{s}' in '{key}': write it in hex without 0x (cpuid.80000001.edx, cpuid.d.1.ecx)"
-        ));
+        return Err(MaskLineError::HexWith0x {
+            what,
+            text: s.to_string(),
+            key: key.to_string(),
+        });
     }
+    let not_hex = || MaskLineError::NotHex {
+        what,
+        text: s.to_string(),
+        key: key.to_string(),
+    };
     if s.is_empty() || s.len() > 8 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!(
-            "{what} '{s}' in '{key}' is not a hex number of at most 8 digits"
-        ));
+        return Err(not_hex());
     }
-    u32::from_str_radix(s, 16).map_err(|e| format!("{what} '{s}' in '{key}': {e}"))
+    u32::from_str_radix(s, 16).map_err(|_| not_hex())
 }
 
 /// Parses the 32 mask characters of a register value (the text inside the
 /// quotes), bit 31 first, unseparated or as 8 nibbles separated by `:` or by
 /// single spaces. Returns the characters indexed by bit.
-pub fn parse_register_value(value: &str) -> std::result::Result<[MaskChar; 32], String> {
+pub fn parse_register_value(value: &str) -> std::result::Result<[MaskChar; 32], MaskLineError> {
     let v = value.trim();
     let is_sep = |c: char| c == ':' || c == ' ';
     let count = v.chars().filter(|c| !is_sep(*c)).count();
     if count != 32 {
-        return Err(format!(
-            "value has {count} mask characters; expected 32 (leftmost = bit 31), e.g. \
-             \"----:----:---0:----:----:----:----:----\""
-        ));
+        return Err(MaskLineError::CharCount { count });
     }
     let has_colon = v.contains(':');
     let has_space = v.contains(' ');
     if has_colon && has_space {
-        return Err("value mixes ':' and ' ' between nibbles; use one separator".into());
+        return Err(MaskLineError::MixedSeparators);
     }
     if has_colon || has_space {
         let sep = if has_colon { ':' } else { ' ' };
         let groups: Vec<&str> = v.split(sep).collect();
         if groups.len() != 8 || groups.iter().any(|g| g.chars().count() != 4) {
-            return Err(format!(
-                "separators must come between nibbles: expected 8 groups of 4 characters \
-                 separated by single '{sep}'"
-            ));
+            return Err(MaskLineError::Grouping { sep });
         }
     }
     let mut chars = [MaskChar::Default; 32];
     for (i, c) in v.chars().filter(|c| !is_sep(*c)).enumerate() {
         let bit = 31 - i;
-        let m = MaskChar::from_char(c).ok_or_else(|| {
-            format!(
-                "unknown mask character '{}' at bit {bit}; expected one of {}",
-                c.escape_debug(),
-                MaskChar::VALID
-            )
-        })?;
+        let m = MaskChar::from_char(c).ok_or(MaskLineError::UnknownMaskChar { c, bit })?;
         if let Some(slot) = chars.get_mut(bit) {
             *slot = m;
         }
@@ -276,23 +428,28 @@ pub fn parse_register_value(value: &str) -> std::result::Result<[MaskChar; 32], 
 }
 
 /// Parses a named mask's value: `Val:N`, `Max:N` or `Min:N`, N decimal or `0x` hex.
-pub fn parse_featmask_value(value: &str) -> std::result::Result<(FeatOp, u64), String> {
+pub fn parse_featmask_value(value: &str) -> std::result::Result<(FeatOp, u64), MaskLineError> {
     let v = value.trim();
-    let expected = "expected \"Val:N\", \"Max:N\" or \"Min:N\" (e.g. \"Val:0\")";
     let Some((op, num)) = v.split_once(':') else {
-        return Err(format!("value '{v}' has no ':'; {expected}"));
+        return Err(MaskLineError::FeatMaskNoColon {
+            value: v.to_string(),
+        });
     };
     let Some(op) = FeatOp::parse(op.trim()) else {
-        return Err(format!("unknown operator '{}'; {expected}", op.trim()));
+        return Err(MaskLineError::UnknownOperator {
+            op: op.trim().to_string(),
+        });
     };
     let num = num.trim();
     let parsed = match num.strip_prefix("0x").or_else(|| num.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => num.parse::<u64>(),
     };
-    parsed.map(|n| (op, n)).map_err(|_| {
-        format!("'{num}' is not a number; expected decimal or 0x-prefixed hex, e.g. \"Val:0\"")
-    })
+    parsed
+        .map(|n| (op, n))
+        .map_err(|_| MaskLineError::NotANumber {
+            num: num.to_string(),
+        })
 }
 
 /// The value of a register line in the chosen spelling (without quotes).
@@ -338,9 +495,40 @@ mod tests {
 
     fn err(line: &str) -> String {
         match parse_line(line) {
-            Err(e) => e,
+            Err(e) => e.to_string(),
             other => panic!("{line}: expected an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn errors_are_typed_and_say_what_to_write() {
+        assert_eq!(
+            parse_line(r#"cpuid.0x1.ecx = "--------------------------------""#),
+            Err(MaskLineError::HexWith0x {
+                what: "leaf",
+                text: "0x1".into(),
+                key: "cpuid.0x1.ecx".into(),
+            })
+        );
+        assert_eq!(
+            err(r#"cpuid.1 = "--------------------------------""#),
+            "'cpuid.1' has no register; expected cpuid.<leaf>.<reg> or \
+             cpuid.<leaf>.<subleaf>.<reg>, optionally with .amd (e.g. cpuid.1.ecx, \
+             cpuid.7.0.ebx, cpuid.80000001.edx.amd)"
+        );
+        assert_eq!(
+            parse_line(r#"cpuid.1.ecx = "-------------------------------q""#),
+            Err(MaskLineError::UnknownMaskChar { c: 'q', bit: 0 })
+        );
+        assert_eq!(
+            err(r#"featMask.vm.cpuid.NX = "Set:0""#),
+            "unknown operator 'Set'; expected \"Val:N\", \"Max:N\" or \"Min:N\" (e.g. \"Val:0\")"
+        );
+        let e: String = MaskLineError::MixedSeparators.into();
+        assert_eq!(
+            e,
+            "value mixes ':' and ' ' between nibbles; use one separator"
+        );
     }
 
     #[test]

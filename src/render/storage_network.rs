@@ -14,13 +14,6 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-fn kind_word(f: &crate::analysis::storage_network::Finding) -> String {
-    serde_json::to_value(f.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The section as text.
 pub fn render(r: &StorageNetworkReport) -> String {
     let mut out = String::new();
@@ -67,12 +60,12 @@ pub fn render(r: &StorageNetworkReport) -> String {
             out,
             "\n  {} [{}] {} ({cluster}; hosts: {})",
             severity(f.severity),
-            kind_word(f),
+            f.kind,
             f.subject,
             f.hosts.join(", ")
         );
-        let _ = writeln!(out, "    {}", f.message);
-        let _ = writeln!(out, "    Fix: {}", f.action);
+        let _ = writeln!(out, "    {}", f.problem);
+        let _ = writeln!(out, "    Fix: {}", f.fix);
     }
     for n in &r.not_checked {
         let cluster = n
@@ -136,12 +129,12 @@ pub fn html(r: &StorageNetworkReport) -> super::Section {
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 severity(f.severity),
-                esc(&kind_word(f)),
+                esc(f.kind.name()),
                 esc(f.cluster.as_deref().unwrap_or("")),
                 esc(&f.subject),
                 esc(&f.hosts.join(", ")),
-                esc(&f.message),
-                esc(&f.action)
+                esc(&f.problem),
+                esc(&f.fix)
             );
         }
         h.push_str("</table>\n");

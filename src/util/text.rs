@@ -47,10 +47,20 @@ impl LineIndex {
     }
 }
 
+/// A shipped data file whose `name` is not its file name without `.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("name {name:?} must equal the file name without .toml ({stem:?})")]
+pub struct NameNotFileName {
+    /// The name the file gives.
+    pub name: String,
+    /// Its file name without `.toml`.
+    pub stem: String,
+}
+
 /// For the data files shipped with vmcompat (`profiles/`, `masks/`): a file's
 /// `name` must be its file name without `.toml`, so that the name people type
 /// finds the file. The error message says what is expected.
-pub fn name_matches_file(name: &str, origin: &str) -> std::result::Result<(), String> {
+pub fn name_matches_file(name: &str, origin: &str) -> std::result::Result<(), NameNotFileName> {
     let stem = origin
         .rsplit('/')
         .next()
@@ -59,9 +69,10 @@ pub fn name_matches_file(name: &str, origin: &str) -> std::result::Result<(), St
     if name == stem {
         Ok(())
     } else {
-        Err(format!(
-            "name {name:?} must equal the file name without .toml ({stem:?})"
-        ))
+        Err(NameNotFileName {
+            name: name.to_string(),
+            stem: stem.to_string(),
+        })
     }
 }
 

@@ -32,7 +32,8 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Baseline> {
         Error::at_line(origin, line_of(text, span.start), msg)
     };
     let name = raw.name.get_ref().clone();
-    crate::util::text::name_matches_file(&name, origin).map_err(|msg| at(raw.name.span(), msg))?;
+    crate::util::text::name_matches_file(&name, origin)
+        .map_err(|msg| at(raw.name.span(), msg.to_string()))?;
     let vendor = match &raw.vendor {
         None => None,
         Some(v) => {

@@ -52,7 +52,8 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<EvcMode> {
         Error::at_line(origin, line_of(text, span.start), msg)
     };
     let key = raw.key.get_ref().clone();
-    crate::util::text::name_matches_file(&key, origin).map_err(|msg| at(raw.key.span(), msg))?;
+    crate::util::text::name_matches_file(&key, origin)
+        .map_err(|msg| at(raw.key.span(), msg.to_string()))?;
     let vendor = match raw.vendor.get_ref().as_str() {
         "GenuineIntel" => Vendor::Intel,
         "AuthenticAMD" => Vendor::Amd,

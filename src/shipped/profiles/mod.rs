@@ -57,12 +57,35 @@ fn source(name: &str) -> Result<(&'static str, &'static str)> {
         .iter()
         .find(|(file, _)| file.strip_suffix(".toml") == Some(wanted))
         .map(|(file, text)| (*file, *text))
-        .ok_or_else(|| Error::Usage(unknown_profile(name)))
+        .ok_or_else(|| Error::Usage(unknown_profile(name).to_string()))
+}
+
+/// A profile name that no shipped profile has: the message names the closest
+/// shipped name when one is near (a typo) and where to find the list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown profile \"{name}\".{} `vmcompat profiles` lists the {shipped} shipped profiles",
+    .closest.map_or(String::new(), |n| format!(" Did you mean {n:?}?"))
+)]
+pub struct UnknownProfile {
+    /// The name asked for (made safe to print on one line).
+    pub name: String,
+    /// The closest shipped name, when one is near.
+    pub closest: Option<&'static str>,
+    /// How many profiles are shipped.
+    pub shipped: usize,
+}
+
+/// The message, for [`Error::at_line`] (which takes text).
+impl From<UnknownProfile> for String {
+    fn from(e: UnknownProfile) -> String {
+        e.to_string()
+    }
 }
 
 /// Why `name` is not a shipped profile, with the closest name when one is near
 /// (a typo), and where to find the list.
-pub fn unknown_profile(name: &str) -> String {
+pub fn unknown_profile(name: &str) -> UnknownProfile {
     let wanted = name
         .strip_suffix(".toml")
         .unwrap_or(name)
@@ -72,16 +95,15 @@ pub fn unknown_profile(name: &str) -> String {
         .map(|n| (edit_distance(&wanted, n), n))
         .min()
         .filter(|(d, n)| *d <= 3.max(n.len() / 4));
-    let hint = closest.map_or(String::new(), |(_, n)| format!(" Did you mean {n:?}?"));
-    format!(
-        "unknown profile \"{}\".{hint} `vmcompat profiles` lists the {} shipped profiles",
-        crate::util::safe_text::line(name),
-        names().len()
-    )
+    UnknownProfile {
+        name: crate::util::safe_text::line(name).to_string(),
+        closest: closest.map(|(_, n)| n),
+        shipped: names().len(),
+    }
 }
 
 /// `Ok` when `name` is a shipped profile, else [`unknown_profile`]'s message.
-pub fn check_name(name: &str) -> std::result::Result<(), String> {
+pub fn check_name(name: &str) -> std::result::Result<(), UnknownProfile> {
     source(name).map(|_| ()).map_err(|_| unknown_profile(name))
 }
 

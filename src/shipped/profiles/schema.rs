@@ -75,7 +75,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Profile> {
     };
 
     let name = raw.name.get_ref().clone();
-    crate::util::text::name_matches_file(&name, origin).map_err(|msg| at(raw.name.span(), msg))?;
+    crate::util::text::name_matches_file(&name, origin)
+        .map_err(|msg| at(raw.name.span(), msg.to_string()))?;
 
     let vendor_string = raw.vendor.get_ref().clone();
     let vendor_bytes: [u8; 12] = vendor_string.as_bytes().try_into().map_err(|_| {
