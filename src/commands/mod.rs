@@ -11,8 +11,8 @@ pub mod output;
 pub mod probe;
 pub mod profiles;
 pub mod report;
-pub mod vcenter;
 pub mod target;
+pub mod vcenter;
 pub mod vms;
 
 use crate::cli::HostSource;
