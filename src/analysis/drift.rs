@@ -86,6 +86,14 @@ pub struct HostDrift {
     /// Compared features it had and has no longer.
     #[serde(serialize_with = "names")]
     pub lost: FeatureSet,
+    /// MSR-based features (VMX capabilities, ARCH_CAPABILITIES; libvirt's names)
+    /// it has now and did not have, where both sides could show them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub msr_gained: Vec<&'static str>,
+    /// MSR-based features it had and has no longer, where both sides could show
+    /// them (a VMX capability matters only to VMs with nested virtualization).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub msr_lost: Vec<&'static str>,
     /// Fingerprint fields that changed (only those known on one side at least).
     pub versions: Vec<VersionChange>,
     /// The CPU itself changed (vendor, family, model or stepping): `old -> new`.
@@ -102,6 +110,8 @@ impl HostDrift {
     pub fn changed(&self) -> bool {
         !self.gained.is_empty()
             || !self.lost.is_empty()
+            || !self.msr_gained.is_empty()
+            || !self.msr_lost.is_empty()
             || !self.versions.is_empty()
             || self.cpu_replaced.is_some()
             || self.old_cluster.is_some()
@@ -261,6 +271,22 @@ pub fn version_changes(old: &Fingerprint, new: &Fingerprint) -> Vec<VersionChang
         .collect()
 }
 
+/// MSR-based features gained and lost between two views of one host, family by
+/// family, only where both views show that family.
+fn msr_changes(
+    old: &crate::decode::msr::MsrView,
+    new: &crate::decode::msr::MsrView,
+) -> (Vec<&'static str>, Vec<&'static str>) {
+    let (mut gained, mut lost) = (Vec::new(), Vec::new());
+    for (o, n) in [(&old.vmx, &new.vmx), (&old.arch, &new.arch)] {
+        if let (Some(o), Some(n)) = (o, n) {
+            lost.extend(o.missing_in(n));
+            gained.extend(n.missing_in(o));
+        }
+    }
+    (gained, lost)
+}
+
 type ClusterKey = (Option<String>, Vendor);
 
 /// Compares two sides under `policy`; `old_masks` are the old side's cluster masks.
@@ -304,6 +330,7 @@ pub fn drift(old: &Side<'_>, new: &Side<'_>, policy: Policy, old_masks: &[OldMas
                 cn.map_or("unknown", |c| c.describe())
             )
         });
+        let (msr_gained, msr_lost) = msr_changes(&o.cpu.msr, &h.cpu.msr);
         let d = HostDrift {
             name: h.name.clone(),
             cluster: h.cluster.clone(),
@@ -311,6 +338,8 @@ pub fn drift(old: &Side<'_>, new: &Side<'_>, policy: Policy, old_masks: &[OldMas
                 .then(|| fleet::cluster_display(o.cluster.as_deref()).to_string()),
             gained: f_new.difference(&f_old),
             lost: f_old.difference(&f_new),
+            msr_gained,
+            msr_lost,
             versions: version_changes(
                 old.fingerprints.get(i).unwrap_or(&Fingerprint::default()),
                 new.fingerprints.get(j).unwrap_or(&Fingerprint::default()),
@@ -471,7 +500,11 @@ pub fn drift(old: &Side<'_>, new: &Side<'_>, policy: Policy, old_masks: &[OldMas
             clusters.push(c);
         }
     }
-    let affects_migration = clusters.iter().any(ClusterDrift::affects_migration);
+    // A host that lost an MSR-based feature (an ARCH_CAPABILITIES bit, a VMX
+    // capability) no longer takes VMs that were started where it is present:
+    // libvirt refuses such a migration.
+    let affects_migration = clusters.iter().any(ClusterDrift::affects_migration)
+        || hosts.iter().any(|h| !h.msr_lost.is_empty());
     let unchanged =
         hosts.is_empty() && added.is_empty() && removed.is_empty() && clusters.is_empty();
     DriftReport {
@@ -501,6 +534,8 @@ fn not_compared(name: &str, cluster: Option<String>, note: String) -> HostDrift 
         old_cluster: None,
         gained: FeatureSet::new(),
         lost: FeatureSet::new(),
+        msr_gained: Vec::new(),
+        msr_lost: Vec::new(),
         versions: Vec::new(),
         cpu_replaced: None,
         note: Some(note),
@@ -673,4 +708,36 @@ fn recheck_mask(m: &OldMask, new: &Side<'_>, key: &ClusterKey) -> Option<MaskDri
         problem,
         breaks_migration,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::msr_changes;
+    use crate::decode::msr::{MsrView, Shown};
+
+    fn arch(present: &[&'static str]) -> Option<Shown> {
+        Some(Shown {
+            source: "KVM feature MSRs (/dev/kvm)".into(),
+            present: present.iter().copied().collect(),
+            coverage: ["mds-no", "taa-no", "rdctl-no"].into_iter().collect(),
+        })
+    }
+
+    #[test]
+    fn msr_features_lost_and_gained_only_where_both_sides_show_them() {
+        let old = MsrView {
+            arch: arch(&["mds-no", "rdctl-no"]),
+            ..Default::default()
+        };
+        let new = MsrView {
+            arch: arch(&["rdctl-no", "taa-no"]),
+            ..Default::default()
+        };
+        assert_eq!(msr_changes(&old, &new), (vec!["taa-no"], vec!["mds-no"]));
+        // A side that cannot show the family (a bare CPUID dump) is no change.
+        assert_eq!(
+            msr_changes(&old, &MsrView::default()),
+            (Vec::new(), Vec::new())
+        );
+    }
 }

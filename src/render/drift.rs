@@ -61,6 +61,12 @@ fn host(h: &HostDrift, out: &mut String) {
     if !h.gained.is_empty() {
         wrapped("    gained: ", &h.gained.names(), out);
     }
+    if !h.msr_lost.is_empty() {
+        wrapped("    lost (MSR-based):   ", &h.msr_lost, out);
+    }
+    if !h.msr_gained.is_empty() {
+        wrapped("    gained (MSR-based): ", &h.msr_gained, out);
+    }
     for v in &h.versions {
         out.push_str(&format!(
             "    {}: {} -> {}\n",
