@@ -151,32 +151,30 @@ pub fn compare(hosts: &[FleetHost]) -> MsrReport {
                 if !same_vendor {
                     continue;
                 }
-                if let (Some(x), Some(y)) = (&a.arch, &b.arch) {
-                    let missing = x.missing_in(y);
-                    if !missing.is_empty() {
-                        report.findings.push(MsrFinding {
-                            cluster: cl.clone(),
-                            from: names(ai),
-                            to: names(bi),
-                            family: ARCH,
-                            nested_only: false,
-                            missing,
-                            sources: (x.source.clone(), y.source.clone()),
-                        });
-                    }
-                }
                 let from_vmx = ai
                     .iter()
                     .any(|&i| hosts[i].cpu.has(crate::catalog::id::VMX));
-                if let (true, Some(x), Some(y)) = (from_vmx, &a.vmx, &b.vmx) {
+                // ARCH_CAPABILITIES counts for every VM; VMX capabilities only for
+                // VMs with nested virtualization, and only from a host with VT-x.
+                let families = [
+                    (ARCH, false, a.arch.as_ref(), b.arch.as_ref()),
+                    (
+                        VMX,
+                        true,
+                        a.vmx.as_ref().filter(|_| from_vmx),
+                        b.vmx.as_ref(),
+                    ),
+                ];
+                for (family, nested_only, x, y) in families {
+                    let (Some(x), Some(y)) = (x, y) else { continue };
                     let missing = x.missing_in(y);
                     if !missing.is_empty() {
                         report.findings.push(MsrFinding {
                             cluster: cl.clone(),
                             from: names(ai),
                             to: names(bi),
-                            family: VMX,
-                            nested_only: true,
+                            family,
+                            nested_only,
                             missing,
                             sources: (x.source.clone(), y.source.clone()),
                         });
